@@ -1,0 +1,77 @@
+"""Database wiring: the Tortoise config, and a thin SQL helper for set-based statements.
+
+Hot paths (intake, "my cases") are written as SQL through Tortoise's own connection:
+placeholders are written `?` and turned into `$n` for PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+MODEL_MODULES = ["models.reference", "models.case"]
+MIGRATIONS = "models.migrations"
+
+
+def tortoise_config(database_url: str) -> dict[str, Any]:
+    url = re.sub(r"^postgresql://", "postgres://", database_url)
+    return {
+        "connections": {"default": url},
+        "apps": {
+            "models": {
+                "models": MODEL_MODULES,
+                "default_connection": "default",
+                "migrations": MIGRATIONS,
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def connection() -> BaseDBAsyncClient:
+    return connections.get("default")
+
+
+def dialect(conn: BaseDBAsyncClient) -> str:
+    return str(conn.capabilities.dialect)
+
+
+_PLACEHOLDER = re.compile(r"\?")
+
+
+def prepare(conn: BaseDBAsyncClient, sql: str) -> str:
+    if dialect(conn) != "postgres":
+        return sql
+    counter = iter(range(1, 1_000_000))
+    return _PLACEHOLDER.sub(lambda _m: f"${next(counter)}", sql)
+
+
+async def fetch(conn: BaseDBAsyncClient, sql: str, args: Sequence[Any] = ()) -> list[dict[str, Any]]:
+    return await conn.execute_query_dict(prepare(conn, sql), list(args))
+
+
+async def execute(conn: BaseDBAsyncClient, sql: str, args: Sequence[Any] = ()) -> int:
+    count, _rows = await conn.execute_query(prepare(conn, sql), list(args))
+    return int(count)
+
+
+def values_rows(width: int, count: int) -> str:
+    """`(?, ?), (?, ?)` for a multi-row VALUES list."""
+    row = "(" + ", ".join("?" * width) + ")"
+    return ", ".join([row] * count)
+
+
+def as_utc(value: datetime | str | None) -> datetime | None:
+    """Read back a timestamp: PostgreSQL gives datetimes, SQLite gives ISO text."""
+    if value is None:
+        return None
+    parsed = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)

@@ -1,0 +1,38 @@
+"""Closed vocabularies stored in the database (codes, not labels)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class MatterType(StrEnum):
+    """The "6+1" kinds of catalogued matters."""
+
+    LICENSING = "LICENSING"
+    CONFIRMATION = "CONFIRMATION"
+    PAYMENT = "PAYMENT"
+    AWARD = "AWARD"
+    ADJUDICATION = "ADJUDICATION"
+    OTHER_POWER = "OTHER_POWER"
+    PUBLIC_SERVICE = "PUBLIC_SERVICE"
+
+
+class ServedVia(StrEnum):
+    """How the case was handled."""
+
+    WINDOW = "WINDOW"
+    ONLINE = "ONLINE"
+    KIOSK = "KIOSK"
+    PHONE = "PHONE"
+
+
+class ApplicantKind(StrEnum):
+    PERSON = "PERSON"
+    COMPANY = "COMPANY"
+
+
+class CaseStatus(StrEnum):
+    """Where the case is in its handling; rating status is a separate concern."""
+
+    ACCEPTED = "ACCEPTED"
+    COMPLETED = "COMPLETED"

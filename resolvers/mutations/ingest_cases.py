@@ -1,0 +1,114 @@
+"""`ingestCases`: how business systems feed cases in (system role, ≤ 1,000 per call)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from schema.core.context import Context
+from schema.core.errors import BadInputError
+from schema.core.types import ApplicantKindEnum, MatterTypeEnum, ServedViaEnum
+from services.case_intake import ApplicantData, CaseData, Ingested, Rejected
+from services.identity import Role
+from services.ingest_cases import TooManyCasesError, ingest_cases
+
+
+@strawberry.input(description="申请人 (real-name; stored encrypted)")
+class ApplicantInput:
+    name: str
+    id_number: str = strawberry.field(description="居民身份证号 or 统一社会信用代码")
+    kind: ApplicantKindEnum  # type: ignore[valid-type]
+    phone: str | None = None
+
+
+@strawberry.input(description="One case as the business system knows it; re-sending a caseNo updates it")
+class CaseInput:
+    case_no: str
+    matter_code: str
+    matter_name: str
+    matter_type: MatterTypeEnum  # type: ignore[valid-type]
+    department_code: str
+    department_name: str
+    region_code: str
+    applicant: ApplicantInput
+    served_via: ServedViaEnum  # type: ignore[valid-type]
+    accepted_at: str = strawberry.field(description="ISO-8601 with offset, e.g. 2026-11-20T09:30:00+08:00")
+    completed_at: str | None = strawberry.field(default=None, description="ISO-8601 with offset")
+    window_code: str | None = None
+    window_name: str | None = None
+    staff_code: str | None = None
+    staff_name: str | None = None
+    batch_no: str | None = None
+    integrated_service_no: str | None = None
+    integrated_service_name: str | None = None
+
+
+@strawberry.type(description="The case was stored")
+class CaseIngested:
+    index: int
+    case_no: str
+    created: bool = strawberry.field(description="false when an existing case was updated")
+
+
+@strawberry.type(description="The case was not stored; nothing of it was written")
+class CaseRejected:
+    index: int
+    case_no: str
+    code: str
+    field: str
+    message: str
+
+
+CaseIngestOutcome = Annotated[CaseIngested | CaseRejected, strawberry.union("CaseIngestOutcome")]
+
+
+@strawberry.type
+class IngestCasesResult:
+    accepted_count: int
+    rejected_count: int
+    results: list[CaseIngestOutcome] = strawberry.field(description="One per input case, in order")
+
+
+def _data(item: CaseInput) -> CaseData:
+    applicant = ApplicantData(
+        name=item.applicant.name, id_number=item.applicant.id_number,
+        phone=item.applicant.phone, kind=item.applicant.kind,
+    )
+    return CaseData(
+        case_no=item.case_no.strip(), matter_code=item.matter_code.strip(),
+        matter_name=item.matter_name.strip(), matter_type=item.matter_type,
+        department_code=item.department_code.strip(), department_name=item.department_name.strip(),
+        region_code=item.region_code.strip(), applicant=applicant, served_via=item.served_via,
+        accepted_at=item.accepted_at, completed_at=item.completed_at,
+        window_code=_opt(item.window_code), window_name=_opt(item.window_name),
+        staff_code=_opt(item.staff_code), staff_name=_opt(item.staff_name),
+        batch_no=_opt(item.batch_no), integrated_service_no=_opt(item.integrated_service_no),
+        integrated_service_name=_opt(item.integrated_service_name),
+    )
+
+
+def _opt(value: str | None) -> str | None:
+    return value.strip() if value is not None else None
+
+
+def _outcome(result: Ingested | Rejected) -> CaseIngested | CaseRejected:
+    if isinstance(result, Rejected):
+        return CaseRejected(index=result.index, case_no=result.case_no, code=result.code,
+                            field=result.field, message=result.message)
+    return CaseIngested(index=result.index, case_no=result.case_no, created=result.created)
+
+
+async def resolve(info: Info[Context, None], cases: list[CaseInput]) -> IngestCasesResult:
+    """Store or update cases; each case gets its own result."""
+    info.context.require(Role.SYSTEM)
+    try:
+        results = await ingest_cases([_data(c) for c in cases], vault=info.context.vault,
+                                     now=info.context.now())
+    except TooManyCasesError as exc:
+        raise BadInputError(str(exc)) from None
+    outcomes = [_outcome(r) for r in results]
+    accepted = sum(isinstance(o, CaseIngested) for o in outcomes)
+    return IngestCasesResult(accepted_count=accepted, rejected_count=len(outcomes) - accepted,
+                             results=outcomes)

@@ -1,0 +1,51 @@
+"""`myCases` and `case`."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from schema.core.context import Context
+from schema.core.errors import BadInputError, NotFoundError
+from schema.core.types import Case, PageInfo, case_from_view
+from services import cases
+from services.identity import Principal, Role
+
+
+@strawberry.type(description="A page of cases, newest first")
+class CaseConnection:
+    nodes: list[Case]
+    page_info: PageInfo
+    viewer: strawberry.Private[Principal]
+
+    @strawberry.field(description="All cases of the viewer, not just this page")
+    async def total_count(self, info: Info[Context, None]) -> int:
+        return await cases.count_my_cases(viewer=self.viewer, vault=info.context.vault)
+
+
+async def my_cases(
+    info: Info[Context, None], first: int = 20, after: str | None = None
+) -> CaseConnection:
+    """我的办件: the signed-in citizen's cases, newest first."""
+    viewer = info.context.require(Role.CITIZEN)
+    try:
+        page = await cases.my_cases(viewer=viewer, vault=info.context.vault, first=first, after=after)
+    except (cases.BadCursorError, cases.PageSizeError) as exc:
+        raise BadInputError(str(exc)) from None
+    return CaseConnection(
+        nodes=[case_from_view(view) for view in page.nodes],
+        page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
+        viewer=viewer,
+    )
+
+
+async def case(info: Info[Context, None], case_no: str) -> Case:
+    """One case, for a viewer allowed to see it (its applicant, its department's staff,
+    its region's admins, the system)."""
+    viewer = info.context.require(
+        Role.CITIZEN, Role.WINDOW_STAFF, Role.DEPT_HANDLER, Role.AREA_ADMIN, Role.SYSTEM
+    )
+    view = await cases.find_case(case_no=case_no, viewer=viewer, vault=info.context.vault)
+    if view is None:
+        raise NotFoundError("no case with this caseNo that you may see")
+    return case_from_view(view)

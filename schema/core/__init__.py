@@ -1,0 +1,1 @@
+"""Types, errors and the request context shared by every resolver."""

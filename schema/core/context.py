@@ -1,0 +1,74 @@
+"""The per-request context: long-lived collaborators plus the lazily verified principal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from schema.core.errors import ForbiddenError, UnauthenticatedError
+from services.identity import Principal, Role
+from services.vault import Vault
+
+_UNSET: Any = object()
+
+
+@dataclass(frozen=True)
+class Collaborators:
+    """Built once in the app's lifespan and shared by every request."""
+
+    vault: Vault
+    authenticate: Callable[[str], Principal | None]
+    clock: Callable[[], datetime]
+
+
+class Context:
+    def __init__(self, collaborators: Collaborators, authorization: str | None) -> None:
+        self.collaborators = collaborators
+        self._authorization = authorization
+        self._principal: Principal | None = _UNSET
+        # Set by Strawberry from graphql-transport-ws `connection_init` payloads.
+        self.connection_params: dict[str, Any] | None = None
+
+    @property
+    def vault(self) -> Vault:
+        return self.collaborators.vault
+
+    def now(self) -> datetime:
+        return self.collaborators.clock()
+
+    def principal(self) -> Principal | None:
+        """The caller, None when anonymous; a token that fails verification is an error,
+        never silently anonymous."""
+        if self._principal is _UNSET:
+            token = _bearer(self._authorization or self._ws_authorization())
+            self._principal = None
+            if token is not None:
+                principal = self.collaborators.authenticate(token)
+                if principal is None:
+                    raise UnauthenticatedError("the bearer token is invalid or expired")
+                self._principal = principal
+        return self._principal
+
+    def require(self, *roles: Role) -> Principal:
+        principal = self.principal()
+        if principal is None:
+            raise UnauthenticatedError("sign in first: send Authorization: Bearer <token>")
+        if principal.role not in roles:
+            raise ForbiddenError(f"the {principal.role.value} role may not do this")
+        return principal
+
+    def _ws_authorization(self) -> str | None:
+        params = self.connection_params or {}
+        value = params.get("Authorization") or params.get("authorization")
+        return value if isinstance(value, str) else None
+
+
+def _bearer(header: str | None) -> str | None:
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise UnauthenticatedError("use Authorization: Bearer <token>")
+    return token.strip()

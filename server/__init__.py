@@ -1,0 +1,1 @@
+"""The process around the API: settings, ASGI app, identity, Redis, the `hcp` CLI."""

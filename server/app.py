@@ -1,0 +1,127 @@
+"""create_app(): the ASGI application. Long-lived clients are made in the lifespan and
+handed down; nothing here is a module global."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from redis.asyncio import Redis
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from models.db import connection, fetch
+from schema.app import build_schema
+from schema.core.context import Collaborators, Context
+from server import secrets
+from server.auth import InvalidTokenError, TokenVerifier
+from server.database import open_database
+from server.settings import Settings
+from services.identity import Principal
+from services.vault import Vault
+
+log = logging.getLogger("hcp.server")
+
+
+@dataclass
+class Runtime:
+    """What the lifespan opens; filled at start-up, read by every request."""
+
+    collaborators: Collaborators | None = None
+    redis: Redis | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def make_verifier(settings: Settings) -> TokenVerifier:
+    claims = {"issuer": settings.jwt_issuer, "audience": settings.jwt_audience}
+    if settings.jwt_public_key:
+        return TokenVerifier.for_public_key(settings.jwt_public_key, **claims)
+    secret = secrets.jwt_secret(settings)
+    assert secret is not None
+    return TokenVerifier.for_secret(secret, **claims)
+
+
+def _authenticator(verifier: TokenVerifier) -> Callable[[str], Principal | None]:
+    def authenticate(token: str) -> Principal | None:
+        try:
+            return verifier.verify(token)
+        except InvalidTokenError as exc:
+            log.info("refused a bearer token: %s", exc)
+            return None
+
+    return authenticate
+
+
+class HcpGraphQL(GraphQL[Context, None]):
+    def __init__(self, runtime: Runtime, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.runtime = runtime
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        assert self.runtime.collaborators is not None
+        return Context(self.runtime.collaborators, request.headers.get("authorization"))
+
+
+def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = None) -> Starlette:
+    runtime = Runtime()
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        async with open_database(settings):
+            runtime.redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+            if runtime.redis is not None:
+                await runtime.redis.ping()
+            runtime.collaborators = Collaborators(
+                vault=Vault.from_ring(secrets.data_key(settings)),
+                authenticate=_authenticator(make_verifier(settings)),
+                clock=clock or (lambda: datetime.now(UTC)),
+            )
+            try:
+                yield
+            finally:
+                if runtime.redis is not None:
+                    await runtime.redis.aclose()
+
+    async def healthz(_request: Request) -> JSONResponse:
+        body = {"status": "ok", "database": "ok", "redis": "off"}
+        try:
+            await fetch(connection(), "SELECT 1 AS ok")
+        except Exception:  # noqa: BLE001 - any failure means "not healthy", reported as such
+            body.update(status="degraded", database="unreachable")
+        if runtime.redis is not None:
+            try:
+                await runtime.redis.ping()
+                body["redis"] = "ok"
+            except Exception:  # noqa: BLE001
+                body.update(status="degraded", redis="unreachable")
+        return JSONResponse(body, status_code=200 if body["status"] == "ok" else 503)
+
+    graphql = HcpGraphQL(
+        runtime,
+        schema=build_schema(),
+        graphql_ide=None if settings.is_prod else "graphiql",
+        subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
+        allowed_origins=settings.cors_origins,
+    )
+    return Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+        ],
+        lifespan=lifespan,
+    )
+
+
+def create_app_from_env() -> Starlette:
+    """The uvicorn factory (`server.app:create_app_from_env`), one per worker process."""
+    return create_app(Settings.from_env())

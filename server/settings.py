@@ -1,0 +1,84 @@
+"""Settings: the only module that reads the environment.
+
+Read once at start-up (`Settings.from_env()`), then passed down. Dev defaults let
+`make run` work on a fresh machine with nothing else running; production refuses to
+start without the secrets it must not invent.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+Env = Literal["dev", "prod"]
+
+
+class SettingsError(Exception):
+    """The environment does not describe a runnable service."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    redis_url: str | None
+    rules_path: Path
+    env: Env
+    jwt_secret: str | None
+    jwt_public_key: str | None
+    jwt_issuer: str | None
+    jwt_audience: str | None
+    data_key: str | None
+    var_dir: Path
+    cors_origins: tuple[str, ...] = field(default=())
+
+    @property
+    def is_prod(self) -> bool:
+        return self.env == "prod"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env_map = os.environ if environ is None else environ
+        var_dir = Path(env_map.get("HCP_VAR_DIR", "var"))
+        env = env_map.get("HCP_ENV", "dev")
+        if env not in ("dev", "prod"):
+            raise SettingsError(f"HCP_ENV must be 'dev' or 'prod', not {env!r}")
+        settings = cls(
+            database_url=env_map.get("HCP_DATABASE_URL") or f"sqlite://{var_dir}/hcp.sqlite3",
+            redis_url=env_map.get("HCP_REDIS_URL") or None,
+            rules_path=Path(env_map.get("HCP_RULES", "rules.yaml")),
+            env=env,  # type: ignore[arg-type]
+            jwt_secret=env_map.get("HCP_JWT_SECRET") or None,
+            jwt_public_key=_pem_or_file(env_map.get("HCP_JWT_PUBLIC_KEY")),
+            jwt_issuer=env_map.get("HCP_JWT_ISSUER") or None,
+            jwt_audience=env_map.get("HCP_JWT_AUDIENCE") or None,
+            data_key=env_map.get("HCP_DATA_KEY") or None,
+            var_dir=var_dir,
+            cors_origins=tuple(
+                o.strip() for o in env_map.get("HCP_CORS_ORIGINS", "").split(",") if o.strip()
+            ),
+        )
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        if not self.is_prod:
+            return
+        if not self.jwt_public_key:
+            raise SettingsError("HCP_ENV=prod needs HCP_JWT_PUBLIC_KEY (the identity provider's key)")
+        if self.jwt_secret:
+            raise SettingsError("HCP_ENV=prod verifies RS256/ES256 only: unset HCP_JWT_SECRET")
+        if not self.data_key:
+            raise SettingsError("HCP_ENV=prod needs HCP_DATA_KEY to encrypt personal data")
+        if self.database_url.startswith("sqlite"):
+            raise SettingsError("HCP_ENV=prod needs HCP_DATABASE_URL to point at PostgreSQL")
+
+
+def _pem_or_file(value: str | None) -> str | None:
+    if not value:
+        return None
+    if value.lstrip().startswith("-----BEGIN"):
+        return value
+    return Path(value).read_text(encoding="ascii")

@@ -1,0 +1,1 @@
+"""Use cases: plain async functions taking their collaborators as keyword-only arguments."""

@@ -1,0 +1,202 @@
+"""Reading cases: "my cases" for citizens and one case for whoever may see it.
+
+One SQL statement per page (joins, keyset pagination on the applicant index) so a page
+costs the same at a million cases as at a hundred.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from models.db import as_utc, connection, fetch
+from models.enums import ApplicantKind, CaseStatus, MatterType, ServedVia
+from services.identity import Principal, Role
+from services.vault import Vault
+
+MAX_PAGE = 100
+
+
+class BadCursorError(Exception):
+    """The pagination cursor was not issued by this service."""
+
+
+class PageSizeError(Exception):
+    """`first` is outside 1..MAX_PAGE."""
+
+
+@dataclass(frozen=True)
+class Named:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """An applicant's own data, opened only for a viewer allowed to see it."""
+
+    name: str
+    id_number: str
+    phone: str | None
+
+
+@dataclass(frozen=True)
+class CaseView:
+    id: int
+    case_no: str
+    status: CaseStatus
+    served_via: ServedVia
+    accepted_at: datetime
+    completed_at: datetime | None
+    matter: Named
+    matter_type: MatterType
+    department: Named
+    region_code: str
+    window: Named | None
+    staff: Named | None
+    batch_no: str | None
+    integrated_service: Named | None
+    applicant_kind: ApplicantKind
+    personal: PersonalData | None
+
+
+@dataclass(frozen=True)
+class CasePage:
+    nodes: list[CaseView]
+    has_next_page: bool
+    end_cursor: str | None
+
+
+_SELECT = """
+SELECT c.id, c.case_no, c.status, c.served_via, c.accepted_at, c.completed_at,
+       m.code AS matter_code, m.name AS matter_name, m.type AS matter_type,
+       d.code AS department_code, d.name AS department_name, r.code AS region_code,
+       w.code AS window_code, w.name AS window_name, s.code AS staff_code, s.name AS staff_name,
+       b.batch_no, i.service_no, i.name AS service_name,
+       a.kind AS applicant_kind, a.id_number_hash, a.name_enc, a.id_number_enc, a.phone_enc,
+       a.key_id
+FROM case_record c
+JOIN matter m ON m.id = c.matter_id
+JOIN department d ON d.id = c.department_id
+JOIN region r ON r.id = c.region_id
+JOIN applicant a ON a.id = c.applicant_id
+LEFT JOIN service_window w ON w.id = c.window_id
+LEFT JOIN staff s ON s.id = c.staff_id
+LEFT JOIN batch b ON b.id = c.batch_id
+LEFT JOIN integrated_service i ON i.id = c.integrated_service_id
+"""
+
+_APPLICANT = "c.applicant_id = (SELECT id FROM applicant WHERE id_number_hash = ?)"
+
+
+async def my_cases(
+    *, viewer: Principal, vault: Vault, first: int, after: str | None
+) -> CasePage:
+    if not 1 <= first <= MAX_PAGE:
+        raise PageSizeError(f"first must be between 1 and {MAX_PAGE}")
+    args: list[Any] = [vault.lookup_hash(viewer.id_number or "")]
+    where = _APPLICANT
+    if after:
+        accepted_at, case_id = decode_cursor(after)
+        where += " AND (c.accepted_at < ? OR (c.accepted_at = ? AND c.id < ?))"
+        args += [accepted_at, accepted_at, case_id]
+    rows = await fetch(
+        connection(), f"{_SELECT} WHERE {where} ORDER BY c.accepted_at DESC, c.id DESC LIMIT ?",
+        [*args, first + 1],
+    )
+    nodes = [_view(row, viewer, vault) for row in rows[:first]]
+    end = encode_cursor(nodes[-1]) if nodes else None
+    return CasePage(nodes=nodes, has_next_page=len(rows) > first, end_cursor=end)
+
+
+async def count_my_cases(*, viewer: Principal, vault: Vault) -> int:
+    rows = await fetch(connection(), f"SELECT COUNT(*) AS n FROM case_record c WHERE {_APPLICANT}",
+                       [vault.lookup_hash(viewer.id_number or "")])
+    return int(rows[0]["n"])
+
+
+async def find_case(
+    *, case_no: str, viewer: Principal, vault: Vault
+) -> CaseView | None:
+    """The case, or None when it does not exist or the viewer may not see it (the two are
+    not told apart, so case numbers cannot be probed)."""
+    scope, scope_args = _scope(viewer, vault)
+    rows = await fetch(connection(), f"{_SELECT} WHERE c.case_no = ? AND {scope}", [case_no, *scope_args])
+    return _view(rows[0], viewer, vault) if rows else None
+
+
+def _scope(viewer: Principal, vault: Vault) -> tuple[str, Sequence[Any]]:
+    if viewer.role is Role.SYSTEM:
+        return "1 = 1", ()
+    if viewer.role is Role.CITIZEN:
+        return _APPLICANT, (vault.lookup_hash(viewer.id_number or ""),)
+    if viewer.role in (Role.WINDOW_STAFF, Role.DEPT_HANDLER):
+        return "d.code = ?", (viewer.department_code,)
+    if viewer.role is Role.AREA_ADMIN:
+        return (
+            "c.region_id IN (WITH RECURSIVE sub(id) AS (SELECT id FROM region WHERE code = ? "
+            "UNION SELECT r2.id FROM region r2 JOIN sub ON r2.parent_id = sub.id) "
+            "SELECT id FROM sub)",
+            (viewer.region_code,),
+        )
+    return "1 = 0", ()
+
+
+def _view(row: dict[str, Any], viewer: Principal, vault: Vault) -> CaseView:
+    accepted = as_utc(row["accepted_at"])
+    assert accepted is not None
+    return CaseView(
+        id=int(row["id"]),
+        case_no=row["case_no"],
+        status=CaseStatus(row["status"]),
+        served_via=ServedVia(row["served_via"]),
+        accepted_at=accepted,
+        completed_at=as_utc(row["completed_at"]),
+        matter=Named(row["matter_code"], row["matter_name"]),
+        matter_type=MatterType(row["matter_type"]),
+        department=Named(row["department_code"], row["department_name"]),
+        region_code=row["region_code"],
+        window=Named(row["window_code"], row["window_name"]) if row["window_code"] else None,
+        staff=Named(row["staff_code"], row["staff_name"]) if row["staff_code"] else None,
+        batch_no=row["batch_no"],
+        integrated_service=(
+            Named(row["service_no"], row["service_name"]) if row["service_no"] else None
+        ),
+        applicant_kind=ApplicantKind(row["applicant_kind"]),
+        personal=_personal(row, viewer, vault),
+    )
+
+
+def _personal(row: dict[str, Any], viewer: Principal, vault: Vault) -> PersonalData | None:
+    """Personal data is opened for the applicant themself only; masked views for staff
+    come with the masking policy."""
+    if viewer.role is not Role.CITIZEN or not viewer.id_number:
+        return None
+    if vault.lookup_hash(viewer.id_number) != row["id_number_hash"]:
+        return None
+    key_id = row["key_id"]
+    phone = row["phone_enc"]
+    return PersonalData(
+        name=vault.open(row["name_enc"], "applicant.name", key_id),
+        id_number=vault.open(row["id_number_enc"], "applicant.id_number", key_id),
+        phone=vault.open(phone, "applicant.phone", key_id) if phone else None,
+    )
+
+
+def encode_cursor(case: CaseView) -> str:
+    raw = f"{case.accepted_at.isoformat()}|{case.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode("ascii")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        accepted, _, case_id = base64.urlsafe_b64decode(cursor.encode("ascii")).decode().partition("|")
+        moment = as_utc(datetime.fromisoformat(accepted))
+        assert moment is not None
+        return moment, int(case_id)
+    except (ValueError, UnicodeError, binascii.Error, AssertionError):
+        raise BadCursorError("the cursor is not one this service issued") from None
