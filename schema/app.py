@@ -7,19 +7,20 @@ from typing import Any
 import strawberry
 from graphql.error import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
 )
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
 
 from resolvers.mutations import ingest_cases, ping
 from resolvers.queries import cases, viewer
-from schema.core.errors import ErrorPolicy, log_unexpected
+from schema.core.depth import max_depth_rule
+from schema.core.errors import ErrorPolicy, client_error, log_unexpected
 
-MAX_DEPTH = 8
+MAX_DEPTH = 15
 MAX_ALIASES = 15
 MAX_TOKENS = 2000
 
@@ -38,6 +39,13 @@ class Mutation:
 
 
 class HcpSchema(strawberry.Schema):
+    async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        # Parse errors (syntax, token limit) are returned before extensions see the result.
+        result = await super().execute(*args, **kwargs)
+        if result.errors:
+            result.errors = [client_error(error) for error in result.errors]
+        return result
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -49,12 +57,12 @@ def build_schema(**overrides: Any) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         extensions=[
-            ParserCache(maxsize=512),
-            ValidationCache(maxsize=512),
-            QueryDepthLimiter(max_depth=MAX_DEPTH),
-            MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-            MaxTokensLimiter(max_token_count=MAX_TOKENS),
-            ErrorPolicy(),
+            lambda: ParserCache(maxsize=512),
+            lambda: ValidationCache(maxsize=512),
+            lambda: AddValidationRules([max_depth_rule(MAX_DEPTH)]),
+            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+            ErrorPolicy,
             *overrides.pop("extensions", ()),
         ],
         **overrides,

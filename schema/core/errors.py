@@ -47,18 +47,35 @@ class NotFoundError(ApiError):
     code = "NOT_FOUND"
 
 
-# graphql-core quotes the offending value when a variable does not coerce; the value may be
-# an ID number or a phone, so only the variable's name and the reason are kept.
-_VALUE_QUOTE = re.compile(r"(got invalid value|Expected value of type \S+, found) .*?(;|$)")
+# graphql-core quotes the offending value when a value does not coerce; it may be an ID
+# number or a phone, so the quoted values are cut and the variable, path and reason kept.
+_VALUE_PATTERNS = (
+    (re.compile(r"got invalid value .*?(?= at '[\w.\[\]]*'(?:;|$))", re.S), "has an invalid value"),
+    (re.compile(r"got invalid value .*?;", re.S), "has an invalid value;"),
+    (re.compile(r"Value '.*?' does not exist", re.S), "The value does not exist"),
+    (re.compile(r"(cannot represent [^:;]*value): .*", re.S), r"\1."),
+    (re.compile(r"(Expected value of type .*?),? found:? .*", re.S), r"\1."),
+)
+
+
+def without_values(message: str) -> str:
+    for pattern, replacement in _VALUE_PATTERNS:
+        message = pattern.sub(replacement, message)
+    return message
+
+
 _MASKED = "Internal server error."
 
 
-def _client_error(error: GraphQLError) -> GraphQLError:
+def client_error(error: GraphQLError) -> GraphQLError:
+    """The error as a client may see it; errors already given a code pass unchanged."""
+    if error.extensions and "code" in error.extensions:
+        return error
     original = error.original_error
     if isinstance(original, ApiError):
         message, code = original.message, original.code
-    elif original is None:
-        message, code = _VALUE_QUOTE.sub(r"\1 (value hidden)\2", error.message), "BAD_INPUT"
+    elif original is None or isinstance(original, GraphQLError):
+        message, code = without_values(error.message), "BAD_INPUT"
     else:
         message, code = _MASKED, "INTERNAL"
     return GraphQLError(
@@ -71,14 +88,14 @@ class ErrorPolicy(MaskErrors):
     """Keeps ApiError messages with their code, tags query errors BAD_INPUT, masks the rest."""
 
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
-        return [_client_error(error) for error in errors]
+        return [client_error(error) for error in errors]
 
 
 def log_unexpected(errors: list[GraphQLError]) -> None:
     """Log what went wrong without the exception's text, which may quote personal data."""
     for error in errors:
         original = error.original_error
-        if original is None or isinstance(original, ApiError):
+        if original is None or isinstance(original, ApiError | GraphQLError):
             continue
         frames = "".join(traceback.format_tb(original.__traceback__))
         log.error("unexpected %s at %s\n%s", type(original).__name__, error.path, frames)

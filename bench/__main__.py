@@ -1,0 +1,175 @@
+"""`python -m bench --scale full|small`: fresh PostgreSQL database, the real server
+(`hcp serve --workers 2`), a separate load-generator process; prints the figures table and
+writes var/bench/latest.json.
+
+Steps: recreate the database and migrate; ping baseline; intake through `ingestCases`
+(the first batches of the data set); fill the rest of the cases with COPY; ping baseline;
+`myCases` for random citizens. The server is stopped on every exit path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any
+from urllib.parse import urlsplit
+
+from bench.data import Layout
+from bench.fill import count_cases, fill, reset_database, seed_regions
+from bench.report import Figure, table, write_json
+from bench.server import Server, hcp_command
+from services.vault import Vault
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var" / "bench"
+DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/hcp_bench"
+JWT_SECRET = "hcp-bench-only-jwt-secret-0f4c2a9e7b1d4e8a9c3b5d7f1e2a4c6b"  # noqa: S105
+DATA_KEY = "bench:" + base64.b64encode(b"hcp-bench-only-aes-key-32-bytes!").decode("ascii")
+BATCH = 1000
+INTAKE_TARGET = 5000.0
+LATENCY_TARGET_MS = 10.0
+
+
+@dataclass(frozen=True)
+class Scale:
+    total: int
+    batches: int
+    requests: int
+    deadline_s: float
+
+
+SCALES = {
+    "full": Scale(total=1_000_000, batches=120, requests=5000, deadline_s=900),
+    "small": Scale(total=40_000, batches=20, requests=1500, deadline_s=120),
+}
+_START = time.monotonic()
+
+
+def progress(message: str) -> None:
+    print(f"[{time.monotonic() - _START:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+def server_env(database_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HCP_")}
+    env.update(HCP_DATABASE_URL=database_url, HCP_JWT_SECRET=JWT_SECRET, HCP_DATA_KEY=DATA_KEY,
+               HCP_VAR_DIR=str(VAR / "run"), HCP_ENV="dev")
+    if os.environ.get("HCP_BENCH_REDIS_URL"):
+        env["HCP_REDIS_URL"] = os.environ["HCP_BENCH_REDIS_URL"]
+    return env
+
+
+def load(job: dict[str, Any]) -> dict[str, Any]:
+    """Run one job in the load-generator process (python -m bench.load)."""
+    job = {"secret": JWT_SECRET, "warmup": 0, **job}
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.load"], input=json.dumps(job).encode(), cwd=ROOT,
+        stdout=subprocess.PIPE, check=True, timeout=job["deadline_s"] + 300,
+    )
+    result: dict[str, Any] = json.loads(done.stdout)
+    if result["errors"]:
+        progress(f"{job['kind']}: {result['errors']} errors, first: {result['first_error']}")
+    if not result["requests"] or result["errors"] == result["requests"]:
+        raise RuntimeError(f"{job['kind']}: no request succeeded: {result['first_error']}")
+    if result["timed_out"]:
+        progress(f"{job['kind']}: stopped at the {job['deadline_s']:.0f} s deadline")
+    progress(f"{job['kind']} c={result['concurrency']}: {result['requests']} requests in "
+             f"{result['elapsed_s']:.1f} s, {result['rps']:.1f} req/s, "
+             f"p50 {result['p50_ms']:.2f} ms, p99 {result['p99_ms']:.2f} ms")
+    return result
+
+
+def measure(args: argparse.Namespace, url: str, database_url: str) -> list[Figure]:
+    scale = SCALES[args.scale]
+    layout = Layout(scale.total)
+    base = {"url": url, "deadline_s": scale.deadline_s, "total": scale.total}
+    c_in, c_lat = args.intake_concurrency, args.latency_concurrency
+    ping_in = load({**base, "kind": "ping", "requests": scale.requests, "warmup": 200,
+                    "concurrency": c_in})
+    warm = c_in  # the first batches of the data set, untimed
+    progress(f"intake: {scale.batches} batches of {BATCH} cases through ingestCases, c={c_in}")
+    intake = load({**base, "kind": "ingest", "start": 0, "batch": BATCH, "warmup": warm,
+                   "requests": scale.batches - warm, "concurrency": c_in, "label": "intake"})
+    written = asyncio.run(count_cases(database_url))
+    progress(f"fill: {written:,} cases in the database, filling to {scale.total:,} with COPY")
+    asyncio.run(fill(database_url, layout, written, Vault.from_ring(DATA_KEY), progress))
+    ping_lat = load({**base, "kind": "ping", "requests": scale.requests, "warmup": 200,
+                     "concurrency": c_lat})
+    mine = load({**base, "kind": "my_cases", "requests": scale.requests, "warmup": 200,
+                 "concurrency": c_lat, "citizens": 2000, "seed": 11, "label": "myCases"})
+    return [
+        Figure("intake_cases_per_s", "ingestCases intake", intake["items_per_s"], "cases/s",
+               ping_in["rps"], "req/s ping", intake["items_per_s"] / INTAKE_TARGET, "target",
+               f">= {INTAKE_TARGET:,.0f} cases/s", c_in, intake["errors"]),
+        Figure("intake_calls_per_s", "ingestCases calls (1,000 cases)", intake["rps"], "calls/s",
+               ping_in["rps"], "req/s ping", intake["rps"] / ping_in["rps"], "baseline", "",
+               c_in, intake["errors"]),
+        Figure("my_cases_p50_ms", "myCases first:20 p50", mine["p50_ms"], "ms",
+               ping_lat["p50_ms"], "ms ping p50", mine["p50_ms"] / ping_lat["p50_ms"],
+               "baseline", "", c_lat, mine["errors"]),
+        Figure("my_cases_p99_ms", "myCases first:20 p99", mine["p99_ms"], "ms",
+               ping_lat["p99_ms"], "ms ping p99", mine["p99_ms"] / ping_lat["p99_ms"],
+               "baseline", f"< {LATENCY_TARGET_MS:.0f} ms", c_lat, mine["errors"]),
+    ]
+
+
+def run(args: argparse.Namespace) -> int:
+    scale = SCALES[args.scale]
+    database_url = os.environ.get("HCP_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    VAR.mkdir(parents=True, exist_ok=True)
+    env = server_env(database_url)
+    log_path = VAR / "server.log"
+    log_path.write_bytes(b"")
+    progress(f"database: recreating {urlsplit(database_url).path.lstrip('/')}, migrating")
+    asyncio.run(reset_database(database_url))
+    with log_path.open("ab") as log:
+        subprocess.run([*hcp_command(), "migrate"], cwd=ROOT, env=env, check=True, stdout=log,
+                       stderr=subprocess.STDOUT)
+    asyncio.run(seed_regions(database_url))
+    with Server(env=env, cwd=ROOT, log_path=log_path, workers=args.workers) as server:
+        progress(f"server: {server.url}, {args.workers} workers, log in {log_path}")
+        figures = measure(args, server.url, database_url)
+    cases = asyncio.run(count_cases(database_url))
+    heading = (f"hcp bench, scale {args.scale}: {cases:,} cases in PostgreSQL, "
+               f"hcp serve --workers {args.workers}, load from a separate process")
+    print(table(figures, heading))
+    latest = VAR / "latest.json"
+    write_json(figures, latest, {"scale": args.scale, "cases_in_db": cases})
+    progress(f"wrote {latest}")
+    if cases != scale.total:
+        progress(f"warning: expected {scale.total:,} cases, found {cases:,}")
+    return 0
+
+
+def _terminate(_signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(143)  # unwinds through Server.__exit__, which stops the server
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--scale", choices=sorted(SCALES), default="full")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--intake-concurrency", type=int, default=4,
+                        help="ingestCases calls in flight (and the ping baseline's)")
+    parser.add_argument("--latency-concurrency", type=int, default=4,
+                        help="myCases requests in flight (and the ping baseline's)")
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        return run(args)
+    except KeyboardInterrupt:
+        progress("interrupted; the server was stopped")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,137 @@
+"""`myCases` and `case`: who sees which case, pagination, personal data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import Api, token
+from tests.factories import CASE_FIELDS, CHEN, COMPANY, INGEST, WANG, case_input
+
+MY_CASES = """
+query($first: Int, $after: String) {
+  myCases(first: $first, after: $after) {
+    totalCount
+    nodes { caseNo completedAt matter { code name } department { code name } window { code name }
+            applicant { kind name idNumber phone } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+CASE = f"query($n: String!) {{ case(caseNo: $n) {{ {CASE_FIELDS} }} }}"
+
+
+def citizen(person: dict[str, Any]) -> str:
+    return token("citizen", id_number=person["idNumber"], name=person["name"])
+
+
+async def seed(api: Api) -> None:
+    cases = [case_input(f"W-{day:02d}", WANG, acceptedAt=f"2026-11-{day:02d}T09:00:00+08:00",
+                        completedAt=f"2026-11-{day:02d}T10:00:00+08:00") for day in range(1, 8)]
+    cases += [
+        case_input("C-1", CHEN, departmentCode="D-RSB", departmentName="区人社保局",
+                   windowCode="W-05", windowName="社保医保窗口", regionCode="330283100"),
+        case_input("E-1", COMPANY, regionCode="330302", departmentCode="D-LC",
+                   departmentName="鹿城区市场监管局", windowCode=None, windowName=None,
+                   staffCode=None, staffName=None, servedVia="ONLINE"),
+    ]
+    body = await api.gql(INGEST, {"cases": cases}, token("system"))
+    assert body["data"]["ingestCases"]["acceptedCount"] == len(cases)
+
+
+async def test_a_citizen_sees_only_their_own_cases_newest_first(api: Api) -> None:
+    await seed(api)
+    body = await api.gql(MY_CASES, {"first": 20}, citizen(WANG))
+    page = body["data"]["myCases"]
+    assert page["totalCount"] == 7
+    assert [n["caseNo"] for n in page["nodes"]] == [f"W-{d:02d}" for d in range(7, 0, -1)]
+    assert page["pageInfo"]["hasNextPage"] is False
+    first = page["nodes"][0]
+    assert first["applicant"] == {"kind": "PERSON", "name": "王小明",
+                                  "idNumber": "11010519491231002X", "phone": "13800000001"}
+    assert first["window"] == {"code": "W-01", "name": "综合受理1号窗口"}
+    other = await api.gql(MY_CASES, {}, citizen(CHEN))
+    assert [n["caseNo"] for n in other["data"]["myCases"]["nodes"]] == ["C-1"]
+
+
+async def test_pages_follow_the_cursor_without_gaps_or_repeats(api: Api) -> None:
+    await seed(api)
+    seen: list[str] = []
+    after = None
+    for _ in range(10):
+        body = await api.gql(MY_CASES, {"first": 3, "after": after}, citizen(WANG))
+        page = body["data"]["myCases"]
+        seen += [n["caseNo"] for n in page["nodes"]]
+        assert page["totalCount"] == 7
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen == [f"W-{d:02d}" for d in range(7, 0, -1)]
+
+
+async def test_a_citizen_with_no_cases_gets_an_empty_page(api: Api) -> None:
+    body = await api.gql(MY_CASES, {}, token("citizen", id_number="330283199001010012"))
+    assert body["data"]["myCases"] == {"totalCount": 0, "nodes": [],
+                                       "pageInfo": {"hasNextPage": False, "endCursor": None}}
+
+
+async def test_bad_page_arguments_are_bad_input(api: Api) -> None:
+    for variables in ({"first": 0}, {"first": 101}, {"after": "not-a-cursor"},
+                      {"after": "MjAyNnxhYmM="}):
+        body = await api.gql(MY_CASES, variables, citizen(WANG))
+        assert body["data"] is None
+        assert body["errors"][0]["extensions"]["code"] == "BAD_INPUT", variables
+
+
+async def test_my_cases_is_for_citizens(api: Api) -> None:
+    body = await api.gql(MY_CASES, {}, token("dept_handler", department_code="D-SCJG"))
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    body = await api.gql(MY_CASES, {})
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def visible(api: Api, bearer: str, case_no: str) -> bool:
+    body = await api.gql(CASE, {"n": case_no}, bearer)
+    if body.get("errors"):
+        assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND", body
+        return False
+    return True
+
+
+async def test_case_visibility_follows_applicant_department_and_region(api: Api) -> None:
+    await seed(api)
+    scm = token("window_staff", staff_code="S-01", department_code="D-SCJG")
+    rsb = token("dept_handler", department_code="D-RSB")
+    district = token("area_admin", region_code="330283")
+    town = token("area_admin", region_code="330283100")
+    wenzhou = token("area_admin", region_code="330300")
+    expected = {
+        citizen(WANG): {"W-01": True, "C-1": False, "E-1": False},
+        citizen(CHEN): {"W-01": False, "C-1": True, "E-1": False},
+        scm: {"W-01": True, "C-1": False, "E-1": False},
+        rsb: {"W-01": False, "C-1": True, "E-1": False},
+        district: {"W-01": True, "C-1": True, "E-1": False},
+        town: {"W-01": False, "C-1": True, "E-1": False},
+        wenzhou: {"W-01": False, "C-1": False, "E-1": True},
+        token("system"): {"W-01": True, "C-1": True, "E-1": True},
+    }
+    for bearer, cases in expected.items():
+        for case_no, allowed in cases.items():
+            assert await visible(api, bearer, case_no) is allowed, case_no
+    assert not await visible(api, token("system"), "NO-SUCH-CASE")
+
+
+async def test_policy_staff_and_anonymous_callers_cannot_read_cases(api: Api) -> None:
+    await seed(api)
+    body = await api.gql(CASE, {"n": "W-01"}, token("policy_staff"))
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    body = await api.gql(CASE, {"n": "W-01"})
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_staff_never_receive_the_applicants_personal_data(api: Api) -> None:
+    await seed(api)
+    for bearer in (token("window_staff", department_code="D-SCJG"),
+                   token("area_admin", region_code="330283"), token("system")):
+        body = await api.gql(CASE, {"n": "W-01"}, bearer)
+        assert body["data"]["case"]["applicant"] == {
+            "kind": "PERSON", "name": None, "idNumber": None, "phone": None}

@@ -1,0 +1,80 @@
+"""Abusive queries are refused before execution; unexpected failures are masked and coded."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from graphql import get_introspection_query
+
+from services import cases
+from tests.conftest import Api, token
+from tests.factories import INGEST, WANG, case_input
+
+
+async def test_graphiql_introspection_is_allowed(api: Api) -> None:
+    body = await api.gql(get_introspection_query(descriptions=True))
+    assert "errors" not in body
+    assert body["data"]["__schema"]["queryType"]["name"] == "Query"
+
+
+async def test_deep_queries_are_refused_introspection_included(api: Api) -> None:
+    deep = "{ __schema { types { fields { type " + "{ ofType " * 14 + "{ name }" + " }" * 18
+    body = await api.gql(deep)
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "BAD_INPUT"
+    assert "depth" in body["errors"][0]["message"]
+
+
+async def test_alias_floods_are_refused(api: Api) -> None:
+    flood = "{ " + " ".join(f"a{i}: viewer {{ role }}" for i in range(50)) + " }"
+    body = await api.gql(flood, token=token("system"))
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "BAD_INPUT"
+    assert "aliases" in body["errors"][0]["message"].lower()
+
+
+async def test_huge_documents_are_refused(api: Api) -> None:
+    huge = "{ viewer { " + " ".join(["role"] * 3000) + " } }"
+    body = await api.gql(huge, token=token("system"))
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "BAD_INPUT"
+
+
+async def test_syntax_errors_are_bad_input(api: Api) -> None:
+    body = await api.gql("{ viewer { role ")
+    assert body["errors"][0]["extensions"]["code"] == "BAD_INPUT"
+
+
+@pytest.mark.parametrize("applicant", [
+    {**WANG, "kind": "ALIEN-13800000001"},
+    {**WANG, "phone": 13800000001},
+    {"name": "王小明", "kind": "PERSON", "phone": "13800000001"},
+], ids=["enum", "number-for-string", "missing-field"])
+async def test_a_wrongly_typed_variable_does_not_echo_its_value(
+    api: Api, applicant: dict[str, object]
+) -> None:
+    item = case_input("T-1", applicant)
+    body = await api.gql(INGEST, {"cases": [item]}, token("system"))
+    error = body["errors"][0]
+    assert error["extensions"]["code"] == "BAD_INPUT"
+    assert "13800000001" not in error["message"]
+    assert "王小明" not in error["message"]
+    assert "$cases" in error["message"], error["message"]
+
+
+async def test_unexpected_failures_are_masked_and_logged_without_their_text(
+    api: Api, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(**_kwargs: object) -> None:
+        raise RuntimeError(f"connection lost while reading {WANG['idNumber']}")
+
+    monkeypatch.setattr(cases, "my_cases", broken)
+    caplog.set_level(logging.INFO)
+    bearer = token("citizen", id_number=WANG["idNumber"])
+    body = await api.gql("{ myCases { totalCount } }", token=bearer)
+    error = body["errors"][0]
+    assert error["message"] == "Internal server error."
+    assert error["extensions"] == {"code": "INTERNAL"}
+    assert "RuntimeError" in caplog.text
+    assert "11010519491231002X" not in caplog.text

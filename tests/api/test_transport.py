@@ -1,0 +1,82 @@
+"""The same API over GET, over graphql-transport-ws, and the health endpoint."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from collections.abc import AsyncIterator
+
+import pytest
+import uvicorn
+from websockets.asyncio.client import connect
+
+from tests.conftest import Api, token
+
+
+async def test_queries_work_over_get(api: Api) -> None:
+    response = await api.client.get("/graphql", params={"query": "{ viewer { role } }"},
+                                    headers={"Authorization": f"Bearer {token('system')}"})
+    assert response.json() == {"data": {"viewer": {"role": "system"}}}
+
+
+async def test_mutations_are_refused_over_get(api: Api) -> None:
+    response = await api.client.get("/graphql", params={"query": "mutation { ping }"})
+    assert response.status_code in (400, 405)
+
+
+async def test_health_reports_the_database(api: Api) -> None:
+    response = await api.client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "redis": "off"}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+async def live_url(api: Api) -> AsyncIterator[str]:
+    """The suite's app behind a real uvicorn socket, in the test's own event loop."""
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(api.app, host="127.0.0.1", port=port,
+                                           lifespan="off", log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.01)
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def test_operations_run_over_graphql_transport_ws(live_url: str) -> None:
+    async with connect(f"ws://{live_url}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        bearer = f"Bearer {token('dept_handler', department_code='D-RSB')}"
+        await ws.send(json.dumps({"type": "connection_init",
+                                  "payload": {"Authorization": bearer}}))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        await ws.send(json.dumps({"id": "1", "type": "subscribe",
+                                  "payload": {"query": "{ viewer { role departmentCode } }"}}))
+        message = json.loads(await ws.recv())
+        assert message["type"] == "next"
+        assert message["payload"]["data"] == {
+            "viewer": {"role": "dept_handler", "departmentCode": "D-RSB"}}
+        assert json.loads(await ws.recv()) == {"id": "1", "type": "complete"}
+
+
+async def test_a_bad_token_over_websocket_is_unauthenticated(live_url: str) -> None:
+    async with connect(f"ws://{live_url}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        await ws.send(json.dumps({"type": "connection_init",
+                                  "payload": {"Authorization": "Bearer forged.token.here"}}))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        await ws.send(json.dumps({"id": "1", "type": "subscribe",
+                                  "payload": {"query": "{ viewer { role } }"}}))
+        message = json.loads(await ws.recv())
+        errors = message["payload"]
+        errors = errors.get("errors", errors) if isinstance(errors, dict) else errors
+        assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED"

@@ -1,0 +1,183 @@
+"""Shared fixtures: one real app per database backend, driven over ASGI.
+
+SQLite always runs. PostgreSQL and Redis run when HCP_TEST_POSTGRES_URL / HCP_TEST_REDIS_URL
+are set; with CI=true a missing or unreachable service fails the run instead of skipping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import concurrent.futures
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import httpx
+import pytest
+from starlette.applications import Starlette
+from tortoise.backends.base.executor import EXECUTOR_CACHE
+
+from models.db import connection, execute
+from models.reference import Region
+from server.app import create_app
+from server.auth import mint
+from server.database import migrate
+from server.settings import Settings
+
+PG_URL = os.environ.get("HCP_TEST_POSTGRES_URL")
+REDIS_URL = os.environ.get("HCP_TEST_REDIS_URL")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+SECRET = "test-secret-" + "x" * 32
+DATA_KEY = "t1:" + base64.b64encode(b"k" * 32).decode()
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+BACKENDS = ["sqlite", "postgres"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if IN_CI and not (PG_URL and REDIS_URL):
+        raise pytest.UsageError(
+            "CI must set HCP_TEST_POSTGRES_URL and HCP_TEST_REDIS_URL: those suites may not skip"
+        )
+
+
+def require(url: str | None, name: str) -> str:
+    if url:
+        return url
+    pytest.skip(f"{name} not set (CI sets it)")
+
+
+@dataclass
+class Clock:
+    now: datetime = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+def make_settings(tmp: Path, database_url: str, **extra: Any) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": database_url, "redis_url": None, "rules_path": Path("rules.yaml"),
+        "env": "dev", "jwt_secret": SECRET, "jwt_public_key": None, "jwt_issuer": None,
+        "jwt_audience": None, "data_key": DATA_KEY, "var_dir": tmp,
+    }
+    values.update(extra)
+    return Settings(**values)
+
+
+def _in_thread(coro: Any) -> Any:
+    """Run a coroutine to completion outside the session's event loop."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+async def _admin(base: str, statement: str) -> None:
+    conn = await asyncpg.connect(base)
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+                 ) -> Iterator[str]:
+    """A fresh database per backend: an SQLite file, or a throw-away PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite://{tmp_path_factory.mktemp('sqlite')}/test.sqlite3"
+        return
+    base = require(PG_URL, "HCP_TEST_POSTGRES_URL")
+    name = f"hcp_test_{uuid.uuid4().hex[:10]}"
+    _in_thread(_admin(base, f'CREATE DATABASE "{name}"'))
+    try:
+        yield urlunsplit(urlsplit(base)._replace(path=f"/{name}"))
+    finally:
+        _in_thread(_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@dataclass
+class Api:
+    """A running app plus helpers to call it the way clients do."""
+
+    app: Starlette
+    client: httpx.AsyncClient
+    settings: Settings
+    clock: Clock
+    backend: str
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    async def gql(self, query: str, variables: dict[str, Any] | None = None,
+                  token: str | None = None) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = await self.client.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+
+def token(role: str, ttl: timedelta = timedelta(hours=1), **claims: Any) -> str:
+    return mint(SECRET, {"sub": f"test-{role}", "role": role, **claims}, ttl=ttl)
+
+
+async def _reset_tables() -> None:
+    conn = connection()
+    tables = ["case_record", "applicant", "batch", "integrated_service", "service_window",
+              "staff", "matter", "department", "hall", "region"]
+    if conn.capabilities.dialect == "postgres":
+        await execute(conn, f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+    else:
+        await execute(conn, "UPDATE region SET parent_id = NULL")
+        for table in tables:
+            await execute(conn, f"DELETE FROM {table}")  # noqa: S608
+
+
+async def seed_regions() -> None:
+    city = await Region.create(code="330200", name="宁波市")
+    district = await Region.create(code="330283", name="宁波市奉化区", parent=city)
+    await Region.create(code="330283100", name="溪口镇", parent=district)
+    other = await Region.create(code="330300", name="温州市")
+    await Region.create(code="330302", name="鹿城区", parent=other)
+
+
+@pytest.fixture(scope="session")
+async def running_app(database_url: str, tmp_path_factory: pytest.TempPathFactory
+                      ) -> AsyncIterator[Api]:
+    settings = make_settings(tmp_path_factory.mktemp("var"), database_url)
+    await migrate(settings)
+    clock = Clock()
+    app = create_app(settings, clock=clock)
+    backend = "postgres" if database_url.startswith("postgres") else "sqlite"
+    try:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://hcp.test") as client:
+                yield Api(app, client, settings, clock, backend)
+    finally:
+        # Tortoise caches INSERT statements per connection name for the process's life; the
+        # suite switches dialect under the same name, which a service process never does.
+        EXECUTOR_CACHE.clear()
+
+
+@pytest.fixture
+async def api(running_app: Api) -> AsyncIterator[Api]:
+    """The app of the current backend, with empty tables plus regions and a reset clock."""
+    await _reset_tables()
+    await seed_regions()
+    running_app.clock.now = NOW
+    yield running_app
+
+
+@pytest.fixture
+def system_token() -> str:
+    return token("system")
