@@ -14,8 +14,11 @@ from datetime import date, datetime, timedelta, timezone
 from math import gcd
 from typing import Any
 
-REGIONS = (("330000", "浙江省", None), ("330200", "宁波市", "330000"),
-           ("330283", "宁波市奉化区", "330200"))
+REGIONS = (
+    ("330000", "浙江省", None),
+    ("330200", "宁波市", "330000"),
+    ("330283", "宁波市奉化区", "330200"),
+)
 REGION_CODE = "330283"
 STRIDE = 7919
 CHINA = timezone(timedelta(hours=8))
@@ -44,8 +47,33 @@ MATTERS = (
 )
 WINDOWS_PER_DEPARTMENT = 2
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗郑"
-GIVEN = ("伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰",
-         "娟", "涛", "明", "超", "秀兰", "霞", "平", "刚", "桂英", "建华", "晓燕")
+GIVEN = (
+    "伟",
+    "芳",
+    "娜",
+    "秀英",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "秀兰",
+    "霞",
+    "平",
+    "刚",
+    "桂英",
+    "建华",
+    "晓燕",
+)
 STAFF_NAMES = ("陈晓东", "林佳怡", "王建国", "周敏", "徐海波", "孙丽华", "郑凯", "胡雪梅")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
@@ -118,12 +146,21 @@ class BenchCase:
         accepted, completed = case_times(k)
         served_via = ("ONLINE", "ONLINE", "KIOSK", "WINDOW", "WINDOW", "WINDOW", "WINDOW")[k % 7]
         item: dict[str, Any] = {
-            "caseNo": case_no(k), "matterCode": matter_code, "matterName": matter_name,
-            "matterType": matter_type, "departmentCode": DEPARTMENTS[dept][0],
-            "departmentName": DEPARTMENTS[dept][1], "regionCode": REGION_CODE,
-            "applicant": {"name": person_name(j), "idNumber": id_number(j), "kind": "PERSON",
-                          "phone": phone(j)},
-            "servedVia": served_via, "acceptedAt": accepted.isoformat(),
+            "caseNo": case_no(k),
+            "matterCode": matter_code,
+            "matterName": matter_name,
+            "matterType": matter_type,
+            "departmentCode": DEPARTMENTS[dept][0],
+            "departmentName": DEPARTMENTS[dept][1],
+            "regionCode": REGION_CODE,
+            "applicant": {
+                "name": person_name(j),
+                "idNumber": id_number(j),
+                "kind": "PERSON",
+                "phone": phone(j),
+            },
+            "servedVia": served_via,
+            "acceptedAt": accepted.isoformat(),
             "completedAt": completed.isoformat(),
         }
         if served_via == "WINDOW":

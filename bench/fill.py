@@ -28,11 +28,27 @@ from bench.data import (
 from services.vault import Vault
 
 _CASE_COLUMNS = (
-    "case_no", "matter_id", "department_id", "region_id", "window_id", "staff_id",
-    "applicant_id", "served_via", "status", "accepted_at", "completed_at", "updated_at",
+    "case_no",
+    "matter_id",
+    "department_id",
+    "region_id",
+    "window_id",
+    "staff_id",
+    "applicant_id",
+    "served_via",
+    "status",
+    "accepted_at",
+    "completed_at",
+    "updated_at",
 )
 _APPLICANT_COLUMNS = (
-    "id_number_hash", "kind", "name_enc", "id_number_enc", "phone_enc", "key_id", "updated_at",
+    "id_number_hash",
+    "kind",
+    "name_enc",
+    "id_number_enc",
+    "phone_enc",
+    "key_id",
+    "updated_at",
 )
 
 
@@ -56,7 +72,11 @@ async def seed_regions(url: str) -> None:
         for code, name, parent in REGIONS:
             await conn.execute(
                 "INSERT INTO region (code, name, parent_id) "
-                "VALUES ($1, $2, (SELECT id FROM region WHERE code = $3))", code, name, parent)
+                "VALUES ($1, $2, (SELECT id FROM region WHERE code = $3))",
+                code,
+                name,
+                parent,
+            )
     finally:
         await conn.close()
 
@@ -75,8 +95,10 @@ async def fill(
     """Write cases k in [start, layout.total), then ANALYZE."""
     conn = await asyncpg.connect(url)
     try:
-        ids = {t: {r["code"]: r["id"] for r in await conn.fetch(f"SELECT code, id FROM {t}")}
-               for t in ("region", "department", "matter", "service_window", "staff")}
+        ids = {
+            t: {r["code"]: r["id"] for r in await conn.fetch(f"SELECT code, id FROM {t}")}
+            for t in ("region", "department", "matter", "service_window", "staff")
+        }
         if len(ids["department"]) < len(DEPARTMENTS):
             raise RuntimeError("the fill needs the reference rows the API writes: ingest first")
         owners = {layout.owner(k) for k in range(start, layout.total)}
@@ -85,12 +107,16 @@ async def fill(
         chunk = max(1, (layout.total - start) // 10)
         for first in range(start, layout.total, chunk):
             last = min(first + chunk, layout.total)
-            rows = [_case_row(bench_case(layout, k), ids, applicant_ids, now)
-                    for k in range(first, last)]
+            rows = [
+                _case_row(bench_case(layout, k), ids, applicant_ids, now)
+                for k in range(first, last)
+            ]
             await conn.copy_records_to_table("case_record", records=rows, columns=_CASE_COLUMNS)
             done = last - start
-            progress(f"fill: {done:,}/{layout.total - start:,} cases "
-                     f"({100 * done // (layout.total - start)}%)")
+            progress(
+                f"fill: {done:,}/{layout.total - start:,} cases "
+                f"({100 * done // (layout.total - start)}%)"
+            )
         progress("fill: ANALYZE")
         await conn.execute("ANALYZE")
     finally:
@@ -100,19 +126,30 @@ async def fill(
 async def _applicants(conn: Any, people: list[int], vault: Vault) -> dict[int, int]:
     """applicant index -> applicant.id, inserting those the API has not written yet."""
     hashes = {j: vault.lookup_hash(id_number(j)) for j in people}
-    stored = {r["id_number_hash"]: r["id"]
-              for r in await conn.fetch("SELECT id_number_hash, id FROM applicant")}
+    stored = {
+        r["id_number_hash"]: r["id"]
+        for r in await conn.fetch("SELECT id_number_hash, id FROM applicant")
+    }
     now = datetime.now(UTC)
     missing = [
-        (hashes[j], "PERSON", vault.seal(person_name(j), "applicant.name"),
-         vault.seal(id_number(j), "applicant.id_number"), vault.seal(phone(j), "applicant.phone"),
-         vault.active, now)
-        for j in people if hashes[j] not in stored
+        (
+            hashes[j],
+            "PERSON",
+            vault.seal(person_name(j), "applicant.name"),
+            vault.seal(id_number(j), "applicant.id_number"),
+            vault.seal(phone(j), "applicant.phone"),
+            vault.active,
+            now,
+        )
+        for j in people
+        if hashes[j] not in stored
     ]
     if missing:
         await conn.copy_records_to_table("applicant", records=missing, columns=_APPLICANT_COLUMNS)
-        stored = {r["id_number_hash"]: r["id"]
-                  for r in await conn.fetch("SELECT id_number_hash, id FROM applicant")}
+        stored = {
+            r["id_number_hash"]: r["id"]
+            for r in await conn.fetch("SELECT id_number_hash, id FROM applicant")
+        }
     return {j: stored[hashes[j]] for j in people}
 
 
@@ -123,10 +160,16 @@ def _case_row(
     item = case.as_input()
     window, staff = item.get("windowCode"), item.get("staffCode")
     return (
-        item["caseNo"], ids["matter"][item["matterCode"]],
-        ids["department"][item["departmentCode"]], ids["region"][item["regionCode"]],
-        ids["service_window"][window] if window else None, ids["staff"][staff] if staff else None,
-        applicants[case.applicant], item["servedVia"], "COMPLETED",
-        datetime.fromisoformat(item["acceptedAt"]), datetime.fromisoformat(item["completedAt"]),
+        item["caseNo"],
+        ids["matter"][item["matterCode"]],
+        ids["department"][item["departmentCode"]],
+        ids["region"][item["regionCode"]],
+        ids["service_window"][window] if window else None,
+        ids["staff"][staff] if staff else None,
+        applicants[case.applicant],
+        item["servedVia"],
+        "COMPLETED",
+        datetime.fromisoformat(item["acceptedAt"]),
+        datetime.fromisoformat(item["completedAt"]),
         now,
     )

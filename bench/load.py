@@ -103,12 +103,23 @@ def build(job: dict[str, Any]) -> tuple[list[Request], list[Request]]:
     if kind == "my_cases":
         rng = random.Random(job["seed"])
         people = rng.sample(range(layout.applicants), min(job["citizens"], layout.applicants))
-        headers = {j: _auth(secret, {"sub": f"bench-citizen-{j}", "role": "citizen",
-                                     "id_number": id_number(j), "name": person_name(j)})
-                   for j in people}
+        headers = {
+            j: _auth(
+                secret,
+                {
+                    "sub": f"bench-citizen-{j}",
+                    "role": "citizen",
+                    "id_number": id_number(j),
+                    "name": person_name(j),
+                },
+            )
+            for j in people
+        }
         body = _body(MY_CASES)
-        reqs = [Request(body, headers[j], _my_cases_check(layout.case_count(j)))
-                for j in (rng.choice(people) for _ in range(warmup + count))]
+        reqs = [
+            Request(body, headers[j], _my_cases_check(layout.case_count(j)))
+            for j in (rng.choice(people) for _ in range(warmup + count))
+        ]
         return reqs[:warmup], reqs[warmup:]
     raise ValueError(f"unknown job kind {kind!r}")
 
@@ -119,15 +130,20 @@ class Tally:
     items: int = 0
     errors: int = 0
     first_error: str | None = None
+    cpu_s: float = 0.0
 
 
 async def drive(
-    client: httpx.AsyncClient, reqs: list[Request], concurrency: int, deadline_s: float,
+    client: httpx.AsyncClient,
+    reqs: list[Request],
+    concurrency: int,
+    deadline_s: float,
     label: str,
 ) -> tuple[Tally, float, bool]:
     """Send every request (each worker takes the next one when its last reply is in)."""
     tally = Tally(latencies=[])
     queue = iter(reqs)
+    cpu = time.process_time()
     start = time.perf_counter()
     stop_at = start + deadline_s
     step = max(1, len(reqs) // 10)
@@ -143,8 +159,11 @@ async def drive(
             try:
                 reply = await client.post("/graphql", content=req.body, headers=req.headers)
                 tally.latencies.append(time.perf_counter() - sent)
-                problem = req.check(reply.json()) if reply.status_code == 200 else (
-                    f"HTTP {reply.status_code}: {reply.text[:200]}")
+                problem = (
+                    req.check(reply.json())
+                    if reply.status_code == 200
+                    else (f"HTTP {reply.status_code}: {reply.text[:200]}")
+                )
             except (httpx.HTTPError, ValueError) as exc:
                 problem = repr(exc)
             if problem is None:
@@ -157,6 +176,7 @@ async def drive(
                 print(f"  {label}: {done}/{len(reqs)} requests", file=sys.stderr, flush=True)
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
+    tally.cpu_s = time.process_time() - cpu
     return tally, time.perf_counter() - start, timed_out
 
 
@@ -174,14 +194,24 @@ async def run(job: dict[str, Any]) -> dict[str, Any]:
         if warm:
             await drive(client, warm, concurrency, job["deadline_s"], "")
         tally, elapsed, timed_out = await drive(
-            client, timed, concurrency, job["deadline_s"], job.get("label", ""))
+            client, timed, concurrency, job["deadline_s"], job.get("label", "")
+        )
     ms = [s * 1000 for s in tally.latencies]
     return {
-        "kind": job["kind"], "concurrency": concurrency, "requests": len(ms),
-        "errors": tally.errors, "first_error": tally.first_error, "timed_out": timed_out,
-        "elapsed_s": elapsed, "rps": len(ms) / elapsed, "items": tally.items,
-        "items_per_s": tally.items / elapsed, "p50_ms": percentile(ms, 0.50),
-        "p99_ms": percentile(ms, 0.99), "max_ms": max(ms, default=math.nan),
+        "kind": job["kind"],
+        "concurrency": concurrency,
+        "requests": len(ms),
+        "errors": tally.errors,
+        "first_error": tally.first_error,
+        "timed_out": timed_out,
+        "elapsed_s": elapsed,
+        "rps": len(ms) / elapsed,
+        "items": tally.items,
+        "items_per_s": tally.items / elapsed,
+        "p50_ms": percentile(ms, 0.50),
+        "p99_ms": percentile(ms, 0.99),
+        "max_ms": max(ms, default=math.nan),
+        "client_cpu_s": tally.cpu_s,
     }
 
 

@@ -11,7 +11,7 @@ baseline: `mutation { ping }` on the same server, token check and concurrency (c
           measured just before the figure; it is what the stack costs before any work.
 ratio:    value / baseline (a latency of 3.0x costs three pings), except for intake
           throughput, where ratio = value / target: cases/s and ping req/s do not divide.
-          The ingestCases calls/s row compares call rates with ping (1 call = 1,000 cases)."""
+          The ingestCases calls/s row compares call rates (1 call = 1,000 cases) with ping."""
 
 
 @dataclass(frozen=True)
@@ -39,13 +39,16 @@ def table(figures: list[Figure], heading: str) -> str:
     header = ("figure", "value", "unit", "baseline", "ratio", "target")
     rows = [header]
     for f in figures:
-        ratio = f"{f.ratio:.2f} of target" if f.ratio_of == "target" else f"{f.ratio:.1f}x"
+        ratio = f"{f.ratio:.2f} of target" if f.ratio_of == "target" else f"{f.ratio:.2g}x"
         label = f"{f.label} (c={f.concurrency})" + (f" [{f.errors} errors]" if f.errors else "")
-        rows.append((label, _num(f.value), f.unit, f"{_num(f.baseline)} {f.baseline_unit}",
-                     ratio, f.target))
+        rows.append(
+            (label, _num(f.value), f.unit, f"{_num(f.baseline)} {f.baseline_unit}", ratio, f.target)
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    lines = [" | ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-             for row in rows]
+    lines = [
+        " | ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
     lines.insert(1, "-+-".join("-" * w for w in widths))
     return "\n".join([heading, LEGEND, "", *lines])
 

@@ -42,12 +42,26 @@ class Server:
         self._proc: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Server:
-        command = [*hcp_command(), "serve", "--host", HOST, "--port", str(self.port),
-                   "--workers", str(self.workers)]
+        command = [
+            *hcp_command(),
+            "serve",
+            "--host",
+            HOST,
+            "--port",
+            str(self.port),
+            "--workers",
+            str(self.workers),
+        ]
         with self.log_path.open("ab") as log:
             # Own session: a Ctrl-C in the terminal reaches us, and we stop the server.
-            self._proc = subprocess.Popen(command, cwd=self.cwd, env=self.env, stdout=log,
-                                          stderr=subprocess.STDOUT, start_new_session=True)
+            self._proc = subprocess.Popen(
+                command,
+                cwd=self.cwd,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         try:
             self._wait_healthy()
         except BaseException:
@@ -55,8 +69,12 @@ class Server:
             raise
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
 
     def _wait_healthy(self) -> None:
@@ -64,16 +82,18 @@ class Server:
         while time.monotonic() < deadline:
             assert self._proc is not None
             if self._proc.poll() is not None:
-                raise RuntimeError(f"the server exited with {self._proc.returncode}; "
-                                   f"see {self.log_path}")
+                raise RuntimeError(
+                    f"the server exited with {self._proc.returncode}; see {self.log_path}"
+                )
             try:
                 if httpx.get(f"{self.url}/healthz", timeout=1.0).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
-        raise RuntimeError(f"the server was not healthy within {START_TIMEOUT_S:.0f} s; "
-                           f"see {self.log_path}")
+        raise RuntimeError(
+            f"the server was not healthy within {START_TIMEOUT_S:.0f} s; see {self.log_path}"
+        )
 
     def stop(self) -> None:
         """SIGTERM to the uvicorn supervisor (it stops its workers), SIGKILL to its process

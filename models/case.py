@@ -30,7 +30,6 @@ class Applicant(Model):
 
 # Cases handled together; one rating applies to every case in it.
 class Batch(Model):
-
     id = fields.BigIntField(primary_key=True)
     batch_no = fields.CharField(max_length=64, unique=True)
 
@@ -40,7 +39,6 @@ class Batch(Model):
 
 # A "one-thing" bundle; its member cases point at it.
 class IntegratedService(Model):
-
     id = fields.BigIntField(primary_key=True)
     service_no = fields.CharField(max_length=64, unique=True)
     name = fields.CharField(max_length=256)

@@ -35,7 +35,8 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
 
 
 def connection() -> BaseDBAsyncClient:
-    return connections.get("default")
+    client: BaseDBAsyncClient = connections.get("default")
+    return client
 
 
 def dialect(conn: BaseDBAsyncClient) -> str:
@@ -52,7 +53,9 @@ def prepare(conn: BaseDBAsyncClient, sql: str) -> str:
     return _PLACEHOLDER.sub(lambda _m: f"${next(counter)}", sql)
 
 
-async def fetch(conn: BaseDBAsyncClient, sql: str, args: Sequence[Any] = ()) -> list[dict[str, Any]]:
+async def fetch(
+    conn: BaseDBAsyncClient, sql: str, args: Sequence[Any] = ()
+) -> list[dict[str, Any]]:
     return await conn.execute_query_dict(prepare(conn, sql), list(args))
 
 

@@ -10,7 +10,6 @@ from models.enums import MatterType
 
 # An administrative area (province … community); `parent` builds the tree.
 class Region(Model):
-
     id = fields.IntField(primary_key=True)
     code = fields.CharField(max_length=32, unique=True)
     name = fields.CharField(max_length=128)
@@ -24,7 +23,6 @@ class Region(Model):
 
 # The unit responsible for a case (谁办理谁负责).
 class Department(Model):
-
     id = fields.IntField(primary_key=True)
     code = fields.CharField(max_length=64, unique=True)
     name = fields.CharField(max_length=128)

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -39,6 +40,20 @@ class Runtime:
     collaborators: Collaborators | None = None
     redis: Redis | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+class StartupError(Exception):
+    """A configured service does not answer; the process must not serve half-configured."""
+
+
+async def _ping(redis: Redis) -> None:
+    try:
+        await redis.ping()
+    except RedisError as exc:
+        await redis.aclose()
+        raise StartupError(
+            f"HCP_REDIS_URL is set but Redis does not answer ({type(exc).__name__})"
+        ) from None
 
 
 def make_verifier(settings: Settings) -> TokenVerifier:
@@ -79,7 +94,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = Non
         async with open_database(settings):
             runtime.redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
             if runtime.redis is not None:
-                await runtime.redis.ping()
+                await _ping(runtime.redis)
             runtime.collaborators = Collaborators(
                 vault=Vault.from_ring(secrets.data_key(settings)),
                 authenticate=_authenticator(make_verifier(settings)),
@@ -95,13 +110,13 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = Non
         body = {"status": "ok", "database": "ok", "redis": "off"}
         try:
             await fetch(connection(), "SELECT 1 AS ok")
-        except Exception:  # noqa: BLE001 - any failure means "not healthy", reported as such
+        except Exception:
             body.update(status="degraded", database="unreachable")
         if runtime.redis is not None:
             try:
                 await runtime.redis.ping()
                 body["redis"] = "ok"
-            except Exception:  # noqa: BLE001
+            except Exception:
                 body.update(status="degraded", redis="unreachable")
         return JSONResponse(body, status_code=200 if body["status"] == "ok" else 503)
 

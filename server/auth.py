@@ -63,8 +63,10 @@ def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
         role = Role(claims["role"])
     except (ValueError, TypeError):
         raise InvalidTokenError("unknown role") from None
-    text = {k: claims.get(k) for k in ("id_number", "name", "phone", "staff_code",
-                                        "department_code", "region_code")}
+    text = {
+        k: claims.get(k)
+        for k in ("id_number", "name", "phone", "staff_code", "department_code", "region_code")
+    }
     if any(v is not None and not isinstance(v, str) for v in text.values()):
         raise InvalidTokenError("identity claims must be strings")
     if role is Role.CITIZEN and not text["id_number"]:

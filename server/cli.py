@@ -15,7 +15,7 @@ import uvicorn
 from server import secrets
 from server.auth import mint
 from server.database import migrate, open_database
-from server.demo import seed_demo
+from server.demo import SeedReport, seed_demo
 from server.settings import Settings, SettingsError
 from services.identity import Role
 from services.vault import Vault
@@ -25,20 +25,32 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     if args.demo:
         asyncio.run(migrate(settings))
         report = asyncio.run(_seed(settings))
-        print(f"demo: {report.regions} regions, {report.windows} windows, "
-              f"{report.cases} new cases", flush=True)
+        print(
+            f"demo: {report.regions} regions, {report.windows} windows, {report.cases} new cases",
+            flush=True,
+        )
     base = f"http://{args.host}:{args.port}"
-    print(f"hcp serving on {base}\n  GraphQL + GraphiQL: {base}/graphql\n"
-          f"  health:             {base}/healthz", flush=True)
-    uvicorn.run("server.app:create_app_from_env", factory=True, host=args.host, port=args.port,
-                workers=args.workers, log_level=args.log_level)
+    print(
+        f"hcp serving on {base}\n  GraphQL + GraphiQL: {base}/graphql\n"
+        f"  health:             {base}/healthz",
+        flush=True,
+    )
+    uvicorn.run(
+        "server.app:create_app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+    )
     return 0
 
 
-async def _seed(settings: Settings) -> object:
+async def _seed(settings: Settings) -> SeedReport:
     async with open_database(settings):
-        return await seed_demo(vault=Vault.from_ring(secrets.data_key(settings)),
-                               now=datetime.now(UTC))
+        return await seed_demo(
+            vault=Vault.from_ring(secrets.data_key(settings)), now=datetime.now(UTC)
+        )
 
 
 def _migrate(settings: Settings, _args: argparse.Namespace) -> int:
@@ -59,8 +71,10 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     secret = secrets.jwt_secret(settings)
     if secret is None:
-        print("hcp token needs HCP_JWT_SECRET (the service verifies a public key here)",
-              file=sys.stderr)
+        print(
+            "hcp token needs HCP_JWT_SECRET (the service verifies a public key here)",
+            file=sys.stderr,
+        )
         return 2
     claims = {"sub": args.sub or args.staff_code or f"dev-{args.role}", "role": args.role}
     for name in ("id_number", "name", "phone", "staff_code", "department_code", "region_code"):
@@ -86,8 +100,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", default="info")
     serve.set_defaults(run=_serve)
     sub.add_parser("migrate", help="apply the committed migrations").set_defaults(run=_migrate)
-    sub.add_parser("seed-demo", help="migrate and load the demo district and cases"
-                   ).set_defaults(run=_seed_demo)
+    sub.add_parser("seed-demo", help="migrate and load the demo district and cases").set_defaults(
+        run=_seed_demo
+    )
     token = sub.add_parser("token", help="mint a dev token (refused when HCP_ENV=prod)")
     token.add_argument("--role", required=True, choices=[r.value for r in Role])
     token.add_argument("--sub")

@@ -67,7 +67,9 @@ class Settings:
         if not self.is_prod:
             return
         if not self.jwt_public_key:
-            raise SettingsError("HCP_ENV=prod needs HCP_JWT_PUBLIC_KEY (the identity provider's key)")
+            raise SettingsError(
+                "HCP_ENV=prod needs HCP_JWT_PUBLIC_KEY (the identity provider's key)"
+            )
         if self.jwt_secret:
             raise SettingsError("HCP_ENV=prod verifies RS256/ES256 only: unset HCP_JWT_SECRET")
         if not self.data_key:

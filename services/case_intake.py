@@ -129,7 +129,10 @@ def _name_problems(item: CaseData) -> list[tuple[str, str, str] | None]:
         "windowName": (item.window_name, item.window_code is not None, 128),
         "staffName": (item.staff_name, item.staff_code is not None, 64),
         "integratedServiceName": (
-            item.integrated_service_name, item.integrated_service_no is not None, 256),
+            item.integrated_service_name,
+            item.integrated_service_no is not None,
+            256,
+        ),
     }
     return [_name_problem(field, *spec) for field, spec in names.items()]
 
@@ -159,7 +162,9 @@ def _applicant_problems(applicant: ApplicantData) -> list[tuple[str, str, str]]:
             if applicant.kind is ApplicantKind.PERSON
             else "an 18-character unified social credit code with a valid check character"
         )
-        found.append(("applicant.idNumber", "INVALID_ID_NUMBER", f"applicant.idNumber must be {what}"))
+        found.append(
+            ("applicant.idNumber", "INVALID_ID_NUMBER", f"applicant.idNumber must be {what}")
+        )
     phone = normalise_phone(applicant.phone)
     if phone is not None and not _PHONE.match(phone):
         found.append(("applicant.phone", "INVALID_FORMAT", "applicant.phone must be 5-20 digits"))
@@ -182,8 +187,13 @@ def _time_problems(item: CaseData, now: datetime) -> list[tuple[str, str, str]]:
         try:
             moments[field] = parse_time(value)
         except ValueError:
-            return [(field, "INVALID_TIME",
-                     f"{field} must be ISO-8601 with a UTC offset, e.g. 2026-11-20T09:30:00+08:00")]
+            return [
+                (
+                    field,
+                    "INVALID_TIME",
+                    f"{field} must be ISO-8601 with a UTC offset, e.g. 2026-11-20T09:30:00+08:00",
+                )
+            ]
         moment = moments[field]
         if moment is not None and moment > now + CLOCK_SKEW:
             return [(field, "INVALID_TIME", f"{field} lies in the future")]

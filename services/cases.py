@@ -93,9 +93,7 @@ LEFT JOIN integrated_service i ON i.id = c.integrated_service_id
 _APPLICANT = "c.applicant_id = (SELECT id FROM applicant WHERE id_number_hash = ?)"
 
 
-async def my_cases(
-    *, viewer: Principal, vault: Vault, first: int, after: str | None
-) -> CasePage:
+async def my_cases(*, viewer: Principal, vault: Vault, first: int, after: str | None) -> CasePage:
     if not 1 <= first <= MAX_PAGE:
         raise PageSizeError(f"first must be between 1 and {MAX_PAGE}")
     args: list[Any] = [vault.lookup_hash(viewer.id_number or "")]
@@ -105,7 +103,8 @@ async def my_cases(
         where += " AND (c.accepted_at < ? OR (c.accepted_at = ? AND c.id < ?))"
         args += [accepted_at, accepted_at, case_id]
     rows = await fetch(
-        connection(), f"{_SELECT} WHERE {where} ORDER BY c.accepted_at DESC, c.id DESC LIMIT ?",
+        connection(),
+        f"{_SELECT} WHERE {where} ORDER BY c.accepted_at DESC, c.id DESC LIMIT ?",
         [*args, first + 1],
     )
     nodes = [_view(row, viewer, vault) for row in rows[:first]]
@@ -114,18 +113,21 @@ async def my_cases(
 
 
 async def count_my_cases(*, viewer: Principal, vault: Vault) -> int:
-    rows = await fetch(connection(), f"SELECT COUNT(*) AS n FROM case_record c WHERE {_APPLICANT}",
-                       [vault.lookup_hash(viewer.id_number or "")])
+    rows = await fetch(
+        connection(),
+        f"SELECT COUNT(*) AS n FROM case_record c WHERE {_APPLICANT}",  # noqa: S608
+        [vault.lookup_hash(viewer.id_number or "")],
+    )
     return int(rows[0]["n"])
 
 
-async def find_case(
-    *, case_no: str, viewer: Principal, vault: Vault
-) -> CaseView | None:
+async def find_case(*, case_no: str, viewer: Principal, vault: Vault) -> CaseView | None:
     """The case, or None when it does not exist or the viewer may not see it (the two are
     not told apart, so case numbers cannot be probed)."""
     scope, scope_args = _scope(viewer, vault)
-    rows = await fetch(connection(), f"{_SELECT} WHERE c.case_no = ? AND {scope}", [case_no, *scope_args])
+    rows = await fetch(
+        connection(), f"{_SELECT} WHERE c.case_no = ? AND {scope}", [case_no, *scope_args]
+    )
     return _view(rows[0], viewer, vault) if rows else None
 
 
@@ -194,7 +196,9 @@ def encode_cursor(case: CaseView) -> str:
 
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
-        accepted, _, case_id = base64.urlsafe_b64decode(cursor.encode("ascii")).decode().partition("|")
+        accepted, _, case_id = (
+            base64.urlsafe_b64decode(cursor.encode("ascii")).decode().partition("|")
+        )
         moment = as_utc(datetime.fromisoformat(accepted))
         assert moment is not None
         return moment, int(case_id)

@@ -30,7 +30,5 @@ def is_company_id(value: str) -> bool:
     """An 18-character unified social credit code with a valid check character."""
     if not _USCC.match(value):
         return False
-    total = sum(
-        _USCC_CHARS.index(c) * w for c, w in zip(value[:17], _USCC_WEIGHTS, strict=True)
-    )
+    total = sum(_USCC_CHARS.index(c) * w for c, w in zip(value[:17], _USCC_WEIGHTS, strict=True))
     return _USCC_CHARS[(31 - total % 31) % 31] == value[17]

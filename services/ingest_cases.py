@@ -63,14 +63,21 @@ async def ingest_cases(items: Sequence[CaseData], *, vault: Vault, now: datetime
     return [outcomes[i] for i in range(len(items))]
 
 
-def _checked(items: Sequence[CaseData], now: datetime, outcomes: dict[int, Outcome]) -> list[tuple[int, CaseData]]:
+def _checked(
+    items: Sequence[CaseData], now: datetime, outcomes: dict[int, Outcome]
+) -> list[tuple[int, CaseData]]:
     seen: set[str] = set()
     valid: list[tuple[int, CaseData]] = []
     for index, item in enumerate(items):
         problem = check(index, item, now)
         if problem is None and item.case_no in seen:
-            problem = Rejected(index, item.case_no, "DUPLICATE_IN_CALL", "caseNo",
-                               "caseNo appears earlier in this call")
+            problem = Rejected(
+                index,
+                item.case_no,
+                "DUPLICATE_IN_CALL",
+                "caseNo",
+                "caseNo appears earlier in this call",
+            )
         seen.add(item.case_no)
         if problem:
             outcomes[index] = problem
@@ -102,28 +109,45 @@ async def _write(
             raise ConcurrentChangeError
         before = existing.get(item.case_no)
         outcomes[index] = Ingested(
-            index, item.case_no, created=before is None,
+            index,
+            item.case_no,
+            created=before is None,
             completed_now=item.completed_at is not None and not (before and before.completed),
         )
     return outcomes
 
 
 def _conflict(
-    index: int, item: CaseData, regions: dict[str, int], existing: dict[str, _Existing], vault: Vault
+    index: int,
+    item: CaseData,
+    regions: dict[str, int],
+    existing: dict[str, _Existing],
+    vault: Vault,
 ) -> tuple[Rejected | None, str]:
     lookup = vault.lookup_hash(normalise_id_number(item.applicant.id_number))
     if item.region_code not in regions:
-        return Rejected(index, item.case_no, "UNKNOWN_REGION", "regionCode",
-                        "regionCode is not a region known to this system"), lookup
+        return Rejected(
+            index,
+            item.case_no,
+            "UNKNOWN_REGION",
+            "regionCode",
+            "regionCode is not a region known to this system",
+        ), lookup
     before = existing.get(item.case_no)
     if before and before.applicant_hash != lookup:
-        return Rejected(index, item.case_no, "CONFLICT", "applicant.idNumber",
-                        "this caseNo is stored with another applicant; "
-                        "a case cannot change applicant"), lookup
+        return Rejected(
+            index,
+            item.case_no,
+            "CONFLICT",
+            "applicant.idNumber",
+            "this caseNo is stored with another applicant; a case cannot change applicant",
+        ), lookup
     return None, lookup
 
 
-async def _ids_by_code(conn: BaseDBAsyncClient, table: str, key: str, codes: Iterable[str]) -> dict[str, int]:
+async def _ids_by_code(
+    conn: BaseDBAsyncClient, table: str, key: str, codes: Iterable[str]
+) -> dict[str, int]:
     wanted = sorted(set(codes))
     if not wanted:
         return {}
@@ -159,24 +183,58 @@ class _ReferenceIds:
     services: dict[str, int]
 
 
-async def _write_reference(conn: BaseDBAsyncClient, items: list[CaseData], regions: dict[str, int]) -> _ReferenceIds:
-    departments = await _upsert(conn, "department", {
-        i.department_code: {"name": i.department_name, "region_id": regions[i.region_code]}
-        for i in items}, update=("name", "region_id"))
-    matters = await _upsert(conn, "matter", {
-        i.matter_code: {"name": i.matter_name, "type": i.matter_type.value} for i in items},
-        update=("name", "type"))
-    windows = await _upsert(conn, "service_window", {
-        i.window_code: {"name": i.window_name, "department_id": departments[i.department_code]}
-        for i in items if i.window_code}, update=("name",))
-    staff = await _upsert(conn, "staff", {
-        i.staff_code: {"name": i.staff_name, "department_id": departments[i.department_code]}
-        for i in items if i.staff_code}, update=("name",))
-    batches = await _upsert(conn, "batch", {i.batch_no: {} for i in items if i.batch_no},
-                            update=(), key="batch_no")
-    services = await _upsert(conn, "integrated_service", {
-        i.integrated_service_no: {"name": i.integrated_service_name}
-        for i in items if i.integrated_service_no}, update=("name",), key="service_no")
+async def _write_reference(
+    conn: BaseDBAsyncClient, items: list[CaseData], regions: dict[str, int]
+) -> _ReferenceIds:
+    departments = await _upsert(
+        conn,
+        "department",
+        {
+            i.department_code: {"name": i.department_name, "region_id": regions[i.region_code]}
+            for i in items
+        },
+        update=("name", "region_id"),
+    )
+    matters = await _upsert(
+        conn,
+        "matter",
+        {i.matter_code: {"name": i.matter_name, "type": i.matter_type.value} for i in items},
+        update=("name", "type"),
+    )
+    windows = await _upsert(
+        conn,
+        "service_window",
+        {
+            i.window_code: {"name": i.window_name, "department_id": departments[i.department_code]}
+            for i in items
+            if i.window_code
+        },
+        update=("name",),
+    )
+    staff = await _upsert(
+        conn,
+        "staff",
+        {
+            i.staff_code: {"name": i.staff_name, "department_id": departments[i.department_code]}
+            for i in items
+            if i.staff_code
+        },
+        update=("name",),
+    )
+    batches = await _upsert(
+        conn, "batch", {i.batch_no: {} for i in items if i.batch_no}, update=(), key="batch_no"
+    )
+    services = await _upsert(
+        conn,
+        "integrated_service",
+        {
+            i.integrated_service_no: {"name": i.integrated_service_name}
+            for i in items
+            if i.integrated_service_no
+        },
+        update=("name",),
+        key="service_no",
+    )
     return _ReferenceIds(regions, departments, matters, windows, staff, batches, services)
 
 
@@ -196,7 +254,8 @@ async def _upsert(
     select_cols = "".join(f", {c}" for c in update)
     marks = ", ".join("?" * len(rows))
     current = await fetch(
-        conn, f"SELECT id, {key} AS k{select_cols} FROM {table} WHERE {key} IN ({marks})",  # noqa: S608
+        conn,
+        f"SELECT id, {key} AS k{select_cols} FROM {table} WHERE {key} IN ({marks})",  # noqa: S608
         sorted(str(k) for k in rows),
     )
     ids = {row["k"]: int(row["id"]) for row in current}
@@ -226,11 +285,13 @@ async def _upsert_applicants(
         person = latest[lookup]
         phone = normalise_phone(person.phone)
         args += [
-            lookup, person.kind.value,
+            lookup,
+            person.kind.value,
             vault.seal(person.name.strip(), "applicant.name"),
             vault.seal(normalise_id_number(person.id_number), "applicant.id_number"),
             vault.seal(phone, "applicant.phone") if phone else None,
-            vault.active, now,
+            vault.active,
+            now,
         ]
     rows = await fetch(
         conn,
@@ -247,9 +308,20 @@ async def _upsert_applicants(
 
 
 _CASE_COLUMNS = (
-    "case_no", "matter_id", "department_id", "region_id", "window_id", "staff_id",
-    "applicant_id", "served_via", "status", "accepted_at", "completed_at", "batch_id",
-    "integrated_service_id", "updated_at",
+    "case_no",
+    "matter_id",
+    "department_id",
+    "region_id",
+    "window_id",
+    "staff_id",
+    "applicant_id",
+    "served_via",
+    "status",
+    "accepted_at",
+    "completed_at",
+    "batch_id",
+    "integrated_service_id",
+    "updated_at",
 )
 _KEEP_WHEN_ABSENT = ("window_id", "staff_id", "completed_at", "batch_id", "integrated_service_id")
 
@@ -279,8 +351,11 @@ async def _upsert_cases(
             ids.services.get(item.integrated_service_no or ""),
             now.astimezone(UTC),
         ]
-    overwrite = [c for c in _CASE_COLUMNS[1:] if c not in _KEEP_WHEN_ABSENT and c != "status"
-                 and c != "applicant_id"]
+    overwrite = [
+        c
+        for c in _CASE_COLUMNS[1:]
+        if c not in _KEEP_WHEN_ABSENT and c != "status" and c != "applicant_id"
+    ]
     sets = [f"{c} = excluded.{c}" for c in overwrite]
     sets += [f"{c} = COALESCE(excluded.{c}, case_record.{c})" for c in _KEEP_WHEN_ABSENT]
     sets.append(
@@ -296,4 +371,3 @@ async def _upsert_cases(
         args,
     )
     return {row["case_no"] for row in rows}
-

@@ -67,9 +67,16 @@ class Clock:
 
 def make_settings(tmp: Path, database_url: str, **extra: Any) -> Settings:
     values: dict[str, Any] = {
-        "database_url": database_url, "redis_url": None, "rules_path": Path("rules.yaml"),
-        "env": "dev", "jwt_secret": SECRET, "jwt_public_key": None, "jwt_issuer": None,
-        "jwt_audience": None, "data_key": DATA_KEY, "var_dir": tmp,
+        "database_url": database_url,
+        "redis_url": None,
+        "rules_path": Path("rules.yaml"),
+        "env": "dev",
+        "jwt_secret": SECRET,
+        "jwt_public_key": None,
+        "jwt_issuer": None,
+        "jwt_audience": None,
+        "data_key": DATA_KEY,
+        "var_dir": tmp,
     }
     values.update(extra)
     return Settings(**values)
@@ -90,8 +97,9 @@ async def _admin(base: str, statement: str) -> None:
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-                 ) -> Iterator[str]:
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """A fresh database per backend: an SQLite file, or a throw-away PostgreSQL database."""
     if request.param == "sqlite":
         yield f"sqlite://{tmp_path_factory.mktemp('sqlite')}/test.sqlite3"
@@ -116,11 +124,13 @@ class Api:
     backend: str
     tokens: dict[str, str] = field(default_factory=dict)
 
-    async def gql(self, query: str, variables: dict[str, Any] | None = None,
-                  token: str | None = None) -> dict[str, Any]:
+    async def gql(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         response = await self.client.post(
-            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body
@@ -132,14 +142,24 @@ def token(role: str, ttl: timedelta = timedelta(hours=1), **claims: Any) -> str:
 
 async def _reset_tables() -> None:
     conn = connection()
-    tables = ["case_record", "applicant", "batch", "integrated_service", "service_window",
-              "staff", "matter", "department", "hall", "region"]
+    tables = [
+        "case_record",
+        "applicant",
+        "batch",
+        "integrated_service",
+        "service_window",
+        "staff",
+        "matter",
+        "department",
+        "hall",
+        "region",
+    ]
     if conn.capabilities.dialect == "postgres":
         await execute(conn, f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
     else:
         await execute(conn, "UPDATE region SET parent_id = NULL")
         for table in tables:
-            await execute(conn, f"DELETE FROM {table}")  # noqa: S608
+            await execute(conn, f"DELETE FROM {table}")
 
 
 async def seed_regions() -> None:
@@ -151,8 +171,9 @@ async def seed_regions() -> None:
 
 
 @pytest.fixture(scope="session")
-async def running_app(database_url: str, tmp_path_factory: pytest.TempPathFactory
-                      ) -> AsyncIterator[Api]:
+async def running_app(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Api]:
     settings = make_settings(tmp_path_factory.mktemp("var"), database_url)
     await migrate(settings)
     clock = Clock()

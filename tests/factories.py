@@ -4,10 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-WANG = {"name": "王小明", "idNumber": "11010519491231002X", "phone": "13800000001", "kind": "PERSON"}
-CHEN = {"name": "陈美玲", "idNumber": "330283199003075227", "phone": "13800000002", "kind": "PERSON"}
-COMPANY = {"name": "奉化区某某餐饮有限公司", "idNumber": "91330283MA2H4K7L8E",
-           "phone": "057488000001", "kind": "COMPANY"}
+WANG = {
+    "name": "王小明",
+    "idNumber": "11010519491231002X",
+    "phone": "13800000001",
+    "kind": "PERSON",
+}
+CHEN = {
+    "name": "陈美玲",
+    "idNumber": "330283199003075227",
+    "phone": "13800000002",
+    "kind": "PERSON",
+}
+COMPANY = {
+    "name": "奉化区某某餐饮有限公司",
+    "idNumber": "91330283MA2H4K7L8E",
+    "phone": "057488000001",
+    "kind": "COMPANY",
+}
 PEOPLE = (WANG, CHEN, COMPANY)
 
 INGEST = """

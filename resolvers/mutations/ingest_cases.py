@@ -23,7 +23,9 @@ class ApplicantInput:
     phone: str | None = None
 
 
-@strawberry.input(description="One case as the business system knows it; re-sending a caseNo updates it")
+@strawberry.input(
+    description="One case as the business system knows it; re-sending a caseNo updates it"
+)
 class CaseInput:
     case_no: str
     matter_code: str
@@ -34,7 +36,9 @@ class CaseInput:
     region_code: str
     applicant: ApplicantInput
     served_via: ServedViaEnum  # type: ignore[valid-type]
-    accepted_at: str = strawberry.field(description="ISO-8601 with offset, e.g. 2026-11-20T09:30:00+08:00")
+    accepted_at: str = strawberry.field(
+        description="ISO-8601 with offset, e.g. 2026-11-20T09:30:00+08:00"
+    )
     completed_at: str | None = strawberry.field(default=None, description="ISO-8601 with offset")
     window_code: str | None = None
     window_name: str | None = None
@@ -73,18 +77,29 @@ class IngestCasesResult:
 
 def _data(item: CaseInput) -> CaseData:
     applicant = ApplicantData(
-        name=item.applicant.name, id_number=item.applicant.id_number,
-        phone=item.applicant.phone, kind=item.applicant.kind,
+        name=item.applicant.name,
+        id_number=item.applicant.id_number,
+        phone=item.applicant.phone,
+        kind=item.applicant.kind,
     )
     return CaseData(
-        case_no=item.case_no.strip(), matter_code=item.matter_code.strip(),
-        matter_name=item.matter_name.strip(), matter_type=item.matter_type,
-        department_code=item.department_code.strip(), department_name=item.department_name.strip(),
-        region_code=item.region_code.strip(), applicant=applicant, served_via=item.served_via,
-        accepted_at=item.accepted_at, completed_at=item.completed_at,
-        window_code=_opt(item.window_code), window_name=_opt(item.window_name),
-        staff_code=_opt(item.staff_code), staff_name=_opt(item.staff_name),
-        batch_no=_opt(item.batch_no), integrated_service_no=_opt(item.integrated_service_no),
+        case_no=item.case_no.strip(),
+        matter_code=item.matter_code.strip(),
+        matter_name=item.matter_name.strip(),
+        matter_type=item.matter_type,
+        department_code=item.department_code.strip(),
+        department_name=item.department_name.strip(),
+        region_code=item.region_code.strip(),
+        applicant=applicant,
+        served_via=item.served_via,
+        accepted_at=item.accepted_at,
+        completed_at=item.completed_at,
+        window_code=_opt(item.window_code),
+        window_name=_opt(item.window_name),
+        staff_code=_opt(item.staff_code),
+        staff_name=_opt(item.staff_name),
+        batch_no=_opt(item.batch_no),
+        integrated_service_no=_opt(item.integrated_service_no),
         integrated_service_name=_opt(item.integrated_service_name),
     )
 
@@ -95,8 +110,13 @@ def _opt(value: str | None) -> str | None:
 
 def _outcome(result: Ingested | Rejected) -> CaseIngested | CaseRejected:
     if isinstance(result, Rejected):
-        return CaseRejected(index=result.index, case_no=result.case_no, code=result.code,
-                            field=result.field, message=result.message)
+        return CaseRejected(
+            index=result.index,
+            case_no=result.case_no,
+            code=result.code,
+            field=result.field,
+            message=result.message,
+        )
     return CaseIngested(index=result.index, case_no=result.case_no, created=result.created)
 
 
@@ -104,11 +124,13 @@ async def resolve(info: Info[Context, None], cases: list[CaseInput]) -> IngestCa
     """Store or update cases; each case gets its own result."""
     info.context.require(Role.SYSTEM)
     try:
-        results = await ingest_cases([_data(c) for c in cases], vault=info.context.vault,
-                                     now=info.context.now())
+        results = await ingest_cases(
+            [_data(c) for c in cases], vault=info.context.vault, now=info.context.now()
+        )
     except TooManyCasesError as exc:
         raise BadInputError(str(exc)) from None
     outcomes = [_outcome(r) for r in results]
     accepted = sum(isinstance(o, CaseIngested) for o in outcomes)
-    return IngestCasesResult(accepted_count=accepted, rejected_count=len(outcomes) - accepted,
-                             results=outcomes)
+    return IngestCasesResult(
+        accepted_count=accepted, rejected_count=len(outcomes) - accepted, results=outcomes
+    )

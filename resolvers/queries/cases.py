@@ -29,7 +29,9 @@ async def my_cases(
     """我的办件: the signed-in citizen's cases, newest first."""
     viewer = info.context.require(Role.CITIZEN)
     try:
-        page = await cases.my_cases(viewer=viewer, vault=info.context.vault, first=first, after=after)
+        page = await cases.my_cases(
+            viewer=viewer, vault=info.context.vault, first=first, after=after
+        )
     except (cases.BadCursorError, cases.PageSizeError) as exc:
         raise BadInputError(str(exc)) from None
     return CaseConnection(

@@ -24,12 +24,16 @@ def max_depth_rule(limit: int) -> type[ValidationRule]:
     class MaxDepth(ValidationRule):
         def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
             fragments = {
-                d.name.value: d for d in self.context.document.definitions
+                d.name.value: d
+                for d in self.context.document.definitions
                 if isinstance(d, FragmentDefinitionNode)
             }
             if _depth(node.selection_set, fragments, frozenset()) > limit:
-                self.report_error(GraphQLError(
-                    f"the query is nested deeper than the maximum depth of {limit}", node))
+                self.report_error(
+                    GraphQLError(
+                        f"the query is nested deeper than the maximum depth of {limit}", node
+                    )
+                )
 
     return MaxDepth
 
@@ -51,8 +55,11 @@ def _depth(
             name = node.name.value
             fragment = fragments.get(name)
             # A cycle is reported by the standard NoFragmentCycles rule; stop here.
-            below = 0 if fragment is None or name in path else _depth(
-                fragment.selection_set, fragments, path | {name})
+            below = (
+                0
+                if fragment is None or name in path
+                else _depth(fragment.selection_set, fragments, path | {name})
+            )
         else:
             below = 0
         deepest = max(deepest, below)

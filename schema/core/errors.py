@@ -79,8 +79,12 @@ def client_error(error: GraphQLError) -> GraphQLError:
     else:
         message, code = _MASKED, "INTERNAL"
     return GraphQLError(
-        message, nodes=error.nodes, source=error.source, positions=error.positions,
-        path=error.path, extensions={"code": code},
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions={"code": code},
     )
 
 

@@ -55,21 +55,32 @@ async def _reference(catalog: dict[str, Any]) -> None:
     for entry in catalog["regions"]:
         parent = regions.get(entry.get("parent", ""))
         regions[entry["code"]], _ = await Region.update_or_create(
-            code=entry["code"], defaults={"name": entry["name"], "parent": parent})
+            code=entry["code"], defaults={"name": entry["name"], "parent": parent}
+        )
     departments: dict[str, Department] = {}
     for entry in catalog["departments"]:
         departments[entry["code"]], _ = await Department.update_or_create(
-            code=entry["code"], defaults={"name": entry["name"], "region": regions[DISTRICT]})
+            code=entry["code"], defaults={"name": entry["name"], "region": regions[DISTRICT]}
+        )
     for entry in catalog["staff"]:
-        await Staff.update_or_create(code=entry["code"], defaults={
-            "name": entry["name"], "department": departments[entry["department"]]})
+        await Staff.update_or_create(
+            code=entry["code"],
+            defaults={"name": entry["name"], "department": departments[entry["department"]]},
+        )
     for hall_entry in catalog["halls"]:
-        hall, _ = await Hall.update_or_create(code=hall_entry["code"], defaults={
-            "name": hall_entry["name"], "region": regions[hall_entry["region"]]})
+        hall, _ = await Hall.update_or_create(
+            code=hall_entry["code"],
+            defaults={"name": hall_entry["name"], "region": regions[hall_entry["region"]]},
+        )
         for window in hall_entry["windows"]:
-            await Window.update_or_create(code=window["code"], defaults={
-                "name": window["name"], "hall": hall,
-                "department": departments[window["department"]]})
+            await Window.update_or_create(
+                code=window["code"],
+                defaults={
+                    "name": window["name"],
+                    "hall": hall,
+                    "department": departments[window["department"]],
+                },
+            )
 
 
 def demo_cases(catalog: dict[str, Any], now: datetime) -> list[CaseData]:
@@ -84,9 +95,16 @@ def demo_cases(catalog: dict[str, Any], now: datetime) -> list[CaseData]:
         for slot, (person, matter_code, extra) in enumerate(plan[day]):
             accepted = _office_hours(now, day, slot)
             done = extra.get("pending") is not True
-            cases.append(lookup.case(
-                f"DEMO-{accepted:%Y%m%d}-{next(serial):04d}", people[person], matter_code,
-                accepted, accepted + timedelta(minutes=35) if done else None, extra))
+            cases.append(
+                lookup.case(
+                    f"DEMO-{accepted:%Y%m%d}-{next(serial):04d}",
+                    people[person],
+                    matter_code,
+                    accepted,
+                    accepted + timedelta(minutes=35) if done else None,
+                    extra,
+                )
+            )
     return cases
 
 
@@ -105,8 +123,11 @@ def _plan(catalog: dict[str, Any]) -> dict[int, list[tuple[int, str, dict[str, A
         6: [(0, "M-GJJ-001", {}), (1, "M-YB-001", {})],
         5: [(0, "M-RSB-001", {"online": True}), (2, "M-SCJG-002", {})],
         4: [(1, "M-ZRZY-001", {}), (0, "M-GA-001", {})],
-        3: [(1, "M-RSB-002", {"batch": "DEMO-B-001"}), (1, "M-RSB-002", {"batch": "DEMO-B-001"}),
-            (1, "M-RSB-002", {"batch": "DEMO-B-001"})],
+        3: [
+            (1, "M-RSB-002", {"batch": "DEMO-B-001"}),
+            (1, "M-RSB-002", {"batch": "DEMO-B-001"}),
+            (1, "M-RSB-002", {"batch": "DEMO-B-001"}),
+        ],
         2: [(2, code, one_thing) for code in kbqy["matters"]],
         1: [(0, "M-SCJG-003", {}), (1, "M-SW-001", {"online": True})],
         0: [(0, "M-ZRZY-002", {}), (1, "M-YB-001", {"pending": True})],
@@ -114,8 +135,12 @@ def _plan(catalog: dict[str, Any]) -> dict[int, list[tuple[int, str, dict[str, A
 
 
 def _applicant(entry: dict[str, Any]) -> ApplicantData:
-    return ApplicantData(name=entry["name"], id_number=entry["id_number"],
-                         phone=entry["phone"], kind=ApplicantKind(entry["kind"]))
+    return ApplicantData(
+        name=entry["name"],
+        id_number=entry["id_number"],
+        phone=entry["phone"],
+        kind=ApplicantKind(entry["kind"]),
+    )
 
 
 class _Lookup:
@@ -125,16 +150,28 @@ class _Lookup:
         self.windows = {w["code"]: w for h in catalog["halls"] for w in h["windows"]}
         self.staff = {s["code"]: s["name"] for s in catalog["staff"]}
 
-    def case(self, case_no: str, person: ApplicantData, matter_code: str, accepted: datetime,
-             completed: datetime | None, extra: dict[str, Any]) -> CaseData:
+    def case(
+        self,
+        case_no: str,
+        person: ApplicantData,
+        matter_code: str,
+        accepted: datetime,
+        completed: datetime | None,
+        extra: dict[str, Any],
+    ) -> CaseData:
         matter = self.matters[matter_code]
         window = None if extra.get("online") else self.windows.get(matter.get("window", ""))
         service = extra.get("service")
         return CaseData(
-            case_no=case_no, matter_code=matter_code, matter_name=matter["name"],
-            matter_type=MatterType(matter["type"]), department_code=matter["department"],
-            department_name=self.departments[matter["department"]], region_code=DISTRICT,
-            applicant=person, served_via=ServedVia.WINDOW if window else ServedVia.ONLINE,
+            case_no=case_no,
+            matter_code=matter_code,
+            matter_name=matter["name"],
+            matter_type=MatterType(matter["type"]),
+            department_code=matter["department"],
+            department_name=self.departments[matter["department"]],
+            region_code=DISTRICT,
+            applicant=person,
+            served_via=ServedVia.WINDOW if window else ServedVia.ONLINE,
             accepted_at=accepted.isoformat(),
             completed_at=completed.isoformat() if completed else None,
             window_code=window["code"] if window else None,

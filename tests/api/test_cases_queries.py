@@ -25,14 +25,37 @@ def citizen(person: dict[str, Any]) -> str:
 
 
 async def seed(api: Api) -> None:
-    cases = [case_input(f"W-{day:02d}", WANG, acceptedAt=f"2026-11-{day:02d}T09:00:00+08:00",
-                        completedAt=f"2026-11-{day:02d}T10:00:00+08:00") for day in range(1, 8)]
+    cases = [
+        case_input(
+            f"W-{day:02d}",
+            WANG,
+            acceptedAt=f"2026-11-{day:02d}T09:00:00+08:00",
+            completedAt=f"2026-11-{day:02d}T10:00:00+08:00",
+        )
+        for day in range(1, 8)
+    ]
     cases += [
-        case_input("C-1", CHEN, departmentCode="D-RSB", departmentName="区人社保局",
-                   windowCode="W-05", windowName="社保医保窗口", regionCode="330283100"),
-        case_input("E-1", COMPANY, regionCode="330302", departmentCode="D-LC",
-                   departmentName="鹿城区市场监管局", windowCode=None, windowName=None,
-                   staffCode=None, staffName=None, servedVia="ONLINE"),
+        case_input(
+            "C-1",
+            CHEN,
+            departmentCode="D-RSB",
+            departmentName="区人社保局",
+            windowCode="W-05",
+            windowName="社保医保窗口",
+            regionCode="330283100",
+        ),
+        case_input(
+            "E-1",
+            COMPANY,
+            regionCode="330302",
+            departmentCode="D-LC",
+            departmentName="鹿城区市场监管局",
+            windowCode=None,
+            windowName=None,
+            staffCode=None,
+            staffName=None,
+            servedVia="ONLINE",
+        ),
     ]
     body = await api.gql(INGEST, {"cases": cases}, token("system"))
     assert body["data"]["ingestCases"]["acceptedCount"] == len(cases)
@@ -46,8 +69,12 @@ async def test_a_citizen_sees_only_their_own_cases_newest_first(api: Api) -> Non
     assert [n["caseNo"] for n in page["nodes"]] == [f"W-{d:02d}" for d in range(7, 0, -1)]
     assert page["pageInfo"]["hasNextPage"] is False
     first = page["nodes"][0]
-    assert first["applicant"] == {"kind": "PERSON", "name": "王小明",
-                                  "idNumber": "11010519491231002X", "phone": "13800000001"}
+    assert first["applicant"] == {
+        "kind": "PERSON",
+        "name": "王小明",
+        "idNumber": "11010519491231002X",
+        "phone": "13800000001",
+    }
     assert first["window"] == {"code": "W-01", "name": "综合受理1号窗口"}
     other = await api.gql(MY_CASES, {}, citizen(CHEN))
     assert [n["caseNo"] for n in other["data"]["myCases"]["nodes"]] == ["C-1"]
@@ -70,13 +97,20 @@ async def test_pages_follow_the_cursor_without_gaps_or_repeats(api: Api) -> None
 
 async def test_a_citizen_with_no_cases_gets_an_empty_page(api: Api) -> None:
     body = await api.gql(MY_CASES, {}, token("citizen", id_number="330283199001010012"))
-    assert body["data"]["myCases"] == {"totalCount": 0, "nodes": [],
-                                       "pageInfo": {"hasNextPage": False, "endCursor": None}}
+    assert body["data"]["myCases"] == {
+        "totalCount": 0,
+        "nodes": [],
+        "pageInfo": {"hasNextPage": False, "endCursor": None},
+    }
 
 
 async def test_bad_page_arguments_are_bad_input(api: Api) -> None:
-    for variables in ({"first": 0}, {"first": 101}, {"after": "not-a-cursor"},
-                      {"after": "MjAyNnxhYmM="}):
+    for variables in (
+        {"first": 0},
+        {"first": 101},
+        {"after": "not-a-cursor"},
+        {"after": "MjAyNnxhYmM="},
+    ):
         body = await api.gql(MY_CASES, variables, citizen(WANG))
         assert body["data"] is None
         assert body["errors"][0]["extensions"]["code"] == "BAD_INPUT", variables
@@ -130,8 +164,15 @@ async def test_policy_staff_and_anonymous_callers_cannot_read_cases(api: Api) ->
 
 async def test_staff_never_receive_the_applicants_personal_data(api: Api) -> None:
     await seed(api)
-    for bearer in (token("window_staff", department_code="D-SCJG"),
-                   token("area_admin", region_code="330283"), token("system")):
+    for bearer in (
+        token("window_staff", department_code="D-SCJG"),
+        token("area_admin", region_code="330283"),
+        token("system"),
+    ):
         body = await api.gql(CASE, {"n": "W-01"}, bearer)
         assert body["data"]["case"]["applicant"] == {
-            "kind": "PERSON", "name": None, "idNumber": None, "phone": None}
+            "kind": "PERSON",
+            "name": None,
+            "idNumber": None,
+            "phone": None,
+        }

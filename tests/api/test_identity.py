@@ -36,8 +36,9 @@ def tampered_token() -> str:
 
 
 async def code_for(api: Api, bearer: str) -> str | None:
-    response = await api.client.post("/graphql", json={"query": VIEWER},
-                                     headers={"Authorization": bearer})
+    response = await api.client.post(
+        "/graphql", json={"query": VIEWER}, headers={"Authorization": bearer}
+    )
     assert response.status_code == 200
     errors = response.json().get("errors")
     return errors[0]["extensions"]["code"] if errors else None
@@ -45,17 +46,26 @@ async def code_for(api: Api, bearer: str) -> str | None:
 
 async def test_a_valid_token_identifies_the_caller(api: Api) -> None:
     body = await api.gql(VIEWER, token=token("dept_handler", department_code="D-RSB"))
-    assert body["data"]["viewer"] == {"subject": "test-dept_handler", "role": "dept_handler",
-                                      "departmentCode": "D-RSB", "regionCode": None}
+    assert body["data"]["viewer"] == {
+        "subject": "test-dept_handler",
+        "role": "dept_handler",
+        "departmentCode": "D-RSB",
+        "regionCode": None,
+    }
     assert (await api.gql(VIEWER))["data"]["viewer"] is None
 
 
 async def test_untrustworthy_tokens_are_unauthenticated(api: Api) -> None:
     expired = token("system", ttl=timedelta(minutes=-5))
-    wrong_key = mint("another-secret-" + "y" * 32, {"sub": "x", "role": "system"},
-                     ttl=timedelta(hours=1))
-    future = mint(SECRET, {"sub": "x", "role": "system"}, ttl=timedelta(hours=1),
-                  now=datetime.now(UTC) + timedelta(hours=2))
+    wrong_key = mint(
+        "another-secret-" + "y" * 32, {"sub": "x", "role": "system"}, ttl=timedelta(hours=1)
+    )
+    future = mint(
+        SECRET,
+        {"sub": "x", "role": "system"},
+        ttl=timedelta(hours=1),
+        now=datetime.now(UTC) + timedelta(hours=2),
+    )
     no_exp = jwt.encode({"sub": "x", "role": "system"}, SECRET, algorithm="HS256")
     bearers = {
         "expired": f"Bearer {expired}",
@@ -75,17 +85,25 @@ async def test_untrustworthy_tokens_are_unauthenticated(api: Api) -> None:
 
 def test_a_rsa_verifier_refuses_hs256_signed_with_its_public_key() -> None:
     private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = private.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    pem = (
+        private.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     verifier = TokenVerifier.for_public_key(pem)
-    good = mint(private, {"sub": "idp-user", "role": "system"}, ttl=timedelta(minutes=5),
-                algorithm="RS256")
+    good = mint(
+        private, {"sub": "idp-user", "role": "system"}, ttl=timedelta(minutes=5), algorithm="RS256"
+    )
     assert verifier.verify(good).subject == "idp-user"
     header = _b64({"alg": "HS256", "typ": "JWT"})
-    body = _b64({"sub": "x", "role": "system",
-                 "exp": int(datetime.now(UTC).timestamp()) + 600})
-    signature = base64.urlsafe_b64encode(hmac.new(pem.encode(), f"{header}.{body}".encode(),
-                                                  hashlib.sha256).digest()).rstrip(b"=").decode()
+    body = _b64({"sub": "x", "role": "system", "exp": int(datetime.now(UTC).timestamp()) + 600})
+    signature = (
+        base64.urlsafe_b64encode(
+            hmac.new(pem.encode(), f"{header}.{body}".encode(), hashlib.sha256).digest()
+        )
+        .rstrip(b"=")
+        .decode()
+    )
     try:
         verifier.verify(f"{header}.{body}.{signature}")
     except InvalidTokenError:

@@ -46,11 +46,15 @@ async def test_syntax_errors_are_bad_input(api: Api) -> None:
     assert body["errors"][0]["extensions"]["code"] == "BAD_INPUT"
 
 
-@pytest.mark.parametrize("applicant", [
-    {**WANG, "kind": "ALIEN-13800000001"},
-    {**WANG, "phone": 13800000001},
-    {"name": "王小明", "kind": "PERSON", "phone": "13800000001"},
-], ids=["enum", "number-for-string", "missing-field"])
+@pytest.mark.parametrize(
+    "applicant",
+    [
+        {**WANG, "kind": "ALIEN-13800000001"},
+        {**WANG, "phone": 13800000001},
+        {"name": "王小明", "kind": "PERSON", "phone": "13800000001"},
+    ],
+    ids=["enum", "number-for-string", "missing-field"],
+)
 async def test_a_wrongly_typed_variable_does_not_echo_its_value(
     api: Api, applicant: dict[str, object]
 ) -> None:

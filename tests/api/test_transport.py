@@ -15,8 +15,11 @@ from tests.conftest import Api, token
 
 
 async def test_queries_work_over_get(api: Api) -> None:
-    response = await api.client.get("/graphql", params={"query": "{ viewer { role } }"},
-                                    headers={"Authorization": f"Bearer {token('system')}"})
+    response = await api.client.get(
+        "/graphql",
+        params={"query": "{ viewer { role } }"},
+        headers={"Authorization": f"Bearer {token('system')}"},
+    )
     assert response.json() == {"data": {"viewer": {"role": "system"}}}
 
 
@@ -42,8 +45,9 @@ def _free_port() -> int:
 async def live_url(api: Api) -> AsyncIterator[str]:
     """The suite's app behind a real uvicorn socket, in the test's own event loop."""
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(api.app, host="127.0.0.1", port=port,
-                                           lifespan="off", log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(api.app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
+    )
     task = asyncio.create_task(server.serve())
     while not server.started:
         await asyncio.sleep(0.01)
@@ -57,25 +61,41 @@ async def live_url(api: Api) -> AsyncIterator[str]:
 async def test_operations_run_over_graphql_transport_ws(live_url: str) -> None:
     async with connect(f"ws://{live_url}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
         bearer = f"Bearer {token('dept_handler', department_code='D-RSB')}"
-        await ws.send(json.dumps({"type": "connection_init",
-                                  "payload": {"Authorization": bearer}}))
+        await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": bearer}}))
         assert json.loads(await ws.recv())["type"] == "connection_ack"
-        await ws.send(json.dumps({"id": "1", "type": "subscribe",
-                                  "payload": {"query": "{ viewer { role departmentCode } }"}}))
+        await ws.send(
+            json.dumps(
+                {
+                    "id": "1",
+                    "type": "subscribe",
+                    "payload": {"query": "{ viewer { role departmentCode } }"},
+                }
+            )
+        )
         message = json.loads(await ws.recv())
         assert message["type"] == "next"
         assert message["payload"]["data"] == {
-            "viewer": {"role": "dept_handler", "departmentCode": "D-RSB"}}
+            "viewer": {"role": "dept_handler", "departmentCode": "D-RSB"}
+        }
         assert json.loads(await ws.recv()) == {"id": "1", "type": "complete"}
 
 
 async def test_a_bad_token_over_websocket_is_unauthenticated(live_url: str) -> None:
     async with connect(f"ws://{live_url}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
-        await ws.send(json.dumps({"type": "connection_init",
-                                  "payload": {"Authorization": "Bearer forged.token.here"}}))
+        await ws.send(
+            json.dumps(
+                {
+                    "type": "connection_init",
+                    "payload": {"Authorization": "Bearer forged.token.here"},
+                }
+            )
+        )
         assert json.loads(await ws.recv())["type"] == "connection_ack"
-        await ws.send(json.dumps({"id": "1", "type": "subscribe",
-                                  "payload": {"query": "{ viewer { role } }"}}))
+        await ws.send(
+            json.dumps(
+                {"id": "1", "type": "subscribe", "payload": {"query": "{ viewer { role } }"}}
+            )
+        )
         message = json.loads(await ws.recv())
         errors = message["payload"]
         errors = errors.get("errors", errors) if isinstance(errors, dict) else errors

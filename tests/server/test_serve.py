@@ -1,0 +1,167 @@
+"""The two ways operators start the service, as real processes on a real socket:
+`hcp serve --demo` on SQLite with nothing else running (what `make run` does), and the
+production shape: several workers against PostgreSQL and Redis."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import (
+    DATA_KEY,
+    PG_URL,
+    REDIS_URL,
+    SECRET,
+    _admin,
+    _in_thread,
+    require,
+    token,
+)
+from tests.factories import CHEN, INGEST, WANG, case_input
+
+HCP = [sys.executable, "-m", "server.cli"]
+MY_CASES = "{ myCases(first: 50) { totalCount nodes { caseNo matter { name } } } }"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class Served:
+    def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        with log.open("w") as sink:
+            self.process = subprocess.Popen(
+                [*HCP, "serve", "--port", str(self.port), "--log-level", "warning", *args],
+                env={**os.environ, **env},
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"hcp serve exited:\n{log.read_text()}")
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.2)
+        raise AssertionError(f"hcp serve did not become healthy:\n{log.read_text()}")
+
+    def gql(
+        self, query: str, bearer: str, variables: dict[str, object] | None = None
+    ) -> dict[str, object]:
+        response = httpx.post(
+            f"{self.url}/graphql",
+            json={"query": query, "variables": variables},
+            headers={"Authorization": f"Bearer {bearer}"},
+            timeout=30,
+        )
+        assert response.status_code == 200
+        body: dict[str, object] = response.json()
+        return body
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Iterator[Served]:
+    env = {
+        "HCP_VAR_DIR": str(tmp_path),
+        "HCP_ENV": "dev",
+        "HCP_DATABASE_URL": "",
+        "HCP_REDIS_URL": "",
+        "HCP_JWT_SECRET": "",
+        "HCP_DATA_KEY": "",
+    }
+    served = Served(["--demo"], env, tmp_path / "serve.log")
+    try:
+        yield served
+    finally:
+        served.stop()
+
+
+def test_the_demo_serves_on_sqlite_with_nothing_else_running(demo: Served, tmp_path: Path) -> None:
+    assert (tmp_path / "hcp.sqlite3").exists()
+    out = subprocess.run(
+        [
+            *HCP,
+            "token",
+            "--role",
+            "citizen",
+            "--id-number",
+            WANG["idNumber"],
+            "--name",
+            WANG["name"],
+        ],
+        env={**os.environ, "HCP_VAR_DIR": str(tmp_path), "HCP_JWT_SECRET": ""},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    body = demo.gql(MY_CASES, out.stdout.strip())
+    cases = body["data"]["myCases"]  # type: ignore[index]
+    assert cases["totalCount"] >= 5
+    assert all(n["caseNo"].startswith("DEMO-") for n in cases["nodes"])
+    page = httpx.get(f"{demo.url}/graphql", headers={"Accept": "text/html"}, timeout=10)
+    assert page.status_code == 200 and "graphiql" in page.text.lower()
+    assert "demo: 7 regions, 9 windows, 16 new cases" in (tmp_path / "serve.log").read_text()
+
+
+@pytest.fixture
+def production_shape(tmp_path: Path) -> Iterator[Served]:
+    base = require(PG_URL, "HCP_TEST_POSTGRES_URL")
+    redis = require(REDIS_URL, "HCP_TEST_REDIS_URL")
+    name = f"hcp_serve_{os.getpid()}"
+    _in_thread(_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    _in_thread(_admin(base, f'CREATE DATABASE "{name}"'))
+    database = base.rsplit("/", 1)[0] + f"/{name}"
+    env = {
+        "HCP_VAR_DIR": str(tmp_path),
+        "HCP_DATABASE_URL": database,
+        "HCP_REDIS_URL": redis,
+        "HCP_JWT_SECRET": SECRET,
+        "HCP_DATA_KEY": DATA_KEY,
+    }
+    subprocess.run(
+        [*HCP, "migrate"], env={**os.environ, **env}, check=True, timeout=120, capture_output=True
+    )
+    _in_thread(_admin(database, "INSERT INTO region (code, name) VALUES ('330283', '奉化区')"))
+    served = Served(["--workers", "2"], env, tmp_path / "serve.log")
+    try:
+        yield served
+    finally:
+        served.stop()
+        _in_thread(_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_two_workers_on_postgres_and_redis_serve_the_same_data(production_shape: Served) -> None:
+    health = httpx.get(f"{production_shape.url}/healthz", timeout=10).json()
+    assert health == {"status": "ok", "database": "ok", "redis": "ok"}
+    cases = [case_input(f"P-{i}", WANG if i % 2 else CHEN) for i in range(40)]
+    body = production_shape.gql(INGEST, token("system"), {"cases": cases})
+    assert body["data"]["ingestCases"]["acceptedCount"] == 40  # type: ignore[index]
+    wang = token("citizen", id_number=WANG["idNumber"])
+    totals = {
+        production_shape.gql(MY_CASES, wang)["data"]["myCases"]["totalCount"]  # type: ignore[index]
+        for _ in range(20)
+    }
+    assert totals == {20}

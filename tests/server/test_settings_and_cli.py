@@ -1,0 +1,86 @@
+"""Configuration and the `hcp` command as an operator meets them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jwt
+import pytest
+
+from server.settings import Settings, SettingsError
+
+HCP = [sys.executable, "-m", "server.cli"]
+
+
+def test_dev_defaults_need_nothing_configured(tmp_path: Path) -> None:
+    settings = Settings.from_env({"HCP_VAR_DIR": str(tmp_path)})
+    assert settings.database_url == f"sqlite://{tmp_path}/hcp.sqlite3"
+    assert settings.redis_url is None and settings.env == "dev"
+
+
+@pytest.mark.parametrize("missing", ["HCP_JWT_PUBLIC_KEY", "HCP_DATA_KEY", "HCP_DATABASE_URL"])
+def test_production_refuses_to_start_without_its_secrets(missing: str, tmp_path: Path) -> None:
+    pem = tmp_path / "idp.pem"
+    pem.write_text("-----BEGIN PUBLIC KEY-----\n", encoding="ascii")
+    env = {
+        "HCP_ENV": "prod",
+        "HCP_JWT_PUBLIC_KEY": str(pem),
+        "HCP_DATA_KEY": "k:AAAA",
+        "HCP_DATABASE_URL": "postgres://db/hcp",
+    }
+    del env[missing]
+    with pytest.raises(SettingsError):
+        Settings.from_env(env)
+
+
+def test_production_refuses_a_shared_hs256_secret(tmp_path: Path) -> None:
+    env = {
+        "HCP_ENV": "prod",
+        "HCP_JWT_PUBLIC_KEY": "-----BEGIN PUBLIC KEY-----",
+        "HCP_DATA_KEY": "k:AAAA",
+        "HCP_DATABASE_URL": "postgres://db/hcp",
+        "HCP_JWT_SECRET": "shared",
+    }
+    with pytest.raises(SettingsError):
+        Settings.from_env(env)
+
+
+def run_hcp(
+    *args: str, env: dict[str, str], check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*HCP, *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=check,
+    )
+
+
+def test_hcp_token_mints_a_dev_token_the_service_accepts(tmp_path: Path) -> None:
+    env = {"HCP_VAR_DIR": str(tmp_path), "HCP_ENV": "dev", "HCP_JWT_SECRET": ""}
+    out = run_hcp(
+        "token",
+        "--role",
+        "citizen",
+        "--id-number",
+        "11010519491231002X",
+        "--name",
+        "王小明",
+        env=env,
+    ).stdout.strip()
+    secret = (tmp_path / "jwt-secret").read_text(encoding="ascii")
+    claims = jwt.decode(out, secret, algorithms=["HS256"])
+    assert claims["role"] == "citizen" and claims["id_number"] == "11010519491231002X"
+    assert claims["sub"] != claims["id_number"]
+
+
+def test_hcp_token_is_refused_in_production(tmp_path: Path) -> None:
+    env = {"HCP_VAR_DIR": str(tmp_path), "HCP_ENV": "prod"}
+    result = run_hcp("token", "--role", "system", env=env, check=False)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
