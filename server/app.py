@@ -13,6 +13,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
@@ -24,6 +25,7 @@ from models.db import connection, fetch
 from schema.app import build_schema
 from schema.core.context import Collaborators, Context
 from server import secrets
+from server.access_log import AccessLog
 from server.auth import InvalidTokenError, TokenVerifier
 from server.database import open_database
 from server.settings import Settings
@@ -134,6 +136,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = Non
             WebSocketRoute("/graphql", graphql),
         ],
         lifespan=lifespan,
+        middleware=[Middleware(AccessLog)],
     )
 
 

@@ -41,6 +41,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         workers=args.workers,
+        access_log=False,
         log_level=args.log_level,
     )
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import socket
 from collections.abc import AsyncIterator
 
@@ -100,3 +101,20 @@ async def test_a_bad_token_over_websocket_is_unauthenticated(live_url: str) -> N
         errors = message["payload"]
         errors = errors.get("errors", errors) if isinstance(errors, dict) else errors
         assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_the_access_log_leaves_out_query_strings(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="hcp.access")
+    variables = json.dumps({"n": "11010519491231002X"})
+    await api.client.get(
+        "/graphql",
+        params={
+            "query": "query($n: String!) { case(caseNo: $n) { caseNo } }",
+            "variables": variables,
+        },
+    )
+    lines = [r.getMessage() for r in caplog.records if r.name == "hcp.access"]
+    assert lines and lines[-1].startswith("GET /graphql 200")
+    assert "11010519491231002X" not in caplog.text.replace("http://hcp.test", "")
