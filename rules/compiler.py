@@ -1,0 +1,384 @@
+"""Compiles a validated policy into durable_rules rulesets. The ONLY module importing durable.
+
+One ruleset per decision kind; one durable rule per policy rule (and per variant of it, e.g.
+per masked field). Conditions are durable's JSON (`$and`, `$or`, `$mt` …); actions are
+registered by name through a Host subclass and compute the rule's outcome from the facts.
+
+The engine's traps are handled here, once:
+- facts are asserted (`assert_fact`), so every matching rule fires, not only the first;
+- every evaluation gets a fresh sid and its state is deleted, also on errors (a ruleset
+  holds at most 1,024 live sids);
+- an exception inside an action, which durable swallows into the state, is re-raised;
+- rulesets cannot be unregistered by name, so each compiled policy owns its own Host and
+  frees its rulesets' native handles when it is retired (bounded memory over reloads);
+- the Host's background dispatch threads are never started (nothing here uses timers, and
+  they could otherwise run an action on another thread mid-evaluation).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import durable_rules_engine
+from durable.engine import Host, MessageNotHandledException
+
+from rules.calendar import WorkingCalendar
+from rules.spec import Keep, Level, Policy
+
+Facts = Mapping[str, Any]
+Outcome = dict[str, Any]
+Condition = dict[str, Any]
+
+
+class RuleActionError(Exception):
+    """A rule's action failed while deciding; the decision is not trustworthy."""
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    rule_id: str
+    kind: str
+    condition: Condition
+    outcome: Callable[[Facts], Outcome]
+
+
+@dataclass
+class _Evaluation:
+    facts: Facts
+    fired: list[str] = field(default_factory=list)
+    outcome: Outcome = field(default_factory=dict)
+    error: BaseException | None = None
+
+
+class _PolicyHost(Host):  # type: ignore[misc]
+    def __init__(self, actions: Mapping[str, Callable[[Any], None]]) -> None:
+        self._named_actions = dict(actions)
+        super().__init__()
+
+    def _run(self) -> None:
+        """No background dispatch: every action runs inside the evaluation that fired it."""
+
+    def get_action(self, action_name: str) -> Callable[[Any], None]:
+        return self._named_actions[action_name]
+
+    def free(self) -> None:
+        for ruleset in self._ruleset_list:
+            durable_rules_engine.delete_ruleset(ruleset._handle)
+        self._ruleset_list.clear()
+        self._ruleset_directory.clear()
+
+
+class CompiledPolicy:
+    """One policy version loaded into the engine; evaluations may run on any thread."""
+
+    def __init__(self, rules: list[CompiledRule]) -> None:
+        self._sids = itertools.count(1)
+        self._inflight: dict[str, _Evaluation] = {}
+        self._lock = threading.Lock()
+        self._running = 0
+        self._retired = False
+        actions: dict[str, Callable[[Any], None]] = {}
+        definitions: dict[str, dict[str, Any]] = {}
+        for index, rule in enumerate(rules):
+            name = f"{rule.kind}.{rule.rule_id}.{index}"
+            actions[name] = self._action(rule)
+            condition = {"$and": [{"kind": rule.kind}, rule.condition]}
+            definitions.setdefault(rule.kind, {})[name] = {"all": [{"m": condition}], "run": name}
+        self.kinds = frozenset(definitions)
+        self._host = _PolicyHost(actions)
+        self._host.register_rulesets(definitions)
+
+    def _action(self, rule: CompiledRule) -> Callable[[Any], None]:
+        def act(c: Any) -> None:
+            evaluation = self._inflight[c.m.sid]
+            try:
+                result = rule.outcome(evaluation.facts)
+            except Exception as exc:  # re-raised by run(), never swallowed
+                evaluation.error = exc
+                return
+            if rule.rule_id not in evaluation.fired:
+                evaluation.fired.append(rule.rule_id)
+            _merge(evaluation.outcome, result)
+
+        return act
+
+    def run(self, kind: str, facts: Facts, message: Facts) -> tuple[list[str], Outcome]:
+        if kind not in self.kinds:
+            return [], {}
+        sid = str(next(self._sids))
+        evaluation = _Evaluation(facts)
+        self._inflight[sid] = evaluation
+        try:
+            state = self._assert(kind, {**message, "kind": kind, "sid": sid})
+        finally:
+            self._host.delete_state(kind, sid)
+            del self._inflight[sid]
+        if evaluation.error is not None:
+            raise RuleActionError(f"a {kind} rule failed: {type(evaluation.error).__name__}") from (
+                evaluation.error
+            )
+        if state and state.get("exception"):
+            raise RuleActionError(f"a {kind} rule failed inside the engine")
+        return evaluation.fired, evaluation.outcome
+
+    def _assert(self, kind: str, message: dict[str, Any]) -> dict[str, Any] | None:
+        try:
+            state: dict[str, Any] | None = self._host.assert_fact(kind, message)
+        except MessageNotHandledException:
+            return None
+        return state
+
+    def enter(self) -> None:
+        with self._lock:
+            self._running += 1
+
+    def leave(self) -> None:
+        with self._lock:
+            self._running -= 1
+            free = self._retired and self._running == 0
+        if free:
+            self._host.free()
+
+    def retire(self) -> None:
+        """Free the native rulesets once no evaluation is using them."""
+        with self._lock:
+            self._retired = True
+            free = self._running == 0
+        if free:
+            self._host.free()
+
+
+def _merge(into: Outcome, result: Outcome) -> None:
+    for key, value in result.items():
+        if isinstance(value, list) and isinstance(into.get(key), list):
+            into[key] = [*into[key], *value]
+        else:
+            into[key] = value
+
+
+def compile_policy(policy: Policy) -> CompiledPolicy:
+    calendar = WorkingCalendar(policy.calendar.holidays, policy.calendar.working_days)
+    rules = [
+        *_level_rules(policy),
+        *_rating_rules(policy, calendar),
+        *_scope_rules(policy),
+        *_deadline_rules(policy, calendar),
+        *_masking_rules(policy),
+        *_moderation_rules(policy),
+    ]
+    return CompiledPolicy(rules)
+
+
+def _eq(**values: Any) -> Condition:
+    return {"$and": [{key: value} for key, value in values.items()]}
+
+
+def _level_view(policy: Policy, level: Level, channel: str) -> Outcome:
+    channel_class = next(
+        (name for name, members in policy.channel_classes.items() if channel in members), None
+    )
+    tags = [
+        {"code": tag.code, "label": tag.label}
+        for tag in level.tags
+        if tag.channels is None or channel_class in tag.channels
+    ]
+    return {
+        "level": level.level,
+        "label": level.label,
+        "category": level.category,
+        "reason_required": level.reason_required,
+        "tags": tags,
+        "tag_codes": [t["code"] for t in tags],
+    }
+
+
+def _level_rules(policy: Policy) -> list[CompiledRule]:
+    rules = []
+    for level in policy.levels:
+
+        def view(facts: Facts, level: Level = level) -> Outcome:
+            return _level_view(policy, level, str(facts.get("channel", "")))
+
+        def listed(facts: Facts, view: Callable[[Facts], Outcome] = view) -> Outcome:
+            return {"levels": [view(facts)]}
+
+        rules.append(CompiledRule(level.id, "level", _eq(level=level.level), view))
+        rules.append(CompiledRule(level.id, "form", {"$and": [{"kind": "form"}]}, listed))
+    return rules
+
+
+def _rating_rules(policy: Policy, calendar: WorkingCalendar) -> list[CompiledRule]:
+    rating = policy.rating
+    rules: list[CompiledRule] = []
+    repeat = rating.repeat
+    again = (
+        {"accepted": True, "supersedes": True}
+        if repeat.when_rated_again == "latest_wins"
+        else {"accepted": False, "code": "ALREADY_RATED"}
+    )
+    rules.append(CompiledRule(repeat.id, "history", _eq(prior="rating"), lambda _f: dict(again)))
+    if rating.late_rating is not None:
+        within = rating.late_rating.within
+
+        def window(facts: Facts) -> Outcome:
+            deadline = calendar.add(facts["completed_at"], within)
+            rated_at = facts.get("rated_at")
+            return {"deadline": deadline, "open": rated_at is None or rated_at <= deadline}
+
+        rules.append(CompiledRule(rating.late_rating.id, "rating_window", {"$and": [{}]}, window))
+        rules.append(
+            CompiledRule(
+                rating.late_rating.id,
+                "case_deadlines",
+                {"$and": [{}]},
+                lambda f: {"rating_deadline": calendar.add(f["completed_at"], within)},
+            )
+        )
+    if rating.default_rating is not None:
+        default = rating.default_rating
+        rules.append(
+            CompiledRule(
+                default.id,
+                "case_deadlines",
+                {"$and": [{}]},
+                lambda f: {
+                    "default_at": calendar.add(f["completed_at"], default.after),
+                    "default_level": default.level,
+                },
+            )
+        )
+        on_default = (
+            {"accepted": True, "supersedes": True}
+            if default.replaceable
+            else {"accepted": False, "code": "ALREADY_RATED"}
+        )
+        rules.append(
+            CompiledRule(default.id, "history", _eq(prior="default"), lambda _f: dict(on_default))
+        )
+    if rating.reminder is not None:
+        reminder = rating.reminder
+        rules.append(
+            CompiledRule(
+                reminder.id,
+                "case_deadlines",
+                {"$and": [{}]},
+                lambda f: {
+                    "remind_at": calendar.add(f["completed_at"], reminder.after),
+                    "remind_via": list(reminder.via),
+                    "remind_template": reminder.template,
+                },
+            )
+        )
+    return [_always_true(rule) for rule in rules]
+
+
+def _always_true(rule: CompiledRule) -> CompiledRule:
+    """`{"$and": [{}]}` marks "whenever this kind is decided"; the kind test says it all."""
+    if rule.condition == {"$and": [{}]}:
+        return CompiledRule(rule.rule_id, rule.kind, {"kind": rule.kind}, rule.outcome)
+    return rule
+
+
+def _scope_rules(policy: Policy) -> list[CompiledRule]:
+    batch, service = policy.scope.batch, policy.scope.integrated_service
+    rules = [
+        CompiledRule(batch.id, "scope", _eq(target="batch"), lambda _f: {"applies_to": "batch"})
+    ]
+    if batch.one_rating_for_whole_batch:
+        rules.append(
+            CompiledRule(
+                batch.id,
+                "scope",
+                _eq(target="case", in_batch=True),
+                lambda _f: {"applies_to": "batch"},
+            )
+        )
+    overall = (
+        {"applies_to": "members"}
+        if service.overall_applies_to_members
+        else {"applies_to": "none", "code": "RATE_EACH_MEMBER"}
+    )
+    member = (
+        {"applies_to": "case", "when_both": service.when_both}
+        if service.members_rated_individually
+        else {"applies_to": "members"}
+    )
+    rules.append(
+        CompiledRule(
+            service.id, "scope", _eq(target="integrated_service"), lambda _f: dict(overall)
+        )
+    )
+    rules.append(
+        CompiledRule(
+            service.id,
+            "scope",
+            _eq(target="case", in_integrated_service=True),
+            lambda _f: dict(member),
+        )
+    )
+    return rules
+
+
+def _deadline_rules(policy: Policy, calendar: WorkingCalendar) -> list[CompiledRule]:
+    rules = []
+    for deadline in policy.deadlines:
+
+        def due(facts: Facts, within: Any = deadline.within) -> Outcome:
+            return {"due": calendar.add(facts["from"], within), "within": str(within)}
+
+        rules.append(CompiledRule(deadline.id, "deadline", _eq(step=deadline.step), due))
+    return rules
+
+
+def _masking_rules(policy: Policy) -> list[CompiledRule]:
+    rules = []
+    for masking in policy.masking:
+        for field_name in ("name", "id_number", "phone"):
+            pattern = getattr(masking, field_name)
+            plain = pattern.model_dump() if isinstance(pattern, Keep) else pattern
+            rules.append(
+                CompiledRule(
+                    masking.id,
+                    "mask",
+                    _eq(role=masking.role, field=field_name),
+                    lambda _f, plain=plain: {"pattern": plain},
+                )
+            )
+    return rules
+
+
+def _moderation_rules(policy: Policy) -> list[CompiledRule]:
+    """durable's `$mt` (regex) crashes the process on some patterns (double free on `x.*`)
+    and `$iany` segfaults on empty arrays, so no text is matched inside the engine: the
+    listed words are looked up here and the engine decides on the plain result."""
+    moderation = policy.moderation
+    if moderation is None:
+        return []
+    words = tuple(moderation.words)
+    review = str(moderation.review_within) if moderation.review_within else None
+
+    def hold(facts: Facts) -> Outcome:
+        return {
+            "hold": True,
+            "matched": [w for w in words if w in str(facts["comment"])],
+            "review_within": review,
+        }
+
+    return [CompiledRule(moderation.id, "moderation", {"mentions_listed_word": True}, hold)]
+
+
+def moderation_facts(policy: Policy, comment: str) -> dict[str, Any]:
+    words = policy.moderation.words if policy.moderation else []
+    return {"comment": comment, "mentions_listed_word": any(w in comment for w in words)}
+
+
+def message_value(value: Any) -> Any:
+    """What durable sees of a fact: JSON values only (times as ISO text)."""
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return value

@@ -1,0 +1,53 @@
+"""Durations as policy texts write them: "5 working days", "7 natural days", "24 hours"
+(or 5个工作日, 7个自然日, 24小时)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Unit(StrEnum):
+    WORKING_DAYS = "working_days"
+    NATURAL_DAYS = "natural_days"
+    HOURS = "hours"
+
+
+_WORDS = {
+    "working day": Unit.WORKING_DAYS,
+    "working days": Unit.WORKING_DAYS,
+    "工作日": Unit.WORKING_DAYS,
+    "个工作日": Unit.WORKING_DAYS,
+    "natural day": Unit.NATURAL_DAYS,
+    "natural days": Unit.NATURAL_DAYS,
+    "自然日": Unit.NATURAL_DAYS,
+    "个自然日": Unit.NATURAL_DAYS,
+    "hour": Unit.HOURS,
+    "hours": Unit.HOURS,
+    "小时": Unit.HOURS,
+    "个小时": Unit.HOURS,
+}
+_PATTERN = re.compile(r"^\s*(\d{1,4})\s*([^\d].*?)\s*$")
+EXAMPLES = '"5 working days", "7 natural days", "24 hours" (or 5个工作日, 7个自然日, 24小时)'
+
+
+@dataclass(frozen=True)
+class Duration:
+    amount: int
+    unit: Unit
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.unit.value.replace('_', ' ')}"
+
+
+def parse_duration(text: str) -> Duration:
+    """ValueError with a plain-word message when `text` is not a duration."""
+    match = _PATTERN.match(str(text))
+    unit = _WORDS.get(match.group(2).lower()) if match else None
+    if match is None or unit is None:
+        raise ValueError(f"{text!r} is not a duration; write e.g. {EXAMPLES}")
+    amount = int(match.group(1))
+    if amount <= 0:
+        raise ValueError(f"{text!r}: a duration must be at least 1")
+    return Duration(amount, unit)

@@ -1,0 +1,164 @@
+"""The decision API the rest of the product uses: `evaluate(kind, facts) -> Decision`.
+
+A Decision carries the outcome, the ids of every rule that fired and the rules version, so
+"why was this rating treated so?" always has an answer. Reloads swap the whole compiled
+policy in one assignment: an evaluation sees the old policy or the new one, never half.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rules.compiler import CompiledPolicy, compile_policy, message_value, moderation_facts
+from rules.loader import Source, load, parse
+from rules.spec import Policy
+
+KINDS = (
+    "level",
+    "form",
+    "rating",
+    "rating_window",
+    "case_deadlines",
+    "history",
+    "scope",
+    "deadline",
+    "mask",
+    "moderation",
+)
+_TIME_FACTS = ("completed_at", "rated_at", "from")
+
+
+@dataclass(frozen=True)
+class Decision:
+    kind: str
+    outcome: Mapping[str, Any]
+    fired: tuple[str, ...]
+    version: str
+
+
+@dataclass(frozen=True)
+class _Active:
+    source: Source
+    compiled: CompiledPolicy
+
+
+class Engine:
+    def __init__(self, source: Source) -> None:
+        self._active = _Active(source, compile_policy(source.policy))
+        self._swap_lock = threading.Lock()
+
+    @classmethod
+    def from_path(cls, path: Path) -> Engine:
+        return cls(load(path))
+
+    @property
+    def version(self) -> str:
+        return self._active.source.version
+
+    @property
+    def policy(self) -> Policy:
+        return self._active.source.policy
+
+    @property
+    def source(self) -> Source:
+        return self._active.source
+
+    def evaluate(self, kind: str, facts: Mapping[str, Any]) -> Decision:
+        if kind not in KINDS:
+            raise ValueError(f"unknown decision kind {kind!r}")
+        active = self._active
+        active.compiled.enter()
+        try:
+            if kind == "rating":
+                fired, outcome = _rating(active, facts)
+            else:
+                fired, outcome = _run(active, kind, facts)
+        finally:
+            active.compiled.leave()
+        return Decision(kind, outcome, tuple(fired), active.source.version)
+
+    def replace(self, source: Source) -> bool:
+        """Make `source` the active policy; False when it is already active."""
+        with self._swap_lock:
+            old = self._active
+            if old.source.digest == source.digest:
+                return False
+            self._active = _Active(source, compile_policy(source.policy))
+        old.compiled.retire()
+        return True
+
+    def reload(self, path: Path) -> bool:
+        """Validate then swap; a PolicyError leaves the running policy untouched."""
+        return self.replace(load(path))
+
+    def publish(self, text: str, name: str = "<published>") -> bool:
+        return self.replace(parse(text, name))
+
+
+def _normalised(facts: Mapping[str, Any]) -> dict[str, Any]:
+    clean = dict(facts)
+    for key in _TIME_FACTS:
+        value = clean.get(key)
+        if isinstance(value, str):
+            value = dt.datetime.fromisoformat(value)
+        if isinstance(value, dt.datetime) and value.tzinfo is None:
+            raise ValueError(f"fact {key} needs a UTC offset")
+        if value is not None:
+            clean[key] = value
+    return clean
+
+
+def _run(active: _Active, kind: str, facts: Mapping[str, Any]) -> tuple[list[str], dict[str, Any]]:
+    clean = _normalised(facts)
+    if kind == "moderation":
+        clean.update(moderation_facts(active.source.policy, str(clean.get("comment") or "")))
+    message = {k: message_value(v) for k, v in clean.items() if not isinstance(v, (list, dict))}
+    return active.compiled.run(kind, clean, message)
+
+
+def _rating(active: _Active, facts: Mapping[str, Any]) -> tuple[list[str], dict[str, Any]]:
+    """Is this rating acceptable, and what does it mean? Composed from the single decisions
+    in the order a citizen would meet the problems."""
+    fired: list[str] = []
+
+    def step(kind: str, step_facts: Mapping[str, Any]) -> dict[str, Any]:
+        step_fired, outcome = _run(active, kind, step_facts)
+        fired.extend(r for r in step_fired if r not in fired)
+        return outcome
+
+    level = step("level", {"level": facts.get("level"), "channel": facts.get("channel")})
+    if not level:
+        return fired, {"accepted": False, "code": "INVALID_LEVEL"}
+    tags = list(facts.get("tags") or [])
+    if any(tag not in level["tag_codes"] for tag in tags):
+        return fired, {"accepted": False, "code": "INVALID_TAG", **level}
+    has_reason = bool(tags) or bool(str(facts.get("comment") or "").strip())
+    if level["reason_required"] and not has_reason:
+        return fired, {"accepted": False, "code": "REASON_REQUIRED", **level}
+    if facts.get("completed_at") is not None:
+        window = step("rating_window", {k: facts.get(k) for k in ("completed_at", "rated_at")})
+        if window and not window["open"]:
+            return fired, {
+                "accepted": False,
+                "code": "RATING_WINDOW_CLOSED",
+                **level,
+                "deadline": window["deadline"],
+            }
+    history = step("history", {"prior": facts.get("prior", "none")})
+    if history and not history["accepted"]:
+        return fired, {"accepted": False, "code": history["code"], **level}
+    outcome = {
+        "accepted": True,
+        "code": None,
+        **level,
+        "supersedes": bool(history.get("supersedes")),
+    }
+    if facts.get("comment"):
+        moderation = step("moderation", {"comment": str(facts["comment"])})
+        outcome["held_for_review"] = bool(moderation.get("hold"))
+    return fired, outcome

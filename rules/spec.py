@@ -1,0 +1,298 @@
+"""The shape of a policy file (rules.yaml), as a strict pydantic model.
+
+Keys are English and fixed; titles, descriptions and labels are the policy staff's own
+words. Anything not described here is an error, so a typo never silently drops a rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StringConstraints,
+)
+
+from rules.durations import Duration, parse_duration
+
+CHANNELS = ("PAD", "QR", "KIOSK", "SMS", "WEB", "APP", "HOTLINE", "PAPER")
+
+RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
+Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=60)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Channel = Literal["PAD", "QR", "KIOSK", "SMS", "WEB", "APP", "HOTLINE", "PAPER"]
+Role = Literal["citizen", "window_staff", "dept_handler", "area_admin", "policy_staff", "system"]
+Step = Literal[
+    "callback",
+    "appeal",
+    "appeal_review",
+    "rectification",
+    "follow_up_rating",
+    "follow_up_review",
+    "escalation",
+    "moderation_review",
+]
+
+
+def _duration(value: object) -> Duration:
+    if isinstance(value, Duration):
+        return value
+    return parse_duration(str(value))
+
+
+DurationText = Annotated[Duration, PlainValidator(_duration)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Rule(Strict):
+    """Every rule names itself: a stable id (kebab-case) and the policy's own words."""
+
+    id: RuleId
+    title: Text
+    description: Text
+
+
+class Tag(Strict):
+    code: Code
+    label: Text
+    channels: list[str] | None = Field(
+        default=None, description="channel classes that offer this tag; all when absent"
+    )
+
+
+class Level(Rule):
+    level: int = Field(ge=1, le=5)
+    label: Text
+    category: Literal["good", "neutral", "bad"]
+    reason_required: bool = False
+    tags: list[Tag] = Field(default_factory=list)
+
+
+class Repeat(Rule):
+    when_rated_again: Literal["latest_wins", "refuse"]
+
+
+class LateRating(Rule):
+    within: DurationText
+
+
+class DefaultRating(Rule):
+    level: int = Field(ge=1, le=5)
+    after: DurationText
+    replaceable: bool
+
+
+class Reminder(Rule):
+    after: DurationText
+    via: list[Literal["SMS", "CALL"]] = Field(min_length=1)
+    template: Text
+
+
+class RatingPolicy(Strict):
+    repeat: Repeat
+    late_rating: LateRating | None = None
+    default_rating: DefaultRating | None = None
+    reminder: Reminder | None = None
+
+
+class BatchScope(Rule):
+    one_rating_for_whole_batch: bool
+
+
+class IntegratedScope(Rule):
+    overall_applies_to_members: bool
+    members_rated_individually: bool
+    when_both: Literal["member_wins", "latest_wins"]
+
+
+class Scope(Strict):
+    batch: BatchScope
+    integrated_service: IntegratedScope
+
+
+class Deadline(Rule):
+    step: Step
+    within: DurationText
+
+
+class Keep(Strict):
+    keep_first: int = Field(default=0, ge=0, le=18)
+    keep_last: int = Field(default=0, ge=0, le=18)
+
+
+MaskPattern = Literal["full", "hidden"] | Keep
+
+
+class Masking(Rule):
+    role: Role
+    name: MaskPattern
+    id_number: MaskPattern
+    phone: MaskPattern
+
+
+_PLAIN_WORD = r"^[^.*+?\[\](){}|\\^$]{1,40}$"
+
+
+class Moderation(Rule):
+    words: list[Annotated[str, StringConstraints(pattern=_PLAIN_WORD)]] = Field(min_length=1)
+    review_within: DurationText | None = None
+
+
+class Calendar(Strict):
+    holidays: list[dt.date] = Field(default_factory=list)
+    working_days: list[dt.date] = Field(default_factory=list)
+
+
+class Policy(Strict):
+    version: Annotated[str, StringConstraints(max_length=60)] | None = None
+    title: Text
+    source: Text | None = None
+    levels: list[Level]
+    channel_classes: dict[Code, list[Channel]]
+    rating: RatingPolicy
+    scope: Scope
+    deadlines: list[Deadline] = Field(default_factory=list)
+    masking: list[Masking] = Field(default_factory=list)
+    moderation: Moderation | None = None
+    calendar: Calendar = Field(default_factory=Calendar)
+
+    def rules(self) -> list[Rule]:
+        return [rule for _, rule in _rule_paths(self)]
+
+
+Path = tuple[str | int, ...]
+Problem = tuple[Path, str]
+
+
+def cross_checks(policy: Policy) -> list[Problem]:
+    """What one key cannot say alone: completeness, uniqueness, references between keys."""
+    return (
+        _levels_problems(policy)
+        + _channel_problems(policy)
+        + _unique_problems(policy)
+        + _calendar_problems(policy)
+    )
+
+
+def _levels_problems(policy: Policy) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: set[int] = set()
+    for index, level in enumerate(policy.levels):
+        if level.level in seen:
+            problems.append((("levels", index, "level"), f"level {level.level} is defined twice"))
+        seen.add(level.level)
+    missing = sorted({1, 2, 3, 4, 5} - seen, reverse=True)
+    if missing:
+        problems.append(
+            (
+                ("levels",),
+                "levels must define each of 5, 4, 3, 2, 1; missing: "
+                + ", ".join(map(str, missing)),
+            )
+        )
+    default = policy.rating.default_rating
+    if default is not None and default.level not in seen:
+        problems.append(
+            (
+                ("rating", "default_rating", "level"),
+                f"level {default.level} is not one of the defined levels",
+            )
+        )
+    return problems
+
+
+def _channel_problems(policy: Policy) -> list[Problem]:
+    problems: list[Problem] = []
+    listed = [c for channels in policy.channel_classes.values() for c in channels]
+    missing = [c for c in CHANNELS if c not in listed]
+    if missing:
+        problems.append(
+            (("channel_classes",), f"every channel needs a class; missing: {', '.join(missing)}")
+        )
+    for name, channels in policy.channel_classes.items():
+        for index, channel in enumerate(channels):
+            if listed.count(channel) > 1:
+                problems.append(
+                    (
+                        ("channel_classes", name, index),
+                        f"channel {channel} is listed in more than one class",
+                    )
+                )
+    for li, level in enumerate(policy.levels):
+        for ti, tag in enumerate(level.tags):
+            for ci, name in enumerate(tag.channels or []):
+                if name not in policy.channel_classes:
+                    problems.append(
+                        (
+                            ("levels", li, "tags", ti, "channels", ci),
+                            f"{name!r} is not a channel class; defined: "
+                            + ", ".join(policy.channel_classes),
+                        )
+                    )
+    return problems
+
+
+def _unique_problems(policy: Policy) -> list[Problem]:
+    problems: list[Problem] = []
+    seen_ids: set[str] = set()
+    for path, rule in _rule_paths(policy):
+        if rule.id in seen_ids:
+            problems.append(((*path, "id"), f"rule id {rule.id!r} is used twice"))
+        seen_ids.add(rule.id)
+    seen_tags: set[str] = set()
+    for li, level in enumerate(policy.levels):
+        for ti, tag in enumerate(level.tags):
+            if tag.code in seen_tags:
+                problems.append(
+                    (
+                        ("levels", li, "tags", ti, "code"),
+                        f"tag code {tag.code!r} is used twice; each tag needs its own code",
+                    )
+                )
+            seen_tags.add(tag.code)
+    for key, attr in (("deadlines", "step"), ("masking", "role")):
+        seen: set[str] = set()
+        for index, item in enumerate(getattr(policy, key)):
+            value = getattr(item, attr)
+            if value in seen:
+                problems.append(((key, index, attr), f"{attr} {value!r} appears twice in {key}"))
+            seen.add(value)
+    return problems
+
+
+def _rule_paths(policy: Policy) -> list[tuple[Path, Rule]]:
+    rating, scope = policy.rating, policy.scope
+    found: list[tuple[Path, Rule]] = [(("levels", i), lv) for i, lv in enumerate(policy.levels)]
+    found.append((("rating", "repeat"), rating.repeat))
+    for key in ("late_rating", "default_rating", "reminder"):
+        rule = getattr(rating, key)
+        if rule is not None:
+            found.append((("rating", key), rule))
+    found += [
+        (("scope", "batch"), scope.batch),
+        (("scope", "integrated_service"), scope.integrated_service),
+    ]
+    found += [(("deadlines", i), d) for i, d in enumerate(policy.deadlines)]
+    found += [(("masking", i), m) for i, m in enumerate(policy.masking)]
+    if policy.moderation is not None:
+        found.append((("moderation",), policy.moderation))
+    return found
+
+
+def _calendar_problems(policy: Policy) -> list[Problem]:
+    holidays = set(policy.calendar.holidays)
+    return [
+        (
+            ("calendar", "working_days", index),
+            f"{day.isoformat()} is listed both as a holiday and as a working day",
+        )
+        for index, day in enumerate(policy.calendar.working_days)
+        if day in holidays
+    ]
