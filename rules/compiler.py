@@ -20,12 +20,12 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import durable_rules_engine
-from durable.engine import Host, MessageNotHandledException
+from durable.engine import Host
 
 from rules.calendar import WorkingCalendar
 from rules.spec import Keep, Level, Policy
@@ -76,19 +76,24 @@ class _PolicyHost(Host):  # type: ignore[misc]
 class CompiledPolicy:
     """One policy version loaded into the engine; evaluations may run on any thread."""
 
-    def __init__(self, rules: list[CompiledRule]) -> None:
+    def __init__(self, rules: list[CompiledRule], kinds: Iterable[str]) -> None:
         self._sids = itertools.count(1)
         self._inflight: dict[str, _Evaluation] = {}
         self._lock = threading.Lock()
         self._running = 0
         self._retired = False
-        actions: dict[str, Callable[[Any], None]] = {}
-        definitions: dict[str, dict[str, Any]] = {}
+        actions: dict[str, Callable[[Any], None]] = {_SEEN: _seen}
+        # Every kind gets a rule matching all its facts: an assert that matches nothing
+        # leaves durable's state such that delete_state() later corrupts the heap
+        # (seen as free(): invalid pointer / SIGSEGV), so no assert may go unmatched.
+        definitions: dict[str, dict[str, Any]] = {
+            kind: {_SEEN: {"all": [{"m": {"kind": kind}}], "run": _SEEN}} for kind in kinds
+        }
         for index, rule in enumerate(rules):
             name = f"{rule.kind}.{rule.rule_id}.{index}"
             actions[name] = self._action(rule)
             condition = {"$and": [{"kind": rule.kind}, rule.condition]}
-            definitions.setdefault(rule.kind, {})[name] = {"all": [{"m": condition}], "run": name}
+            definitions[rule.kind][name] = {"all": [{"m": condition}], "run": name}
         self.kinds = frozenset(definitions)
         self._host = _PolicyHost(actions)
         self._host.register_rulesets(definitions)
@@ -127,10 +132,7 @@ class CompiledPolicy:
         return evaluation.fired, evaluation.outcome
 
     def _assert(self, kind: str, message: dict[str, Any]) -> dict[str, Any] | None:
-        try:
-            state: dict[str, Any] | None = self._host.assert_fact(kind, message)
-        except MessageNotHandledException:
-            return None
+        state: dict[str, Any] | None = self._host.assert_fact(kind, message)
         return state
 
     def enter(self) -> None:
@@ -153,6 +155,13 @@ class CompiledPolicy:
             self._host.free()
 
 
+_SEEN = "seen"
+
+
+def _seen(_c: Any) -> None:
+    """The catch-all rule's action: the evaluation ran; no policy rule is implied."""
+
+
 def _merge(into: Outcome, result: Outcome) -> None:
     for key, value in result.items():
         if isinstance(value, list) and isinstance(into.get(key), list):
@@ -161,7 +170,7 @@ def _merge(into: Outcome, result: Outcome) -> None:
             into[key] = value
 
 
-def compile_policy(policy: Policy) -> CompiledPolicy:
+def compile_policy(policy: Policy, kinds: Iterable[str]) -> CompiledPolicy:
     calendar = WorkingCalendar(policy.calendar.holidays, policy.calendar.working_days)
     rules = [
         *_level_rules(policy),
@@ -171,7 +180,7 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
         *_masking_rules(policy),
         *_moderation_rules(policy),
     ]
-    return CompiledPolicy(rules)
+    return CompiledPolicy(rules, kinds)
 
 
 def _eq(**values: Any) -> Condition:
@@ -340,14 +349,13 @@ def _masking_rules(policy: Policy) -> list[CompiledRule]:
     for masking in policy.masking:
         for field_name in ("name", "id_number", "phone"):
             pattern = getattr(masking, field_name)
-            plain = pattern.model_dump() if isinstance(pattern, Keep) else pattern
+            plain: Any = pattern.model_dump() if isinstance(pattern, Keep) else pattern
+
+            def mask(_facts: Facts, plain: Any = plain) -> Outcome:
+                return {"pattern": plain}
+
             rules.append(
-                CompiledRule(
-                    masking.id,
-                    "mask",
-                    _eq(role=masking.role, field=field_name),
-                    lambda _f, plain=plain: {"pattern": plain},
-                )
+                CompiledRule(masking.id, "mask", _eq(role=masking.role, field=field_name), mask)
             )
     return rules
 

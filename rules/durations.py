@@ -38,7 +38,8 @@ class Duration:
     unit: Unit
 
     def __str__(self) -> str:
-        return f"{self.amount} {self.unit.value.replace('_', ' ')}"
+        words = self.unit.value.replace("_", " ")
+        return f"{self.amount} {words[:-1] if self.amount == 1 else words}"
 
 
 def parse_duration(text: str) -> Duration:

@@ -31,6 +31,7 @@ KINDS = (
     "moderation",
 )
 _TIME_FACTS = ("completed_at", "rated_at", "from")
+_ENGINE_KINDS = tuple(k for k in KINDS if k != "rating")  # rating is composed, see _rating
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class _Active:
 
 class Engine:
     def __init__(self, source: Source) -> None:
-        self._active = _Active(source, compile_policy(source.policy))
+        self._active = _Active(source, compile_policy(source.policy, _ENGINE_KINDS))
         self._swap_lock = threading.Lock()
 
     @classmethod
@@ -88,7 +89,7 @@ class Engine:
             old = self._active
             if old.source.digest == source.digest:
                 return False
-            self._active = _Active(source, compile_policy(source.policy))
+            self._active = _Active(source, compile_policy(source.policy, _ENGINE_KINDS))
         old.compiled.retire()
         return True
 

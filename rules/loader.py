@@ -140,7 +140,8 @@ def _child(node: yaml.Node, part: str | int, *, want_key: bool) -> yaml.Node | N
     if isinstance(node, yaml.MappingNode) and isinstance(part, str):
         for key_node, value_node in node.value:
             if key_node.value == part:
-                return key_node if want_key else value_node
+                found: yaml.Node = key_node if want_key else value_node
+                return found
     if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
         child: yaml.Node = node.value[part]
         return child
@@ -196,6 +197,9 @@ def _message(error: ErrorDetails, path: DocPath, union: bool) -> str:
     if union and path and path[-1] in ("name", "id_number", "phone"):
         return f"{where}: must be full, hidden, or a mapping like {{keep_first: 1, keep_last: 1}}"
     message = str(error["msg"]).removeprefix("Value error, ")
+    if kind == "literal_error":
+        expected = (error.get("ctx") or {}).get("expected", "")
+        message = f"{error['input']!r} is not allowed here; use one of {expected}"
     if kind == "string_pattern_mismatch" and path and path[-1] in ("id", "code"):
         message = "use lower-case letters, digits and hyphens, e.g. bad-rating-needs-reason"
     if kind == "string_pattern_mismatch" and "words" in path:

@@ -15,8 +15,8 @@ from strawberry.extensions import (
 )
 from strawberry.types import ExecutionContext, ExecutionResult
 
-from resolvers.mutations import ingest_cases, ping
-from resolvers.queries import cases, viewer
+from resolvers.mutations import ingest_cases, ping, publish_rules
+from resolvers.queries import cases, rules_version, viewer
 from schema.core.depth import max_depth_rule
 from schema.core.errors import ErrorPolicy, client_error, log_unexpected
 
@@ -30,12 +30,14 @@ class Query:
     viewer = strawberry.field(resolver=viewer.viewer)
     my_cases = strawberry.field(resolver=cases.my_cases)
     case = strawberry.field(resolver=cases.case)
+    rules_version = strawberry.field(resolver=rules_version.rules_version)
 
 
 @strawberry.type
 class Mutation:
     ping = strawberry.mutation(resolver=ping.ping, description="Does nothing; for load baselines")
     ingest_cases = strawberry.mutation(resolver=ingest_cases.resolve)
+    publish_rules = strawberry.mutation(resolver=publish_rules.resolve)
 
 
 class HcpSchema(strawberry.Schema):

@@ -3,6 +3,7 @@ handed down; nothing here is a module global."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -22,12 +23,14 @@ from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from models.db import connection, fetch
+from rules import Engine, PolicyError
 from schema.app import build_schema
 from schema.core.context import Collaborators, Context
 from server import secrets
 from server.access_log import AccessLog
 from server.auth import InvalidTokenError, TokenVerifier
 from server.database import open_database
+from server.rules_runtime import RulesBroadcast, watch_file
 from server.settings import Settings
 from services.identity import Principal
 from services.vault import Vault
@@ -56,6 +59,13 @@ async def _ping(redis: Redis) -> None:
         raise StartupError(
             f"HCP_REDIS_URL is set but Redis does not answer ({type(exc).__name__})"
         ) from None
+
+
+def _load_rules(settings: Settings) -> Engine:
+    try:
+        return Engine.from_path(settings.rules_path)
+    except PolicyError as exc:
+        raise StartupError(f"the rules file is not valid (HCP_RULES):\n{exc}") from None
 
 
 def make_verifier(settings: Settings) -> TokenVerifier:
@@ -93,18 +103,37 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = Non
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        engine = _load_rules(settings)
         async with open_database(settings):
             runtime.redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
             if runtime.redis is not None:
                 await _ping(runtime.redis)
+            background = [
+                asyncio.create_task(
+                    watch_file(engine, settings.rules_path, settings.rules_poll_seconds)
+                )
+            ]
+            announce = None
+            if runtime.redis is not None:
+                broadcast = RulesBroadcast(runtime.redis, engine, settings.rules_path)
+                listening = asyncio.Event()
+                background.append(asyncio.create_task(broadcast.listen(listening)))
+                await listening.wait()
+                announce = broadcast.announce_publish
             runtime.collaborators = Collaborators(
                 vault=Vault.from_ring(secrets.data_key(settings)),
                 authenticate=_authenticator(make_verifier(settings)),
                 clock=clock or (lambda: datetime.now(UTC)),
+                engine=engine,
+                rules_path=settings.rules_path,
+                announce_rules=announce,
             )
             try:
                 yield
             finally:
+                for task in background:
+                    task.cancel()
+                await asyncio.gather(*background, return_exceptions=True)
                 if runtime.redis is not None:
                     await runtime.redis.aclose()
 

@@ -6,16 +6,21 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import uvicorn
+from redis.asyncio import Redis
 
+from rules import cli as rules_cli
 from server import secrets
 from server.auth import mint
 from server.database import migrate, open_database
 from server.demo import SeedReport, seed_demo
+from server.rules_runtime import request_reload
 from server.settings import Settings, SettingsError
 from services.identity import Role
 from services.vault import Vault
@@ -90,6 +95,36 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _rules(settings: Settings, args: argparse.Namespace) -> int:
+    if args.action == "check":
+        return rules_cli.check(args.files or [settings.rules_path])
+    if args.action == "test":
+        return rules_cli.test(args.files or [settings.rules_path])
+    return _rules_reload(settings)
+
+
+def _rules_reload(settings: Settings) -> int:
+    """Validate the rules file, then make every running worker re-read it."""
+    if rules_cli.check([settings.rules_path]) != 0:
+        print("not reloaded: the running service keeps its current rules", file=sys.stderr)
+        return 1
+    if settings.redis_url:
+        receivers = asyncio.run(_broadcast_reload(settings.redis_url))
+        print(f"reload sent to {receivers} worker(s)")
+        return 0
+    os.utime(settings.rules_path)
+    print(f"the service re-reads {settings.rules_path} within {settings.rules_poll_seconds:g} s")
+    return 0
+
+
+async def _broadcast_reload(url: str) -> int:
+    redis = Redis.from_url(url)
+    try:
+        return await request_reload(redis)
+    finally:
+        await redis.aclose()
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hcp", description="政务服务好差评 backend")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -104,6 +139,10 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("seed-demo", help="migrate and load the demo district and cases").set_defaults(
         run=_seed_demo
     )
+    rules = sub.add_parser("rules", help="check, test or reload the policy (rules.yaml)")
+    rules.add_argument("action", choices=["check", "test", "reload"])
+    rules.add_argument("files", nargs="*", type=Path, help="default: HCP_RULES")
+    rules.set_defaults(run=_rules)
     token = sub.add_parser("token", help="mint a dev token (refused when HCP_ENV=prod)")
     token.add_argument("--role", required=True, choices=[r.value for r in Role])
     token.add_argument("--sub")

@@ -33,6 +33,7 @@ class Settings:
     data_key: str | None
     var_dir: Path
     cors_origins: tuple[str, ...] = field(default=())
+    rules_poll_seconds: float = 2.0
 
     @property
     def is_prod(self) -> bool:
@@ -56,6 +57,7 @@ class Settings:
             jwt_audience=env_map.get("HCP_JWT_AUDIENCE") or None,
             data_key=env_map.get("HCP_DATA_KEY") or None,
             var_dir=var_dir,
+            rules_poll_seconds=float(env_map.get("HCP_RULES_POLL_SECONDS", "2") or 2),
             cors_origins=tuple(
                 o.strip() for o in env_map.get("HCP_CORS_ORIGINS", "").split(",") if o.strip()
             ),

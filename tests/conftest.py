@@ -10,6 +10,7 @@ import asyncio
 import base64
 import concurrent.futures
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -65,11 +66,18 @@ class Clock:
         self.now += timedelta(**delta)
 
 
+ROOT = Path(__file__).resolve().parents[1]
+
+
 def make_settings(tmp: Path, database_url: str, **extra: Any) -> Settings:
+    """Settings for one app under test; its rules file is a private copy of rules.yaml."""
+    rules_path = tmp / "rules.yaml"
+    if not rules_path.exists():
+        shutil.copyfile(ROOT / "rules.yaml", rules_path)
     values: dict[str, Any] = {
         "database_url": database_url,
         "redis_url": None,
-        "rules_path": Path("rules.yaml"),
+        "rules_path": rules_path,
         "env": "dev",
         "jwt_secret": SECRET,
         "jwt_public_key": None,
@@ -77,6 +85,7 @@ def make_settings(tmp: Path, database_url: str, **extra: Any) -> Settings:
         "jwt_audience": None,
         "data_key": DATA_KEY,
         "var_dir": tmp,
+        "rules_poll_seconds": 0.05,
     }
     values.update(extra)
     return Settings(**values)

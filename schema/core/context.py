@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+from rules import Engine
 from schema.core.errors import ForbiddenError, UnauthenticatedError
 from services.identity import Principal, Role
 from services.vault import Vault
@@ -21,6 +23,9 @@ class Collaborators:
     vault: Vault
     authenticate: Callable[[str], Principal | None]
     clock: Callable[[], datetime]
+    engine: Engine
+    rules_path: Path
+    announce_rules: Callable[[str], Awaitable[None]] | None = None
 
 
 class Context:

@@ -1,0 +1,60 @@
+"""Publishing a new policy from the API: validate, persist, switch, tell the other workers."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from rules import Engine, PolicyError, Problem, parse
+
+MAX_POLICY_BYTES = 1_000_000
+
+
+class PolicyTooLargeError(Exception):
+    """The submitted policy text is larger than any real policy file."""
+
+
+@dataclass(frozen=True)
+class Published:
+    version: str
+    changed: bool
+
+
+@dataclass(frozen=True)
+class Refused:
+    problems: list[Problem]
+
+
+async def publish_rules(
+    text: str,
+    *,
+    engine: Engine,
+    path: Path,
+    announce: Callable[[str], Awaitable[None]] | None,
+) -> Published | Refused:
+    if len(text.encode()) > MAX_POLICY_BYTES:
+        raise PolicyTooLargeError(f"a policy file may be at most {MAX_POLICY_BYTES} bytes")
+    try:
+        source = parse(text, path.name)
+    except PolicyError as exc:
+        return Refused(exc.problems)
+    _write_atomically(path, text)
+    changed = engine.replace(source)
+    if announce is not None and changed:
+        await announce(text)
+    return Published(version=engine.version, changed=changed)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Readers (the file watcher, a restart) see the old file or the new one, never half."""
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,98 @@
+"""`hcp rules check`: valid files pass; broken ones get located, plain-word errors."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rules.cli import check
+
+ROOT = Path(__file__).resolve().parents[2]
+BROKEN = Path(__file__).with_name("broken")
+LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<message>.+)$")
+
+# fixture -> (text on the offending line, words the message must contain)
+EXPECTED = {
+    "typo_key.yaml": ("defualt_rating:", "did you mean 'default_rating'"),
+    "level_6.yaml": ("level: 6", "levels are 5"),
+    "tag_twice.yaml": (
+        "{code: one-form, label: 服务态度较好}",
+        "tag code 'one-form' is used twice",
+    ),
+    "weekdays.yaml": ("within: 5 weekdays", "'5 weekdays' is not a duration; write e.g."),
+    "syntax.yaml": ("label: 填写一张表单就可完成申报", "YAML syntax"),
+    "category.yaml": ("category: terrible", "'terrible' is not allowed here; use one of"),
+    "duplicate_key.yaml": ("  batch:", "key 'batch' appears twice"),
+    "missing_channel.yaml": ("channel_classes:", "missing: PAPER"),
+    "unknown_step.yaml": ("step: call-back", "'call-back' is not allowed here"),
+    "default_level.yaml": ("level: 0", "rating.default_rating.level"),
+}
+
+
+def _line_of(path: Path, text: str) -> int:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return next(
+        i for i, line in enumerate(lines, 1) if text in line and not line.lstrip().startswith("#")
+    )
+
+
+def test_every_broken_fixture_has_an_expectation() -> None:
+    assert sorted(p.name for p in BROKEN.glob("*.yaml")) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_broken_files_get_located_plain_word_errors(name: str) -> None:
+    path = BROKEN / name
+    out = io.StringIO()
+    assert check([path], out) == 1
+    lines = out.getvalue().strip().splitlines()
+    assert lines, "no problem reported"
+    marker, words = EXPECTED[name]
+    parsed = [LINE.match(line) for line in lines]
+    assert all(parsed), lines
+    hit = [m for m in parsed if m and words in m["message"]]
+    assert hit, lines
+    want = _line_of(path, marker)
+    if name in ("syntax.yaml", "missing_channel.yaml"):  # reported where the problem shows
+        assert int(hit[0]["line"]) in (want, want + 1)
+    elif name == "duplicate_key.yaml":
+        assert int(hit[0]["line"]) > want
+    else:
+        assert int(hit[0]["line"]) == want, lines
+    assert hit[0]["file"] == str(path)
+
+
+def test_the_root_policy_is_valid() -> None:
+    out = io.StringIO()
+    assert check([ROOT / "rules.yaml"], out) == 0, out.getvalue()
+    assert "OK" in out.getvalue()
+
+
+def test_the_command_line_never_shows_a_traceback(tmp_path: Path) -> None:
+    unreadable = tmp_path / "binary.yaml"
+    unreadable.write_bytes(b"\xff\xfe\x00garbage")
+    missing = tmp_path / "nope.yaml"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rules",
+            "check",
+            str(BROKEN / "weekdays.yaml"),
+            str(unreadable),
+            str(missing),
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    assert str(missing) in result.stdout
