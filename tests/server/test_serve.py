@@ -165,3 +165,19 @@ def test_two_workers_on_postgres_and_redis_serve_the_same_data(production_shape:
         for _ in range(20)
     }
     assert totals == {20}
+
+
+def test_hcp_rules_selects_the_policy_a_region_runs(tmp_path: Path) -> None:
+    env = {
+        "HCP_VAR_DIR": str(tmp_path),
+        "HCP_DATABASE_URL": "",
+        "HCP_REDIS_URL": "",
+        "HCP_RULES": "rules/profiles/fenghua.yaml",
+    }
+    served = Served([], env, tmp_path / "serve.log")
+    try:
+        body = served.gql("{ rulesVersion { label title } }", token("system"))
+    finally:
+        served.stop()
+    assert body["data"]["rulesVersion"]["label"].startswith("fenghua")  # type: ignore[index]
+    assert "奉化" in body["data"]["rulesVersion"]["title"]  # type: ignore[index]
