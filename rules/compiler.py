@@ -21,7 +21,7 @@ import datetime as dt
 import itertools
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import durable_rules_engine
@@ -47,12 +47,14 @@ class CompiledRule:
     outcome: Callable[[Facts], Outcome]
 
 
-@dataclass
 class _Evaluation:
-    facts: Facts
-    fired: list[str] = field(default_factory=list)
-    outcome: Outcome = field(default_factory=dict)
-    error: BaseException | None = None
+    __slots__ = ("error", "facts", "fired", "outcome")
+
+    def __init__(self, facts: Facts) -> None:
+        self.facts = facts
+        self.fired: list[str] = []
+        self.outcome: Outcome = {}
+        self.error: BaseException | None = None
 
 
 class _PolicyHost(Host):  # type: ignore[misc]
@@ -82,18 +84,17 @@ class CompiledPolicy:
         self._lock = threading.Lock()
         self._running = 0
         self._retired = False
-        actions: dict[str, Callable[[Any], None]] = {_SEEN: _seen}
-        # Every kind gets a rule matching all its facts: an assert that matches nothing
-        # leaves durable's state such that delete_state() later corrupts the heap
-        # (seen as free(): invalid pointer / SIGSEGV), so no assert may go unmatched.
-        definitions: dict[str, dict[str, Any]] = {
-            kind: {_SEEN: {"all": [{"m": {"kind": kind}}], "run": _SEEN}} for kind in kinds
-        }
+        actions: dict[str, Callable[[Any], None]] = {_UNMATCHED: _unmatched}
+        definitions: dict[str, dict[str, Any]] = {kind: {} for kind in kinds}
         for index, rule in enumerate(rules):
             name = f"{rule.kind}.{rule.rule_id}.{index}"
             actions[name] = self._action(rule)
             condition = {"$and": [{"kind": rule.kind}, rule.condition]}
             definitions[rule.kind][name] = {"all": [{"m": condition}], "run": name}
+        for kind, ruleset in definitions.items():
+            otherwise = _otherwise(kind, [r.condition for r in rules if r.kind == kind])
+            if otherwise is not None:
+                ruleset[_UNMATCHED] = {"all": [{"m": otherwise}], "run": _UNMATCHED}
         self.kinds = frozenset(definitions)
         self._host = _PolicyHost(actions)
         self._host.register_rulesets(definitions)
@@ -106,9 +107,13 @@ class CompiledPolicy:
             except Exception as exc:  # re-raised by run(), never swallowed
                 evaluation.error = exc
                 return
+            if not evaluation.fired:
+                evaluation.fired.append(rule.rule_id)
+                evaluation.outcome = result
+                return
             if rule.rule_id not in evaluation.fired:
                 evaluation.fired.append(rule.rule_id)
-            _merge(evaluation.outcome, result)
+            evaluation.outcome = _merged(evaluation.outcome, result)
 
         return act
 
@@ -155,19 +160,44 @@ class CompiledPolicy:
             self._host.free()
 
 
-_SEEN = "seen"
+_UNMATCHED = "unmatched"
 
 
-def _seen(_c: Any) -> None:
-    """The catch-all rule's action: the evaluation ran; no policy rule is implied."""
+def _unmatched(_c: Any) -> None:
+    """No policy rule applies to these facts; the decision is the empty outcome."""
 
 
-def _merge(into: Outcome, result: Outcome) -> None:
+def _otherwise(kind: str, conditions: list[Condition]) -> Condition | None:
+    """A rule matching exactly the facts no policy rule matches, or None when some rule
+    always matches. An assert that matches nothing leaves durable's state such that the
+    following delete_state() corrupts the heap (free(): invalid pointer / SIGSEGV), so no
+    assert may go unmatched; and it must be exclusive, since every action fired costs a
+    round trip through the engine."""
+    negated = []
+    for condition in conditions:
+        terms = condition["$and"] if set(condition) == {"$and"} else [condition]
+        terms = [t for t in terms if t and t != {"kind": kind}]
+        if not terms:
+            return None
+        negated.append(_not_all(terms))
+    return {"$and": [{"kind": kind}, *negated]}
+
+
+def _not_all(terms: list[Condition]) -> Condition:
+    negations = [{"$neq": term} for term in terms]
+    return negations[0] if len(negations) == 1 else {"$or": negations}
+
+
+def _merged(into: Outcome, result: Outcome) -> Outcome:
+    """Outcomes of several rules of one decision; lists (e.g. the form's levels) add up.
+    Never mutates either side: the first outcome may be a compile-time constant."""
+    merged = dict(into)
     for key, value in result.items():
-        if isinstance(value, list) and isinstance(into.get(key), list):
-            into[key] = [*into[key], *value]
+        if isinstance(value, list) and isinstance(merged.get(key), list):
+            merged[key] = [*merged[key], *value]
         else:
-            into[key] = value
+            merged[key] = value
+    return merged
 
 
 def compile_policy(policy: Policy, kinds: Iterable[str]) -> CompiledPolicy:
@@ -187,31 +217,44 @@ def _eq(**values: Any) -> Condition:
     return {"$and": [{key: value} for key, value in values.items()]}
 
 
-def _level_view(policy: Policy, level: Level, channel: str) -> Outcome:
-    channel_class = next(
-        (name for name, members in policy.channel_classes.items() if channel in members), None
-    )
-    tags = [
-        {"code": tag.code, "label": tag.label}
-        for tag in level.tags
-        if tag.channels is None or channel_class in tag.channels
-    ]
-    return {
-        "level": level.level,
-        "label": level.label,
-        "category": level.category,
-        "reason_required": level.reason_required,
-        "tags": tags,
-        "tag_codes": [t["code"] for t in tags],
+_ANY_CHANNEL = ""  # facts without a known channel see every tag of the level
+
+
+def _level_views(policy: Policy, level: Level) -> dict[str, Outcome]:
+    """The level as shown on each channel (tags may be limited to a channel class),
+    computed once at compile time so that deciding is a lookup."""
+    views: dict[str, Outcome] = {}
+    all_tags = [{"code": tag.code, "label": tag.label} for tag in level.tags]
+    for channel_class, channels in policy.channel_classes.items():
+        tags = [
+            {"code": tag.code, "label": tag.label}
+            for tag in level.tags
+            if tag.channels is None or channel_class in tag.channels
+        ]
+        view = {
+            "level": level.level,
+            "label": level.label,
+            "category": level.category,
+            "reason_required": level.reason_required,
+            "tags": tags,
+            "tag_codes": [t["code"] for t in tags],
+        }
+        views.update(dict.fromkeys(channels, view))
+    views[_ANY_CHANNEL] = {
+        **next(iter(views.values())),
+        "tags": all_tags,
+        "tag_codes": [t["code"] for t in all_tags],
     }
+    return views
 
 
 def _level_rules(policy: Policy) -> list[CompiledRule]:
     rules = []
     for level in policy.levels:
+        views = _level_views(policy, level)
 
-        def view(facts: Facts, level: Level = level) -> Outcome:
-            return _level_view(policy, level, str(facts.get("channel", "")))
+        def view(facts: Facts, views: dict[str, Outcome] = views) -> Outcome:
+            return views.get(str(facts.get("channel", "")), views[_ANY_CHANNEL])
 
         def listed(facts: Facts, view: Callable[[Facts], Outcome] = view) -> Outcome:
             return {"levels": [view(facts)]}

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from rules.compiler import CompiledPolicy, compile_policy, message_value, moderation_facts
@@ -30,6 +31,7 @@ KINDS = (
     "mask",
     "moderation",
 )
+_KIND_SET = frozenset(KINDS)
 _TIME_FACTS = ("completed_at", "rated_at", "from")
 _ENGINE_KINDS = tuple(k for k in KINDS if k != "rating")  # rating is composed, see _rating
 
@@ -70,7 +72,7 @@ class Engine:
         return self._active.source
 
     def evaluate(self, kind: str, facts: Mapping[str, Any]) -> Decision:
-        if kind not in KINDS:
+        if kind not in _KIND_SET:
             raise ValueError(f"unknown decision kind {kind!r}")
         active = self._active
         active.compiled.enter()
@@ -81,7 +83,7 @@ class Engine:
                 fired, outcome = _run(active, kind, facts)
         finally:
             active.compiled.leave()
-        return Decision(kind, outcome, tuple(fired), active.source.version)
+        return Decision(kind, MappingProxyType(outcome), tuple(fired), active.source.version)
 
     def replace(self, source: Source) -> bool:
         """Make `source` the active policy; False when it is already active."""
