@@ -17,8 +17,8 @@ The engine's traps are handled here, once:
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
+import json
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -96,12 +96,21 @@ class CompiledPolicy:
             if otherwise is not None:
                 ruleset[_UNMATCHED] = {"all": [{"m": otherwise}], "run": _UNMATCHED}
         self.kinds = frozenset(definitions)
+        by_kind: dict[str, list[Condition]] = {}
+        for rule in rules:
+            by_kind.setdefault(rule.kind, []).append(rule.condition)
+        # Where rules exclude each other, an event (`post`) fires the one match; where
+        # several may hold at once (the form, a case's deadlines), every match must fire,
+        # which only asserting a fact does.
+        self._several = frozenset(k for k, conds in by_kind.items() if not _exclusive(conds))
+        # durable deletes each rule's "run" key while registering; keep what was compiled.
+        self.definitions: dict[str, dict[str, Any]] = json.loads(json.dumps(definitions))
         self._host = _PolicyHost(actions)
         self._host.register_rulesets(definitions)
 
     def _action(self, rule: CompiledRule) -> Callable[[Any], None]:
         def act(c: Any) -> None:
-            evaluation = self._inflight[c.m.sid]
+            evaluation = self._inflight[c._m["m"]["sid"]]  # the matched fact, unwrapped
             try:
                 result = rule.outcome(evaluation.facts)
             except Exception as exc:  # re-raised by run(), never swallowed
@@ -117,14 +126,18 @@ class CompiledPolicy:
 
         return act
 
-    def run(self, kind: str, facts: Facts, message: Facts) -> tuple[list[str], Outcome]:
+    def run(self, kind: str, facts: Facts, message: dict[str, Any]) -> tuple[list[str], Outcome]:
+        """Decide `kind` for `facts`; `message` (JSON values only) is what durable matches
+        on, and is completed here with the kind and a fresh sid."""
         if kind not in self.kinds:
             return [], {}
         sid = str(next(self._sids))
         evaluation = _Evaluation(facts)
         self._inflight[sid] = evaluation
+        message["kind"] = kind
+        message["sid"] = sid
         try:
-            state = self._assert(kind, {**message, "kind": kind, "sid": sid})
+            state = self._assert(kind, message)
         finally:
             self._host.delete_state(kind, sid)
             del self._inflight[sid]
@@ -137,7 +150,8 @@ class CompiledPolicy:
         return evaluation.fired, evaluation.outcome
 
     def _assert(self, kind: str, message: dict[str, Any]) -> dict[str, Any] | None:
-        state: dict[str, Any] | None = self._host.assert_fact(kind, message)
+        send = self._host.assert_fact if kind in self._several else self._host.post
+        state: dict[str, Any] | None = send(kind, message)
         return state
 
     def enter(self) -> None:
@@ -161,6 +175,33 @@ class CompiledPolicy:
 
 
 _UNMATCHED = "unmatched"
+
+
+def _terms(condition: Condition) -> dict[str, Any] | None:
+    """A conjunction of equalities as {key: value}; None for anything else."""
+    terms = condition["$and"] if set(condition) == {"$and"} else [condition]
+    found: dict[str, Any] = {}
+    for term in terms:
+        if len(term) != 1:
+            return None
+        key, value = next(iter(term.items()))
+        if key.startswith("$"):
+            return None
+        found[key] = value
+    return found
+
+
+def _exclusive(conditions: list[Condition]) -> bool:
+    """True when no two conditions can hold for the same facts."""
+    parsed = [_terms(c) for c in conditions]
+    if any(p is None for p in parsed):
+        return len(conditions) <= 1
+    for index, first in enumerate(parsed):
+        for second in parsed[index + 1 :]:
+            assert first is not None and second is not None
+            if not any(k in second and second[k] != v for k, v in first.items()):
+                return False
+    return True
 
 
 def _unmatched(_c: Any) -> None:
@@ -426,10 +467,3 @@ def _moderation_rules(policy: Policy) -> list[CompiledRule]:
 def moderation_facts(policy: Policy, comment: str) -> dict[str, Any]:
     words = policy.moderation.words if policy.moderation else []
     return {"comment": comment, "mentions_listed_word": any(w in comment for w in words)}
-
-
-def message_value(value: Any) -> Any:
-    """What durable sees of a fact: JSON values only (times as ISO text)."""
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    return value

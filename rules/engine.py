@@ -15,7 +15,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from rules.compiler import CompiledPolicy, compile_policy, message_value, moderation_facts
+from rules.compiler import CompiledPolicy, compile_policy, moderation_facts
 from rules.loader import Source, load, parse
 from rules.spec import Policy
 
@@ -103,7 +103,9 @@ class Engine:
         return self.replace(parse(text, name))
 
 
-def _normalised(facts: Mapping[str, Any]) -> dict[str, Any]:
+def _normalised(facts: Mapping[str, Any]) -> Mapping[str, Any]:
+    if not any(key in facts for key in _TIME_FACTS):
+        return facts
     clean = dict(facts)
     for key in _TIME_FACTS:
         value = clean.get(key)
@@ -119,8 +121,13 @@ def _normalised(facts: Mapping[str, Any]) -> dict[str, Any]:
 def _run(active: _Active, kind: str, facts: Mapping[str, Any]) -> tuple[list[str], dict[str, Any]]:
     clean = _normalised(facts)
     if kind == "moderation":
-        clean.update(moderation_facts(active.source.policy, str(clean.get("comment") or "")))
-    message = {k: message_value(v) for k, v in clean.items() if not isinstance(v, (list, dict))}
+        comment = str(clean.get("comment") or "")
+        clean = {**clean, **moderation_facts(active.source.policy, comment)}
+    message = {
+        k: v.isoformat() if isinstance(v, dt.datetime) else v
+        for k, v in clean.items()
+        if not isinstance(v, list | dict)
+    }
     return active.compiled.run(kind, clean, message)
 
 
