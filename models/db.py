@@ -70,6 +70,19 @@ def values_rows(width: int, count: int) -> str:
     return ", ".join([row] * count)
 
 
+def row_source(
+    conn: BaseDBAsyncClient, types: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> tuple[str, list[Any]]:
+    """What an `INSERT INTO t (cols) <source>` reads many rows from: one array per column
+    through unnest() on PostgreSQL (a dozen parameters, one cached plan, instead of one
+    parameter per value), a VALUES list on SQLite. `types` are PostgreSQL type names."""
+    if dialect(conn) == "postgres":
+        columns = [list(column) for column in zip(*rows, strict=True)]
+        arrays = ", ".join(f"?::{pg_type}[]" for pg_type in types)
+        return f"SELECT * FROM unnest({arrays})", columns  # noqa: S608 - types are ours
+    return f"VALUES {values_rows(len(types), len(rows))}", [v for row in rows for v in row]
+
+
 def as_utc(value: datetime | str | None) -> datetime | None:
     """Read back a timestamp: PostgreSQL gives datetimes, SQLite gives ISO text."""
     if value is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
+from graphql import ASTValidationRule
 from graphql.error import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
@@ -25,7 +26,10 @@ MAX_ALIASES = 15
 MAX_TOKENS = 2000
 # Built once: ValidationCache keys on the rule classes, so classes made per request would
 # make every request miss the cache and validate again (~1.5 ms a request here).
-_LIMIT_RULES = [max_depth_rule(MAX_DEPTH), create_validator(MAX_ALIASES)]
+_LIMIT_RULES: list[type[ASTValidationRule]] = [
+    max_depth_rule(MAX_DEPTH),
+    create_validator(MAX_ALIASES),
+]
 
 
 @strawberry.type

@@ -11,6 +11,7 @@ import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from models.db import as_utc, connection, fetch
@@ -35,13 +36,27 @@ class Named:
     name: str
 
 
-@dataclass(frozen=True)
 class PersonalData:
-    """An applicant's own data, opened only for a viewer allowed to see it."""
+    """An applicant's own data for a viewer allowed to see it; each field is decrypted on
+    first use, so a page that does not show it costs no decryption."""
 
-    name: str
-    id_number: str
-    phone: str | None
+    def __init__(self, vault: Vault, row: dict[str, Any]) -> None:
+        self._vault = vault
+        self._key_id = row["key_id"]
+        self._sealed = (row["name_enc"], row["id_number_enc"], row["phone_enc"])
+
+    @cached_property
+    def name(self) -> str:
+        return self._vault.open(self._sealed[0], "applicant.name", self._key_id)
+
+    @cached_property
+    def id_number(self) -> str:
+        return self._vault.open(self._sealed[1], "applicant.id_number", self._key_id)
+
+    @cached_property
+    def phone(self) -> str | None:
+        sealed = self._sealed[2]
+        return self._vault.open(sealed, "applicant.phone", self._key_id) if sealed else None
 
 
 @dataclass(frozen=True)
@@ -178,15 +193,13 @@ def _personal(row: dict[str, Any], viewer: Principal, vault: Vault) -> PersonalD
     come with the masking policy."""
     if viewer.role is not Role.CITIZEN or not viewer.id_number:
         return None
-    if vault.lookup_hash(viewer.id_number) != row["id_number_hash"]:
+    if _viewer_hash(viewer, vault) != row["id_number_hash"]:
         return None
-    key_id = row["key_id"]
-    phone = row["phone_enc"]
-    return PersonalData(
-        name=vault.open(row["name_enc"], "applicant.name", key_id),
-        id_number=vault.open(row["id_number_enc"], "applicant.id_number", key_id),
-        phone=vault.open(phone, "applicant.phone", key_id) if phone else None,
-    )
+    return PersonalData(vault, row)
+
+
+def _viewer_hash(viewer: Principal, vault: Vault) -> str:
+    return vault.lookup_hash(viewer.id_number or "")
 
 
 def encode_cursor(case: CaseView) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from models.db import as_utc, fetch, values_rows
+from models.db import as_utc, fetch, row_source, values_rows
 from models.enums import CaseStatus
 from services.case_intake import (
     MAX_CASES_PER_CALL,
@@ -280,23 +280,26 @@ async def _upsert_applicants(
     conn: BaseDBAsyncClient, writable: list[tuple[int, CaseData, str]], vault: Vault, now: datetime
 ) -> dict[str, int]:
     latest = {lookup: item.applicant for _, item, lookup in writable}
-    args: list[Any] = []
+    rows: list[list[Any]] = []
     for lookup in sorted(latest):
         person = latest[lookup]
         phone = normalise_phone(person.phone)
-        args += [
-            lookup,
-            person.kind.value,
-            vault.seal(person.name.strip(), "applicant.name"),
-            vault.seal(normalise_id_number(person.id_number), "applicant.id_number"),
-            vault.seal(phone, "applicant.phone") if phone else None,
-            vault.active,
-            now,
-        ]
-    rows = await fetch(
+        rows.append(
+            [
+                lookup,
+                person.kind.value,
+                vault.seal(person.name.strip(), "applicant.name"),
+                vault.seal(normalise_id_number(person.id_number), "applicant.id_number"),
+                vault.seal(phone, "applicant.phone") if phone else None,
+                vault.active,
+                now,
+            ]
+        )
+    source, args = row_source(conn, _APPLICANT_TYPES, rows)
+    written = await fetch(
         conn,
-        "INSERT INTO applicant (id_number_hash, kind, name_enc, id_number_enc, phone_enc, "  # noqa: S608
-        f"key_id, updated_at) VALUES {values_rows(7, len(latest))} "
+        "INSERT INTO applicant (id_number_hash, kind, name_enc, id_number_enc, phone_enc, "
+        f"key_id, updated_at) {source} "
         "ON CONFLICT (id_number_hash) DO UPDATE SET kind = excluded.kind, "
         "name_enc = excluded.name_enc, id_number_enc = excluded.id_number_enc, "
         "phone_enc = COALESCE(excluded.phone_enc, applicant.phone_enc), "
@@ -304,7 +307,10 @@ async def _upsert_applicants(
         "RETURNING id, id_number_hash",
         args,
     )
-    return {row["id_number_hash"]: int(row["id"]) for row in rows}
+    return {row["id_number_hash"]: int(row["id"]) for row in written}
+
+
+_APPLICANT_TYPES = ("text", "text", "text", "text", "text", "text", "timestamptz")
 
 
 _CASE_COLUMNS = (
@@ -323,6 +329,22 @@ _CASE_COLUMNS = (
     "integrated_service_id",
     "updated_at",
 )
+_CASE_TYPES = (
+    "text",
+    "bigint",
+    "bigint",
+    "bigint",
+    "bigint",
+    "bigint",
+    "bigint",
+    "text",
+    "text",
+    "timestamptz",
+    "timestamptz",
+    "bigint",
+    "bigint",
+    "timestamptz",
+)
 _KEEP_WHEN_ABSENT = ("window_id", "staff_id", "completed_at", "batch_id", "integrated_service_id")
 
 
@@ -333,24 +355,26 @@ async def _upsert_cases(
     applicants: dict[str, int],
     now: datetime,
 ) -> set[str]:
-    args: list[Any] = []
+    rows: list[list[Any]] = []
     for _, item, lookup in sorted(writable, key=lambda w: w[1].case_no):
-        args += [
-            item.case_no,
-            ids.matters[item.matter_code],
-            ids.departments[item.department_code],
-            ids.regions[item.region_code],
-            ids.windows.get(item.window_code or ""),
-            ids.staff.get(item.staff_code or ""),
-            applicants[lookup],
-            item.served_via.value,
-            (CaseStatus.COMPLETED if item.completed_at else CaseStatus.ACCEPTED).value,
-            as_utc(parse_time(item.accepted_at)),
-            as_utc(parse_time(item.completed_at)),
-            ids.batches.get(item.batch_no or ""),
-            ids.services.get(item.integrated_service_no or ""),
-            now.astimezone(UTC),
-        ]
+        rows.append(
+            [
+                item.case_no,
+                ids.matters[item.matter_code],
+                ids.departments[item.department_code],
+                ids.regions[item.region_code],
+                ids.windows.get(item.window_code or ""),
+                ids.staff.get(item.staff_code or ""),
+                applicants[lookup],
+                item.served_via.value,
+                (CaseStatus.COMPLETED if item.completed_at else CaseStatus.ACCEPTED).value,
+                as_utc(parse_time(item.accepted_at)),
+                as_utc(parse_time(item.completed_at)),
+                ids.batches.get(item.batch_no or ""),
+                ids.services.get(item.integrated_service_no or ""),
+                now.astimezone(UTC),
+            ]
+        )
     overwrite = [
         c
         for c in _CASE_COLUMNS[1:]
@@ -362,12 +386,12 @@ async def _upsert_cases(
         "status = CASE WHEN COALESCE(excluded.completed_at, case_record.completed_at) IS NULL "
         f"THEN '{CaseStatus.ACCEPTED.value}' ELSE '{CaseStatus.COMPLETED.value}' END"
     )
-    rows = await fetch(
+    source, args = row_source(conn, _CASE_TYPES, rows)
+    stored = await fetch(
         conn,
-        f"INSERT INTO case_record ({', '.join(_CASE_COLUMNS)}) "  # noqa: S608
-        f"VALUES {values_rows(len(_CASE_COLUMNS), len(writable))} "
+        f"INSERT INTO case_record ({', '.join(_CASE_COLUMNS)}) {source} "
         f"ON CONFLICT (case_no) DO UPDATE SET {', '.join(sets)} "
         "WHERE case_record.applicant_id = excluded.applicant_id RETURNING case_no",
         args,
     )
-    return {row["case_no"] for row in rows}
+    return {row["case_no"] for row in stored}

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import strawberry
 
 from models.enums import ApplicantKind, CaseStatus, MatterType, ServedVia
-from services.cases import CaseView, Named
+from services.cases import CaseView, Named, PersonalData
 
 BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
 _T = TypeVar("_T")
@@ -58,9 +58,19 @@ class IntegratedService:
 @strawberry.type(description="申请人; personal fields are null for viewers not allowed them")
 class Applicant:
     kind: ApplicantKindEnum  # type: ignore[valid-type]
-    name: str | None
-    id_number: str | None
-    phone: str | None
+    personal: strawberry.Private[PersonalData | None]
+
+    @strawberry.field
+    def name(self) -> str | None:
+        return self.personal.name if self.personal else None
+
+    @strawberry.field
+    def id_number(self) -> str | None:
+        return self.personal.id_number if self.personal else None
+
+    @strawberry.field
+    def phone(self) -> str | None:
+        return self.personal.phone if self.personal else None
 
 
 @strawberry.type(description="办件")
@@ -91,7 +101,6 @@ def _named(kind: type[_T], named: Named | None) -> _T | None:
 
 
 def case_from_view(view: CaseView) -> Case:
-    personal = view.personal
     return Case(
         case_no=view.case_no,
         status=view.status,
@@ -105,10 +114,5 @@ def case_from_view(view: CaseView) -> Case:
         staff=_named(Staff, view.staff),
         batch_no=view.batch_no,
         integrated_service=_named(IntegratedService, view.integrated_service),
-        applicant=Applicant(
-            kind=view.applicant_kind,
-            name=personal.name if personal else None,
-            id_number=personal.id_number if personal else None,
-            phone=personal.phone if personal else None,
-        ),
+        applicant=Applicant(kind=view.applicant_kind, personal=view.personal),
     )
