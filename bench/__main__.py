@@ -24,6 +24,7 @@ from types import FrameType
 from typing import Any
 from urllib.parse import urlsplit
 
+from bench import rules_bench
 from bench.data import Layout
 from bench.fill import count_cases, fill, reset_database, seed_regions
 from bench.report import Figure, table, write_json
@@ -57,6 +58,22 @@ _START = time.monotonic()
 
 def progress(message: str) -> None:
     print(f"[{time.monotonic() - _START:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+def cpu_busy(seconds: float = 1.0) -> float | None:
+    """Share of CPU time in use on this machine over `seconds` (None without /proc/stat)."""
+
+    def sample() -> tuple[int, int]:
+        ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        return sum(ticks), ticks[3] + ticks[4]  # all, idle + iowait
+
+    try:
+        total, idle = sample()
+        time.sleep(seconds)
+        total2, idle2 = sample()
+    except (OSError, ValueError, IndexError):
+        return None
+    return 1 - (idle2 - idle) / max(1, total2 - total)
 
 
 def server_env(database_url: str) -> dict[str, str]:
@@ -140,69 +157,53 @@ def measure(args: argparse.Namespace, url: str, database_url: str) -> list[Figur
             "label": "myCases",
         }
     )
-    rate = intake["items_per_s"]
     return [
         Figure(
             "intake_cases_per_s",
             "ingestCases intake, 1,000/call",
-            rate,
+            intake["items_per_s"],
             "cases/s",
             ping_in["rps"],
-            "req/s ping",
-            rate / INTAKE_TARGET,
+            PING_UNITS["rps"],
+            intake["items_per_s"] / INTAKE_TARGET,
             "target",
             f">= {INTAKE_TARGET:,.0f} cases/s",
             c_in,
             intake["errors"],
         ),
-        _vs_ping(
-            "intake_calls_per_s",
-            "ingestCases calls",
-            intake,
-            "rps",
-            "calls/s",
-            ping_in,
-            "req/s ping",
-        ),
-        _vs_ping(
-            "my_cases_p50_ms", "myCases first:20 p50", mine, "p50_ms", "ms", ping_lat, "ms ping p50"
-        ),
-        _vs_ping(
-            "my_cases_p99_ms",
-            "myCases first:20 p99",
-            mine,
-            "p99_ms",
-            "ms",
-            ping_lat,
-            "ms ping p99",
-            f"< {LATENCY_TARGET_MS:.0f} ms",
-        ),
+        _vs_ping("intake_calls_per_s", "ingestCases calls", "calls/s", intake, ping_in, "rps"),
+        _vs_ping("my_cases_p50_ms", "myCases first:20 p50", "ms", mine, ping_lat, "p50_ms"),
+        _vs_ping("my_cases_p99_ms", "myCases first:20 p99", "ms", mine, ping_lat, "p99_ms", P99),
     ]
+
+
+PING_UNITS = {"rps": "req/s ping", "p50_ms": "ms ping p50", "p99_ms": "ms ping p99"}
+P99 = f"< {LATENCY_TARGET_MS:.0f} ms"
 
 
 def _vs_ping(
     name: str,
     label: str,
-    result: dict[str, Any],
-    key: str,
     unit: str,
+    result: dict[str, Any],
     ping: dict[str, Any],
-    ping_unit: str,
+    key: str,
     target: str = "",
 ) -> Figure:
     value, baseline = result[key], ping[key]
+    ratio, concurrency, errors = value / baseline, result["concurrency"], result["errors"]
     return Figure(
         name,
         label,
         value,
         unit,
         baseline,
-        ping_unit,
-        value / baseline,
+        PING_UNITS[key],
+        ratio,
         "baseline",
         target,
-        result["concurrency"],
-        result["errors"],
+        concurrency,
+        errors,
     )
 
 
@@ -213,6 +214,9 @@ def run(args: argparse.Namespace) -> int:
     env = server_env(database_url)
     log_path = VAR / "server.log"
     log_path.write_bytes(b"")
+    busy = cpu_busy()
+    if busy is not None and busy > 0.2:
+        progress(f"warning: the CPUs are {busy:.0%} busy before we start; figures will be skewed")
     progress(f"database: recreating {urlsplit(database_url).path.lstrip('/')}, migrating")
     asyncio.run(reset_database(database_url))
     with log_path.open("ab") as log:
@@ -229,6 +233,8 @@ def run(args: argparse.Namespace) -> int:
         progress(f"server: {server.url}, {args.workers} workers, log in {log_path}")
         figures = measure(args, server.url, database_url)
     cases = asyncio.run(count_cases(database_url))
+    progress("rules engine: evaluate() against raw durable post, reloads under load")
+    figures += rules_bench.run(small=args.scale == "small")
     heading = (
         f"hcp bench, scale {args.scale}: {cases:,} cases in PostgreSQL, "
         f"hcp serve --workers {args.workers}, load from a separate process"
@@ -259,8 +265,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--latency-concurrency",
         type=int,
-        default=4,
-        help="myCases requests in flight (and the ping baseline's)",
+        default=2,
+        help="myCases requests in flight, one per worker (and the ping baseline's)",
     )
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)

@@ -47,33 +47,7 @@ MATTERS = (
 )
 WINDOWS_PER_DEPARTMENT = 2
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗郑"
-GIVEN = (
-    "伟",
-    "芳",
-    "娜",
-    "秀英",
-    "敏",
-    "静",
-    "丽",
-    "强",
-    "磊",
-    "军",
-    "洋",
-    "勇",
-    "艳",
-    "杰",
-    "娟",
-    "涛",
-    "明",
-    "超",
-    "秀兰",
-    "霞",
-    "平",
-    "刚",
-    "桂英",
-    "建华",
-    "晓燕",
-)
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超霞平刚英华燕兰"
 STAFF_NAMES = ("陈晓东", "林佳怡", "王建国", "周敏", "徐海波", "孙丽华", "郑凯", "胡雪梅")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
@@ -88,7 +62,9 @@ def id_number(j: int) -> str:
 
 
 def person_name(j: int) -> str:
-    return SURNAMES[j % len(SURNAMES)] + GIVEN[(j // len(SURNAMES)) % len(GIVEN)]
+    n = j // len(SURNAMES)
+    given = GIVEN[n % len(GIVEN)] + (GIVEN[n // 7 % len(GIVEN)] if n % 3 else "")
+    return SURNAMES[j % len(SURNAMES)] + given
 
 
 def phone(j: int) -> str:

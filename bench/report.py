@@ -7,9 +7,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 LEGEND = """\
-baseline: `mutation { ping }` on the same server, token check and concurrency (c),
-          measured just before the figure; it is what the stack costs before any work.
-ratio:    value / baseline (a latency of 3.0x costs three pings), except for intake
+baseline: `mutation { ping }` (no auth check, no database) on the same server, from the
+          same load generator at the same concurrency c, measured just before the figure.
+ratio:    value / baseline (a latency ratio of 3.0x costs three pings), except for intake
           throughput, where ratio = value / target: cases/s and ping req/s do not divide.
           The ingestCases calls/s row compares call rates (1 call = 1,000 cases) with ping."""
 

@@ -12,16 +12,28 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tortoise import connections
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 MODEL_MODULES = ["models.reference", "models.case"]
 MIGRATIONS = "models.migrations"
 
 
+# The joins in our SQL are written in the order they should run (the case first, then the
+# small reference tables). Letting PostgreSQL search join orders for the nine-table "my
+# cases" query cost ~5.5 ms of planning per custom plan against ~0.5 ms of execution.
+POSTGRES_SETTINGS = {"join_collapse_limit": "1"}
+
+
 def tortoise_config(database_url: str) -> dict[str, Any]:
     url = re.sub(r"^postgresql://", "postgres://", database_url)
+    connection: str | dict[str, Any] = url
+    if url.startswith("postgres://"):
+        expanded = expand_db_url(url)
+        expanded["credentials"]["server_settings"] = dict(POSTGRES_SETTINGS)
+        connection = expanded
     return {
-        "connections": {"default": url},
+        "connections": {"default": connection},
         "apps": {
             "models": {
                 "models": MODEL_MODULES,
