@@ -42,7 +42,7 @@ def decisions(count: int) -> Figure:
     level ruleset, with do-nothing actions): the ratio is the cost of our wrapper."""
     engine = Engine(parse((ROOT / "rules.yaml").read_text(encoding="utf-8")))
     host = _RawHost()
-    host.register_rulesets({"raw": engine._active.compiled.definitions["level"]})  # noqa: SLF001
+    host.register_rulesets({"raw": engine._active.compiled.definitions["level"]})
     sids = itertools.count(1)
 
     def raw(_index: int) -> None:
@@ -58,9 +58,17 @@ def decisions(count: int) -> Figure:
     raw_rate = statistics.median(_rate(raw, count) for _ in range(3))
     our_rate = statistics.median(_rate(ours, count) for _ in range(3))
     return Figure(
-        name="rules_decisions_per_s", label="evaluate('level') decisions/s",
-        value=our_rate, unit="decisions/s", baseline=raw_rate, baseline_unit="raw post/s",
-        ratio=our_rate / raw_rate, ratio_of="baseline", target=">= 0.8 of raw", concurrency=1)
+        name="rules_decisions_per_s",
+        label="evaluate('level') decisions/s",
+        value=our_rate,
+        unit="decisions/s",
+        baseline=raw_rate,
+        baseline_unit="raw post/s",
+        ratio=our_rate / raw_rate,
+        ratio_of="baseline",
+        target=">= 0.8 of raw",
+        concurrency=1,
+    )
 
 
 def reloads(count: int) -> list[Figure]:
@@ -95,11 +103,20 @@ def reloads(count: int) -> list[Figure]:
         for worker in workers:
             worker.join()
     p99_idle, p99_busy = _p99(idle), _p99(busy)
-    return [Figure(
-        name="rules_reload_p99_ms", label="policy reload p99 under load",
-        value=p99_busy, unit="ms", baseline=p99_idle, baseline_unit="ms idle",
-        ratio=p99_busy / p99_idle, ratio_of="baseline", target="(report)", concurrency=2,
-    )]
+    return [
+        Figure(
+            name="rules_reload_p99_ms",
+            label="policy reload p99 under load",
+            value=p99_busy,
+            unit="ms",
+            baseline=p99_idle,
+            baseline_unit="ms idle",
+            ratio=p99_busy / p99_idle,
+            ratio_of="baseline",
+            target="(report)",
+            concurrency=2,
+        )
+    ]
 
 
 def _p99(values: list[float]) -> float:

@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tortoise import connections
-from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.backends.base.config_generator import expand_db_url
 
 MODEL_MODULES = ["models.reference", "models.case"]
 MIGRATIONS = "models.migrations"
