@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from rules.compiler import CompiledPolicy, compile_policy, moderation_facts
 from rules.loader import Source, load, parse
@@ -36,8 +36,9 @@ _TIME_FACTS = ("completed_at", "rated_at", "from")
 _ENGINE_KINDS = tuple(k for k in KINDS if k != "rating")  # rating is composed, see _rating
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
+    """What the policy decided, which rules fired, and under which policy version."""
+
     kind: str
     outcome: Mapping[str, Any]
     fired: tuple[str, ...]
@@ -104,7 +105,7 @@ class Engine:
 
 
 def _normalised(facts: Mapping[str, Any]) -> Mapping[str, Any]:
-    if not any(key in facts for key in _TIME_FACTS):
+    if "completed_at" not in facts and "rated_at" not in facts and "from" not in facts:
         return facts
     clean = dict(facts)
     for key in _TIME_FACTS:
