@@ -6,7 +6,7 @@ traceback; exit 0 when everything holds, 1 otherwise."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -15,35 +15,36 @@ from rules.scenarios import run_scenarios
 
 
 def check(paths: Sequence[Path], out: TextIO = sys.stdout) -> int:
-    failed = False
-    for path in paths:
-        try:
-            source = load(path)
-        except PolicyError as exc:
-            failed = True
-            for problem in exc.problems:
-                print(problem, file=out)
-            continue
-        rules = len(source.policy.rules())
-        print(f"{path}: OK, {rules} rules, version {source.version}", file=out)
-    return 1 if failed else 0
+    def report(path: Path) -> bool:
+        source = load(path)
+        print(f"{path}: OK, {len(source.policy.rules())} rules, version {source.version}", file=out)
+        return True
+
+    return _each(paths, out, report)
 
 
 def test(paths: Sequence[Path], out: TextIO = sys.stdout) -> int:
+    def report(path: Path) -> bool:
+        results = run_scenarios(path)
+        for result in results:
+            print(result, file=out)
+        bad = sum(not r.passed for r in results)
+        print(f"{path}: {len(results) - bad} passed, {bad} failed", file=out)
+        return bad == 0
+
+    return _each(paths, out, report)
+
+
+def _each(paths: Sequence[Path], out: TextIO, report: Callable[[Path], bool]) -> int:
+    """Run `report` per file; a file that is not a valid policy prints its problems."""
     failed = False
     for path in paths:
         try:
-            results = run_scenarios(path)
+            failed = not report(path) or failed
         except PolicyError as exc:
             failed = True
             for problem in exc.problems:
                 print(problem, file=out)
-            continue
-        for result in results:
-            print(result, file=out)
-        bad = sum(not r.passed for r in results)
-        failed = failed or bad > 0
-        print(f"{path}: {len(results) - bad} passed, {bad} failed", file=out)
     return 1 if failed else 0
 
 
