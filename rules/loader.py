@@ -207,7 +207,7 @@ def _message(error: ErrorDetails, path: DocPath, union: bool) -> str:
             "a word must be 1-40 characters of plain text, without . * + ? [ ] ( ) { } | \\ ^ $"
         )
     if kind in ("greater_than_equal", "less_than_equal") and path and path[-1] == "level":
-        message = "levels are 5 (非常满意) down to 1 (非常不满意)"
+        message = "levels run from 5 (the best rating) down to 1 (the worst)"
     return f"{where}: {message}"
 
 

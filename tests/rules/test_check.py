@@ -19,7 +19,7 @@ LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<message>.+)
 # fixture -> (text on the offending line, words the message must contain)
 EXPECTED = {
     "typo_key.yaml": ("defualt_rating:", "did you mean 'default_rating'"),
-    "level_6.yaml": ("level: 6", "levels are 5"),
+    "level_6.yaml": ("level: 6", "levels run from 5"),
     "tag_twice.yaml": (
         "{code: one-form, label: 服务态度较好}",
         "tag code 'one-form' is used twice",
