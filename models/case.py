@@ -10,7 +10,7 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
-from models.enums import ApplicantKind, CaseStatus, ServedVia
+from models.enums import ApplicantKind, CaseStatus, RatingStatus, ServedVia
 from models.reference import Department, Matter, Region, Staff, Window
 
 
@@ -84,6 +84,10 @@ class Case(Model):
         )
     )
     updated_at = fields.DatetimeField()
+    # Rating state, kept on the case so the sweep and "my cases" filter with one index.
+    rating_status = fields.CharEnumField(RatingStatus, max_length=12, default=RatingStatus.UNRATED)
+    effective_rating_id = fields.BigIntField(null=True)
+    reminded_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "case_record"
@@ -92,4 +96,5 @@ class Case(Model):
             ("department_id", "accepted_at"),
             ("region_id", "accepted_at"),
             ("window_id", "completed_at"),
+            ("rating_status", "completed_at"),
         )

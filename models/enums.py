@@ -36,3 +36,32 @@ class CaseStatus(StrEnum):
 
     ACCEPTED = "ACCEPTED"
     COMPLETED = "COMPLETED"
+
+
+class RatingStatus(StrEnum):
+    """Where a completed case is in being rated."""
+
+    UNRATED = "UNRATED"
+    RATED = "RATED"
+    DEFAULTED = "DEFAULTED"
+    EXPIRED = "EXPIRED"
+
+
+class Channel(StrEnum):
+    """Where a rating came from; DEFAULT marks ratings the system applied by policy."""
+
+    PAD = "PAD"
+    QR = "QR"
+    KIOSK = "KIOSK"
+    SMS = "SMS"
+    WEB = "WEB"
+    APP = "APP"
+    HOTLINE = "HOTLINE"
+    PAPER = "PAPER"
+    DEFAULT = "DEFAULT"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "PENDING"
+    SENT = "SENT"
+    FAILED = "FAILED"

@@ -51,6 +51,17 @@ class WorkingCalendar:
             return start + dt.timedelta(days=duration.amount)
         return self._end_of_working_days(start, duration.amount)
 
+    def cutoff(self, now: dt.datetime, duration: Duration) -> dt.datetime:
+        """The bound B such that every period of `duration` that started before B has
+        ended by `now` (and none that started at B or later has): a sweep selects the
+        events with `started < B` as due."""
+        if duration.unit is not Unit.WORKING_DAYS:
+            return now - (self.add(now, duration) - now)
+        day = now.astimezone(BUSINESS_TZ).date()
+        while self._end_of_working_days(_start_of(day), duration.amount) >= now:
+            day -= dt.timedelta(days=1)
+        return _start_of(day + dt.timedelta(days=1)).astimezone(now.tzinfo or dt.UTC)
+
     def _end_of_working_days(self, start: dt.datetime, count: int) -> dt.datetime:
         day = start.astimezone(BUSINESS_TZ).date()
         found = 0
@@ -71,3 +82,7 @@ class WorkingCalendar:
             "adjusted working days under calendar: in the rules file",
             year,
         )
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0, 0), tzinfo=BUSINESS_TZ)

@@ -353,6 +353,43 @@ def _rating_rules(policy: Policy, calendar: WorkingCalendar) -> list[CompiledRul
         rules.append(
             CompiledRule(default.id, "history", _eq(prior="default"), lambda _f: dict(on_default))
         )
+    if rating.late_rating is not None:
+        late = rating.late_rating.within
+        rules.append(
+            CompiledRule(
+                rating.late_rating.id,
+                "cutoffs",
+                {"$and": [{}]},
+                lambda f: {"window_closed_before": calendar.cutoff(f["now"], late)},
+            )
+        )
+    if rating.default_rating is not None:
+        default_rule = rating.default_rating
+        rules.append(
+            CompiledRule(
+                default_rule.id,
+                "cutoffs",
+                {"$and": [{}]},
+                lambda f: {
+                    "default_due_before": calendar.cutoff(f["now"], default_rule.after),
+                    "default_level": default_rule.level,
+                },
+            )
+        )
+    if rating.reminder is not None:
+        remind = rating.reminder
+        rules.append(
+            CompiledRule(
+                remind.id,
+                "cutoffs",
+                {"$and": [{}]},
+                lambda f: {
+                    "remind_due_before": calendar.cutoff(f["now"], remind.after),
+                    "remind_via": list(remind.via),
+                    "remind_template": remind.template,
+                },
+            )
+        )
     if rating.reminder is not None:
         reminder = rating.reminder
         rules.append(

@@ -30,9 +30,10 @@ KINDS = (
     "deadline",
     "mask",
     "moderation",
+    "cutoffs",
 )
 _KIND_SET = frozenset(KINDS)
-_TIME_FACTS = ("completed_at", "rated_at", "from")
+_TIME_FACTS = ("completed_at", "rated_at", "from", "now")
 _ENGINE_KINDS = tuple(k for k in KINDS if k != "rating")  # rating is composed, see _rating
 
 
@@ -105,7 +106,7 @@ class Engine:
 
 
 def _normalised(facts: Mapping[str, Any]) -> Mapping[str, Any]:
-    if "completed_at" not in facts and "rated_at" not in facts and "from" not in facts:
+    if not any(key in facts for key in _TIME_FACTS):
         return facts
     clean = dict(facts)
     for key in _TIME_FACTS:

@@ -16,7 +16,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from models.db import as_utc, fetch, row_source, values_rows
-from models.enums import CaseStatus
+from models.enums import CaseStatus, RatingStatus
 from services.case_intake import (
     MAX_CASES_PER_CALL,
     CaseData,
@@ -328,6 +328,7 @@ _CASE_COLUMNS = (
     "batch_id",
     "integrated_service_id",
     "updated_at",
+    "rating_status",
 )
 _CASE_TYPES = (
     "text",
@@ -344,6 +345,7 @@ _CASE_TYPES = (
     "bigint",
     "bigint",
     "timestamptz",
+    "text",
 )
 _KEEP_WHEN_ABSENT = ("window_id", "staff_id", "completed_at", "batch_id", "integrated_service_id")
 
@@ -373,12 +375,13 @@ async def _upsert_cases(
                 ids.batches.get(item.batch_no or ""),
                 ids.services.get(item.integrated_service_no or ""),
                 now.astimezone(UTC),
+                RatingStatus.UNRATED.value,
             ]
         )
     overwrite = [
         c
         for c in _CASE_COLUMNS[1:]
-        if c not in _KEEP_WHEN_ABSENT and c != "status" and c != "applicant_id"
+        if c not in _KEEP_WHEN_ABSENT and c not in ("status", "applicant_id", "rating_status")
     ]
     sets = [f"{c} = excluded.{c}" for c in overwrite]
     sets += [f"{c} = COALESCE(excluded.{c}, case_record.{c})" for c in _KEEP_WHEN_ABSENT]

@@ -152,6 +152,10 @@ def token(role: str, ttl: timedelta = timedelta(hours=1), **claims: Any) -> str:
 async def _reset_tables() -> None:
     conn = connection()
     tables = [
+        "rating",
+        "rating_request",
+        "sms_outbox",
+        "pad_session",
         "case_record",
         "applicant",
         "batch",

@@ -75,3 +75,27 @@ def test_an_unknown_year_counts_weekends_only_and_warns_once(
 def test_durations_that_are_not_durations(text: str) -> None:
     with pytest.raises(ValueError, match="duration"):
         parse_duration(text)
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        # 09-30 closes at 10-13 23:59:59 (see above); everything completed Oct 1-7 too.
+        ("2026-10-14T09:00:00+08:00", "2026-10-08T00:00:00+08:00"),
+        ("2026-10-13T23:00:00+08:00", "2026-09-30T00:00:00+08:00"),
+    ],
+)
+def test_the_sweep_cutoff_for_working_days_is_exact(now: str, expected: str) -> None:
+    calendar = WorkingCalendar()
+    five = parse_duration("5 working days")
+    cutoff = calendar.cutoff(at(now), five)
+    assert cutoff == at(expected)
+    last_closed = cutoff - dt.timedelta(seconds=1)
+    assert calendar.add(last_closed, five) < at(now) <= calendar.add(cutoff, five)
+
+
+def test_the_sweep_cutoff_for_natural_days_and_hours() -> None:
+    calendar = WorkingCalendar()
+    now = at("2026-11-25T10:00:00+08:00")
+    assert calendar.cutoff(now, parse_duration("7 natural days")) == at("2026-11-18T10:00:00+08:00")
+    assert calendar.cutoff(now, parse_duration("24 hours")) == at("2026-11-24T10:00:00+08:00")

@@ -1,0 +1,89 @@
+"""Ratings: one row per case a rating applies to (a batch or one-thing rating fans out),
+the history kept whole; idempotency keys; the SMS outbox; evaluator-pad pairings."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+from models.case import Case
+from models.enums import Channel, OutboxStatus
+from models.reference import Window
+
+
+# One rating of one case. `act_id` groups the rows written by one submission; `effective`
+# marks the row that counts for the case now (at most one per case).
+class Rating(Model):
+    id = fields.BigIntField(primary_key=True)
+    case: fields.ForeignKeyRelation[Case] = fields.ForeignKeyField(
+        "models.Case", related_name="ratings", on_delete=fields.RESTRICT
+    )
+    act_id = fields.CharField(max_length=36, db_index=True)
+    target = fields.CharField(max_length=24)
+    level = fields.SmallIntField()
+    category = fields.CharField(max_length=12)
+    tags = fields.TextField()
+    comment = fields.TextField(null=True)
+    channel = fields.CharEnumField(Channel, max_length=8)
+    rater_role = fields.CharField(max_length=16)
+    rater_key = fields.CharField(max_length=64, null=True)
+    rated_at = fields.DatetimeField()
+    effective = fields.BooleanField()
+    held_for_review = fields.BooleanField(default=False)
+    rules_version = fields.CharField(max_length=100)
+    fired_rules = fields.TextField()
+
+    class Meta:
+        table = "rating"
+        indexes = (("case_id", "rated_at"),)
+
+
+# The first answer to (rater, clientRequestId), replayed to retries.
+class RatingRequest(Model):
+    id = fields.BigIntField(primary_key=True)
+    rater_key = fields.CharField(max_length=64)
+    client_request_id = fields.CharField(max_length=64)
+    response = fields.TextField()
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "rating_request"
+        unique_together = (("rater_key", "client_request_id"),)
+
+
+# SMS waiting to be sent, sent or given up; one per case and purpose.
+class SmsMessage(Model):
+    id = fields.BigIntField(primary_key=True)
+    case: fields.ForeignKeyNullableRelation[Case] = fields.ForeignKeyField(
+        "models.Case", related_name="sms", null=True, on_delete=fields.RESTRICT
+    )
+    purpose = fields.CharField(max_length=24)
+    phone_enc = fields.TextField()
+    key_id = fields.CharField(max_length=32)
+    body = fields.TextField()
+    status = fields.CharEnumField(OutboxStatus, max_length=8, default=OutboxStatus.PENDING)
+    attempts = fields.SmallIntField(default=0)
+    next_attempt_at = fields.DatetimeField()
+    created_at = fields.DatetimeField()
+    sent_at = fields.DatetimeField(null=True)
+    last_error = fields.CharField(max_length=200, null=True)
+
+    class Meta:
+        table = "sms_outbox"
+        unique_together = (("case_id", "purpose"),)
+        indexes = (("status", "next_attempt_at"),)
+
+
+# An evaluator pad paired to its window: the token's hash, never the token.
+class PadSession(Model):
+    id = fields.BigIntField(primary_key=True)
+    window: fields.ForeignKeyRelation[Window] = fields.ForeignKeyField(
+        "models.Window", related_name="pads", on_delete=fields.RESTRICT
+    )
+    token_hash = fields.CharField(max_length=64, unique=True)
+    paired_by = fields.CharField(max_length=64)
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+
+    class Meta:
+        table = "pad_session"
