@@ -85,7 +85,9 @@ class Case(Model):
     )
     updated_at = fields.DatetimeField()
     # Rating state, kept on the case so the sweep and "my cases" filter with one index.
-    rating_status = fields.CharEnumField(RatingStatus, max_length=12, default=RatingStatus.UNRATED)
+    rating_status = fields.CharEnumField(
+        RatingStatus, max_length=12, default=RatingStatus.UNRATED, db_default=RatingStatus.UNRATED
+    )
     effective_rating_id = fields.BigIntField(null=True)
     reminded_at = fields.DatetimeField(null=True)
 

@@ -26,7 +26,7 @@ class Rating(Model):
     comment = fields.TextField(null=True)
     channel = fields.CharEnumField(Channel, max_length=8)
     rater_role = fields.CharField(max_length=16)
-    rater_key = fields.CharField(max_length=64, null=True)
+    rater_key = fields.CharField(max_length=100, null=True)
     rated_at = fields.DatetimeField()
     effective = fields.BooleanField()
     held_for_review = fields.BooleanField(default=False)
@@ -41,7 +41,7 @@ class Rating(Model):
 # The first answer to (rater, clientRequestId), replayed to retries.
 class RatingRequest(Model):
     id = fields.BigIntField(primary_key=True)
-    rater_key = fields.CharField(max_length=64)
+    rater_key = fields.CharField(max_length=100)
     client_request_id = fields.CharField(max_length=64)
     response = fields.TextField()
     created_at = fields.DatetimeField()

@@ -16,8 +16,8 @@ from strawberry.extensions import (
 from strawberry.extensions.max_aliases import create_validator
 from strawberry.types import ExecutionContext, ExecutionResult
 
-from resolvers.mutations import ingest_cases, ping, publish_rules
-from resolvers.queries import cases, rules_version, viewer
+from resolvers.mutations import ingest_cases, ping, publish_rules, submit_rating
+from resolvers.queries import cases, rating_form, rules_version, viewer
 from schema.core.depth import max_depth_rule
 from schema.core.errors import ErrorPolicy, client_error, log_unexpected
 
@@ -38,6 +38,7 @@ class Query:
     my_cases = strawberry.field(resolver=cases.my_cases)
     case = strawberry.field(resolver=cases.case)
     rules_version = strawberry.field(resolver=rules_version.rules_version)
+    rating_form = strawberry.field(resolver=rating_form.rating_form)
 
 
 @strawberry.type
@@ -45,6 +46,7 @@ class Mutation:
     ping = strawberry.mutation(resolver=ping.ping, description="Does nothing; for load baselines")
     ingest_cases = strawberry.mutation(resolver=ingest_cases.resolve)
     publish_rules = strawberry.mutation(resolver=publish_rules.resolve)
+    submit_rating = strawberry.mutation(resolver=submit_rating.resolve)
 
 
 class HcpSchema(strawberry.Schema):

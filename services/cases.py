@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import Any
 
 from models.db import as_utc, connection, fetch
-from models.enums import ApplicantKind, CaseStatus, MatterType, ServedVia
+from models.enums import ApplicantKind, CaseStatus, MatterType, RatingStatus, ServedVia
 from services.identity import Principal, Role
 from services.vault import Vault
 
@@ -77,6 +77,8 @@ class CaseView:
     integrated_service: Named | None
     applicant_kind: ApplicantKind
     personal: PersonalData | None
+    rating_status: RatingStatus
+    has_rating: bool
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,7 @@ class CasePage:
 
 _SELECT = """
 SELECT c.id, c.case_no, c.status, c.served_via, c.accepted_at, c.completed_at,
+       c.rating_status, c.effective_rating_id,
        m.code AS matter_code, m.name AS matter_name, m.type AS matter_type,
        d.code AS department_code, d.name AS department_name, r.code AS region_code,
        w.code AS window_code, w.name AS window_name, s.code AS staff_code, s.name AS staff_name,
@@ -108,11 +111,17 @@ LEFT JOIN integrated_service i ON i.id = c.integrated_service_id
 _APPLICANT = "c.applicant_id = (SELECT id FROM applicant WHERE id_number_hash = ?)"
 
 
-async def my_cases(*, viewer: Principal, vault: Vault, first: int, after: str | None) -> CasePage:
+async def my_cases(
+    *,
+    viewer: Principal,
+    vault: Vault,
+    first: int,
+    after: str | None,
+    status: RatingStatus | None = None,
+) -> CasePage:
     if not 1 <= first <= MAX_PAGE:
         raise PageSizeError(f"first must be between 1 and {MAX_PAGE}")
-    args: list[Any] = [vault.lookup_hash(viewer.id_number or "")]
-    where = _APPLICANT
+    where, args = _mine(viewer, vault, status)
     if after:
         accepted_at, case_id = decode_cursor(after)
         where += " AND (c.accepted_at < ? OR (c.accepted_at = ? AND c.id < ?))"
@@ -127,13 +136,24 @@ async def my_cases(*, viewer: Principal, vault: Vault, first: int, after: str | 
     return CasePage(nodes=nodes, has_next_page=len(rows) > first, end_cursor=end)
 
 
-async def count_my_cases(*, viewer: Principal, vault: Vault) -> int:
+async def count_my_cases(
+    *, viewer: Principal, vault: Vault, status: RatingStatus | None = None
+) -> int:
+    where, args = _mine(viewer, vault, status)
     rows = await fetch(
         connection(),
-        f"SELECT COUNT(*) AS n FROM case_record c WHERE {_APPLICANT}",  # noqa: S608
-        [vault.lookup_hash(viewer.id_number or "")],
+        f"SELECT COUNT(*) AS n FROM case_record c WHERE {where}",  # noqa: S608
+        args,
     )
     return int(rows[0]["n"])
+
+
+def _mine(viewer: Principal, vault: Vault, status: RatingStatus | None) -> tuple[str, list[Any]]:
+    where, args = _APPLICANT, [vault.lookup_hash(viewer.id_number or "")]
+    if status is not None:
+        where += " AND c.rating_status = ?"
+        args.append(status.value)
+    return where, args
 
 
 async def find_case(*, case_no: str, viewer: Principal, vault: Vault) -> CaseView | None:
@@ -185,6 +205,8 @@ def _view(row: dict[str, Any], viewer: Principal, vault: Vault) -> CaseView:
         ),
         applicant_kind=ApplicantKind(row["applicant_kind"]),
         personal=_personal(row, viewer, vault),
+        rating_status=RatingStatus(row["rating_status"]),
+        has_rating=row["effective_rating_id"] is not None,
     )
 
 

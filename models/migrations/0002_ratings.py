@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
                 ('comment', fields.TextField(null=True, unique=False)),
                 ('channel', fields.CharEnumField(description='PAD: PAD\nQR: QR\nKIOSK: KIOSK\nSMS: SMS\nWEB: WEB\nAPP: APP\nHOTLINE: HOTLINE\nPAPER: PAPER\nDEFAULT: DEFAULT', enum_type=Channel, max_length=8)),
                 ('rater_role', fields.CharField(max_length=16)),
-                ('rater_key', fields.CharField(null=True, max_length=64)),
+                ('rater_key', fields.CharField(null=True, max_length=100)),
                 ('rated_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
                 ('effective', fields.BooleanField()),
                 ('held_for_review', fields.BooleanField(default=False)),
@@ -51,7 +51,7 @@ class Migration(migrations.Migration):
             name='RatingRequest',
             fields=[
                 ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
-                ('rater_key', fields.CharField(max_length=64)),
+                ('rater_key', fields.CharField(max_length=100)),
                 ('client_request_id', fields.CharField(max_length=64)),
                 ('response', fields.TextField(unique=False)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
@@ -86,7 +86,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Case',
             name='rating_status',
-            field=fields.CharEnumField(default=RatingStatus.UNRATED, description='UNRATED: UNRATED\nRATED: RATED\nDEFAULTED: DEFAULTED\nEXPIRED: EXPIRED', enum_type=RatingStatus, max_length=12),
+            field=fields.CharEnumField(default=RatingStatus.UNRATED, description='UNRATED: UNRATED\nRATED: RATED\nDEFAULTED: DEFAULTED\nEXPIRED: EXPIRED', db_default=RatingStatus.UNRATED, enum_type=RatingStatus, max_length=12),
         ),
         ops.AddField(
             model_name='Case',

@@ -5,9 +5,10 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
+from models.enums import RatingStatus
 from schema.core.context import Context
 from schema.core.errors import BadInputError, NotFoundError
-from schema.core.types import Case, PageInfo, case_from_view
+from schema.core.types import Case, PageInfo, RatingStatusEnum, case_from_view
 from services import cases
 from services.identity import Principal, Role
 
@@ -17,20 +18,26 @@ class CaseConnection:
     nodes: list[Case]
     page_info: PageInfo
     viewer: strawberry.Private[Principal]
+    status: strawberry.Private[RatingStatus | None]
 
-    @strawberry.field(description="All cases of the viewer, not just this page")
+    @strawberry.field(description="All cases of the viewer (with this status), not just this page")
     async def total_count(self, info: Info[Context, None]) -> int:
-        return await cases.count_my_cases(viewer=self.viewer, vault=info.context.vault)
+        return await cases.count_my_cases(
+            viewer=self.viewer, vault=info.context.vault, status=self.status
+        )
 
 
 async def my_cases(
-    info: Info[Context, None], first: int = 20, after: str | None = None
+    info: Info[Context, None],
+    first: int = 20,
+    after: str | None = None,
+    status: RatingStatusEnum | None = None,  # type: ignore[valid-type]
 ) -> CaseConnection:
-    """我的办件: the signed-in citizen's cases, newest first."""
+    """我的办件: the signed-in citizen's cases, newest first, optionally by rating status."""
     viewer = info.context.require(Role.CITIZEN)
     try:
         page = await cases.my_cases(
-            viewer=viewer, vault=info.context.vault, first=first, after=after
+            viewer=viewer, vault=info.context.vault, first=first, after=after, status=status
         )
     except (cases.BadCursorError, cases.PageSizeError) as exc:
         raise BadInputError(str(exc)) from None
@@ -38,6 +45,7 @@ async def my_cases(
         nodes=[case_from_view(view) for view in page.nodes],
         page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
         viewer=viewer,
+        status=status,
     )
 
 

@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
+
+from strawberry.dataloader import DataLoader
 
 from rules import Engine
 from schema.core.errors import ForbiddenError, UnauthenticatedError
 from services.identity import Principal, Role
+from services.ratings import RatingView, ratings_of
 from services.vault import Vault
 
 _UNSET: Any = object()
@@ -35,6 +39,11 @@ class Context:
         self._principal: Principal | None = _UNSET
         # Set by Strawberry from graphql-transport-ws `connection_init` payloads.
         self.connection_params: dict[str, Any] | None = None
+
+    @cached_property
+    def ratings(self) -> DataLoader[int, list[RatingView]]:
+        """Ratings per case id, batched across the cases of one response."""
+        return DataLoader(load_fn=_load_ratings)
 
     @property
     def vault(self) -> Vault:
@@ -68,6 +77,11 @@ class Context:
         params = self.connection_params or {}
         value = params.get("Authorization") or params.get("authorization")
         return value if isinstance(value, str) else None
+
+
+async def _load_ratings(case_ids: list[int]) -> list[list[RatingView]]:
+    found = await ratings_of(case_ids)
+    return [found[case_id] for case_id in case_ids]
 
 
 def _bearer(header: str | None) -> str | None:

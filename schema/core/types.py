@@ -7,9 +7,12 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import strawberry
+from strawberry.types import Info
 
-from models.enums import ApplicantKind, CaseStatus, MatterType, ServedVia
+from models.enums import ApplicantKind, CaseStatus, Channel, MatterType, RatingStatus, ServedVia
+from schema.core.context import Context
 from services.cases import CaseView, Named, PersonalData
+from services.ratings import RatingView, rating_deadline
 
 BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
 _T = TypeVar("_T")
@@ -18,6 +21,8 @@ MatterTypeEnum = strawberry.enum(MatterType, name="MatterType", description="“
 ServedViaEnum = strawberry.enum(ServedVia, name="ServedVia", description="办理方式")
 ApplicantKindEnum = strawberry.enum(ApplicantKind, name="ApplicantKind")
 CaseStatusEnum = strawberry.enum(CaseStatus, name="CaseStatus")
+ChannelEnum = strawberry.enum(Channel, name="Channel", description="评价渠道")
+RatingStatusEnum = strawberry.enum(RatingStatus, name="RatingStatus")
 
 
 def business_time(moment: datetime) -> datetime:
@@ -73,6 +78,41 @@ class Applicant:
         return self.personal.phone if self.personal else None
 
 
+@strawberry.type(description="Why a rating was treated as it was")
+class RatingDecision:
+    rules_version: str
+    fired_rules: list[str]
+
+
+@strawberry.type(description="评价")
+class Rating:
+    id: strawberry.ID
+    level: int
+    category: str
+    tags: list[str]
+    comment: str | None
+    channel: ChannelEnum  # type: ignore[valid-type]
+    rated_at: datetime
+    effective: bool = strawberry.field(description="the rating that counts for the case now")
+    target: str = strawberry.field(description="what was rated: case, batch or integrated_service")
+    decision: RatingDecision
+
+
+def rating_from_view(view: RatingView) -> Rating:
+    return Rating(
+        id=strawberry.ID(str(view.id)),
+        level=view.level,
+        category=view.category,
+        tags=view.tags,
+        comment=view.comment,
+        channel=Channel(view.channel),
+        rated_at=business_time(view.rated_at),
+        effective=view.effective,
+        target=view.target,
+        decision=RatingDecision(rules_version=view.rules_version, fired_rules=view.fired_rules),
+    )
+
+
 @strawberry.type(description="办件")
 class Case:
     case_no: str
@@ -88,6 +128,23 @@ class Case:
     batch_no: str | None
     integrated_service: IntegratedService | None
     applicant: Applicant
+    rating_status: RatingStatusEnum  # type: ignore[valid-type]
+    case_id: strawberry.Private[int]
+    completed_utc: strawberry.Private[datetime | None]
+
+    @strawberry.field(description="End of the late-rating window; null when the policy has none")
+    def rating_deadline(self, info: Info[Context, None]) -> datetime | None:
+        deadline = rating_deadline(info.context.collaborators.engine, self.completed_utc)
+        return business_time(deadline) if deadline else None
+
+    @strawberry.field(description="Every rating of this case, oldest first")
+    async def ratings(self, info: Info[Context, None]) -> list[Rating]:
+        return [rating_from_view(r) for r in await info.context.ratings.load(self.case_id)]
+
+    @strawberry.field(description="The rating that counts now, or null")
+    async def effective_rating(self, info: Info[Context, None]) -> Rating | None:
+        found = [r for r in await info.context.ratings.load(self.case_id) if r.effective]
+        return rating_from_view(found[-1]) if found else None
 
 
 @strawberry.type
@@ -115,4 +172,7 @@ def case_from_view(view: CaseView) -> Case:
         batch_no=view.batch_no,
         integrated_service=_named(IntegratedService, view.integrated_service),
         applicant=Applicant(kind=view.applicant_kind, personal=view.personal),
+        rating_status=view.rating_status,
+        case_id=view.id,
+        completed_utc=view.completed_at,
     )

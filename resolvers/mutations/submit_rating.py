@@ -1,0 +1,143 @@
+"""`submitRating`: a rating of a case, a batch or a one-thing service, on any channel."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from models.enums import Channel
+from schema.core.context import Context
+from schema.core.errors import BadInputError
+from schema.core.types import ChannelEnum, business_time
+from services.identity import Principal, Role
+from services.submit_rating import (
+    Accepted,
+    Rater,
+    Submission,
+    rejected,
+    submit_rating,
+)
+
+CITIZEN_CHANNELS = frozenset({Channel.APP, Channel.WEB, Channel.QR, Channel.KIOSK})
+OPERATOR_CHANNELS = frozenset({Channel.HOTLINE, Channel.PAPER})
+
+
+@strawberry.input(description="Exactly one of caseNo, batchNo, integratedServiceNo")
+class RatingInput:
+    level: int = strawberry.field(description="5 (best) … 1 (worst)")
+    channel: ChannelEnum  # type: ignore[valid-type]
+    case_no: str | None = None
+    batch_no: str | None = None
+    integrated_service_no: str | None = None
+    tags: list[str] | None = None
+    comment: str | None = None
+    client_request_id: str | None = strawberry.field(
+        default=None, description="retries with the same id return the first answer"
+    )
+
+
+@strawberry.type
+class SubmittedRating:
+    id: strawberry.ID
+    level: int
+    category: str
+    tags: list[str]
+    comment: str | None
+    channel: ChannelEnum  # type: ignore[valid-type]
+    rated_at: datetime
+
+
+@strawberry.type
+class SubmitDecision:
+    rules_version: str
+    fired_rules: list[str]
+
+
+@strawberry.type(description="The rating was stored")
+class RatingAccepted:
+    rating: SubmittedRating
+    applies_to: list[str] = strawberry.field(description="every case number it applies to")
+    decision: SubmitDecision
+
+
+@strawberry.type(description="The rating was not stored; `message` is for the rater")
+class RatingRejected:
+    code: str
+    message: str
+
+
+SubmitRatingResult = Annotated[
+    RatingAccepted | RatingRejected, strawberry.union("SubmitRatingResult")
+]
+
+
+def _target(data: RatingInput) -> tuple[str, str]:
+    given = [
+        (kind, value)
+        for kind, value in (
+            ("case", data.case_no),
+            ("batch", data.batch_no),
+            ("integrated_service", data.integrated_service_no),
+        )
+        if value
+    ]
+    if len(given) != 1:
+        raise BadInputError("give exactly one of caseNo, batchNo, integratedServiceNo")
+    return given[0]
+
+
+def _rater(principal: Principal, channel: Channel, info: Info[Context, None]) -> Rater | None:
+    if principal.role is Role.CITIZEN and channel in CITIZEN_CHANNELS:
+        lookup = info.context.vault.lookup_hash(principal.id_number or "")
+        return Rater(role="citizen", key=f"citizen:{lookup}", applicant_hash=lookup)
+    if principal.role in (Role.WINDOW_STAFF, Role.DEPT_HANDLER) and channel in OPERATOR_CHANNELS:
+        code = principal.staff_code or principal.subject
+        return Rater(role=principal.role.value, key=f"staff:{code}", staff_code=code)
+    return None
+
+
+async def resolve(info: Info[Context, None], input: RatingInput) -> SubmitRatingResult:
+    principal = info.context.require(Role.CITIZEN, Role.WINDOW_STAFF, Role.DEPT_HANDLER)
+    target, number = _target(input)
+    if input.client_request_id is not None and not 1 <= len(input.client_request_id) <= 64:
+        raise BadInputError("clientRequestId must be 1-64 characters")
+    if len(input.tags or ()) > 20:
+        raise BadInputError("at most 20 tags")
+    channel = Channel(input.channel)
+    rater = _rater(principal, channel, info)
+    if rater is None:
+        refusal = rejected("NOT_RATER")
+        return RatingRejected(code=refusal.code, message=refusal.message)
+    result = await submit_rating(
+        Submission(
+            target=target,
+            number=number.strip(),
+            level=input.level,
+            channel=channel,
+            tags=tuple(input.tags or ()),
+            comment=(input.comment or "").strip() or None,
+            client_request_id=input.client_request_id,
+        ),
+        rater,
+        engine=info.context.collaborators.engine,
+        now=info.context.now(),
+    )
+    if not isinstance(result, Accepted):
+        return RatingRejected(code=result.code, message=result.message)
+    stored = result.rating
+    return RatingAccepted(
+        rating=SubmittedRating(
+            id=strawberry.ID(str(stored.id)),
+            level=stored.level,
+            category=stored.category,
+            tags=stored.tags,
+            comment=stored.comment,
+            channel=Channel(stored.channel),
+            rated_at=business_time(datetime.fromisoformat(stored.rated_at)),
+        ),
+        applies_to=result.applies_to,
+        decision=SubmitDecision(rules_version=result.rules_version, fired_rules=result.fired_rules),
+    )

@@ -1,0 +1,68 @@
+"""`ratingForm`: what the mini-program, the QR page and the pad show for a case."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry.types import Info
+
+from models.enums import Channel, RatingStatus
+from schema.core.context import Context
+from schema.core.errors import NotFoundError
+from schema.core.types import ChannelEnum, business_time
+from services import cases
+from services.identity import Role
+from services.ratings import form_levels, rating_deadline
+
+
+@strawberry.type(description="A reason tag offered for a level")
+class FormTag:
+    code: str
+    label: str
+
+
+@strawberry.type(description="One level as the rater is shown it")
+class FormLevel:
+    level: int
+    label: str
+    category: str
+    reason_required: bool
+    tags: list[FormTag]
+
+
+@strawberry.type(description="Everything a client needs to render the rating form of a case")
+class RatingForm:
+    case_no: str
+    levels: list[FormLevel]
+    deadline: datetime | None = strawberry.field(description="end of the late-rating window")
+    already_rated: bool
+
+
+async def rating_form(
+    info: Info[Context, None],
+    case_no: str,
+    channel: ChannelEnum,  # type: ignore[valid-type]
+) -> RatingForm:
+    """The form for one case on one channel, built from the active policy."""
+    viewer = info.context.require(Role.CITIZEN, Role.WINDOW_STAFF, Role.DEPT_HANDLER)
+    view = await cases.find_case(case_no=case_no, viewer=viewer, vault=info.context.vault)
+    if view is None:
+        raise NotFoundError("no case with this caseNo that you may rate")
+    engine = info.context.collaborators.engine
+    deadline = rating_deadline(engine, view.completed_at)
+    return RatingForm(
+        case_no=view.case_no,
+        levels=[
+            FormLevel(
+                level=lv.level,
+                label=lv.label,
+                category=lv.category,
+                reason_required=lv.reason_required,
+                tags=[FormTag(code=t["code"], label=t["label"]) for t in lv.tags],
+            )
+            for lv in form_levels(engine, Channel(channel).value)
+        ],
+        deadline=business_time(deadline) if deadline else None,
+        already_rated=view.rating_status in (RatingStatus.RATED, RatingStatus.DEFAULTED),
+    )

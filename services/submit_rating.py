@@ -1,0 +1,371 @@
+"""Rating a case, a batch or a one-thing service: who may, what the policy says it means,
+which cases it applies to, and which rating is now effective on each.
+
+Every policy question goes to the rules engine (level, tags and reason, the late-rating
+window, what a second rating does, scope); this module only finds the cases, checks who
+is asking, and writes the outcome in one transaction with the cases locked.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from models.db import as_utc, dialect, execute, fetch, values_rows
+from models.enums import Channel, RatingStatus
+from rules import Decision, Engine
+
+TARGETS = ("case", "batch", "integrated_service")
+MAX_TEXT = 500
+
+
+@dataclass(frozen=True)
+class Rater:
+    """Who submits: `key` identifies them for idempotency (a hash, never an ID number)."""
+
+    role: str
+    key: str
+    applicant_hash: str | None = None
+    staff_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Submission:
+    target: str
+    number: str
+    level: int
+    channel: Channel
+    tags: tuple[str, ...] = ()
+    comment: str | None = None
+    client_request_id: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredRating:
+    id: int
+    level: int
+    category: str
+    tags: list[str]
+    comment: str | None
+    channel: str
+    rated_at: str
+
+
+@dataclass(frozen=True)
+class Accepted:
+    rating: StoredRating
+    applies_to: list[str]
+    rules_version: str
+    fired_rules: list[str]
+
+
+@dataclass(frozen=True)
+class Rejected:
+    code: str
+    message: str
+
+
+Result = Accepted | Rejected
+
+MESSAGES = {
+    "NOT_FOUND": "没有找到这项办件",
+    "NOT_RATER": "只有办件的申请人可以评价；经办工作人员不能评价自己办理的办件",
+    "CASE_NOT_COMPLETED": "办件还没有办结，办结后才能评价",
+    "INVALID_LEVEL": "评价等级无效",
+    "INVALID_TAG": "所选的原因不在本等级可选范围内",
+    "REASON_REQUIRED": "差评请选择原因或填写文字说明",
+    "RATING_WINDOW_CLOSED": "已超过补充评价期限",
+    "ALREADY_RATED": "这项办件已经评价过了",
+    "RATE_EACH_MEMBER": "这项一件事服务需要对每个事项分别评价",
+    "TOO_LONG": f"文字评价最多 {MAX_TEXT} 字",
+}
+
+
+def rejected(code: str) -> Rejected:
+    return Rejected(code, MESSAGES[code])
+
+
+@dataclass(frozen=True)
+class _Case:
+    id: int
+    case_no: str
+    completed_at: datetime | None
+    applicant_hash: str
+    staff_code: str | None
+    batch_id: int | None
+    service_id: int | None
+    rating_status: str
+    effective_target: str | None
+
+
+async def submit_rating(
+    submission: Submission, rater: Rater, *, engine: Engine, now: datetime
+) -> Result:
+    """One transaction: claim the idempotency key (a concurrent retry waits on it and then
+    replays the first answer), lock the cases, decide, write."""
+    if submission.comment and len(submission.comment) > MAX_TEXT:
+        return rejected("TOO_LONG")
+    async with in_transaction() as conn:
+        key = submission.client_request_id
+        if key and not await _claim(conn, rater.key, key, now):
+            replay = await _replay(conn, rater.key, key)
+            if replay is not None:
+                return replay
+        result = await _decide_and_write(conn, submission, rater, engine=engine, now=now)
+        if key:
+            await _answer(conn, rater.key, key, result)
+        return result
+
+
+async def _decide_and_write(
+    conn: BaseDBAsyncClient,
+    submission: Submission,
+    rater: Rater,
+    *,
+    engine: Engine,
+    now: datetime,
+) -> Result:
+    targets = await _target_cases(conn, submission)
+    if not targets:
+        return rejected("NOT_FOUND")
+    problem = _who_and_when(targets, rater)
+    if problem:
+        return problem
+    anchor = targets[0]
+    scope = engine.evaluate(
+        "scope",
+        {
+            "target": submission.target,
+            "in_batch": anchor.batch_id is not None,
+            "in_integrated_service": anchor.service_id is not None,
+        },
+    )
+    if scope.outcome.get("code"):
+        return rejected(str(scope.outcome["code"]))
+    cases = await _locked(conn, await _applies_to(conn, submission, anchor, scope))
+    anchor = next((c for c in cases if c.id == anchor.id), cases[0])
+    decision = engine.evaluate(
+        "rating",
+        {
+            "level": submission.level,
+            "channel": submission.channel.value,
+            "tags": list(submission.tags),
+            "comment": submission.comment or "",
+            "completed_at": anchor.completed_at,
+            "rated_at": now,
+            "prior": _prior(anchor.rating_status),
+        },
+    )
+    if not decision.outcome["accepted"]:
+        return rejected(str(decision.outcome["code"]))
+    fired = list(dict.fromkeys([*scope.fired, *decision.fired]))
+    return await _write(conn, submission, rater, cases, decision, scope, fired, now)
+
+
+def _who_and_when(targets: Sequence[_Case], rater: Rater) -> Rejected | None:
+    for case in targets:
+        if rater.staff_code is not None and rater.staff_code == case.staff_code:
+            return rejected("NOT_RATER")
+        if rater.role == "citizen" and rater.applicant_hash != case.applicant_hash:
+            return rejected("NOT_RATER")
+        if case.completed_at is None:
+            return rejected("CASE_NOT_COMPLETED")
+    return None
+
+
+def _prior(status: str) -> str:
+    return {RatingStatus.RATED.value: "rating", RatingStatus.DEFAULTED.value: "default"}.get(
+        status, "none"
+    )
+
+
+_CASE_COLUMNS = """
+SELECT c.id, c.case_no, c.completed_at, a.id_number_hash, s.code AS staff_code,
+       c.batch_id, c.integrated_service_id, c.rating_status, e.target AS effective_target
+FROM case_record c
+JOIN applicant a ON a.id = c.applicant_id
+LEFT JOIN staff s ON s.id = c.staff_id
+LEFT JOIN rating e ON e.id = c.effective_rating_id
+"""
+
+
+def _cases(rows: list[dict[str, Any]]) -> list[_Case]:
+    return [
+        _Case(
+            int(r["id"]),
+            r["case_no"],
+            as_utc(r["completed_at"]),
+            r["id_number_hash"],
+            r["staff_code"],
+            r["batch_id"],
+            r["integrated_service_id"],
+            r["rating_status"],
+            r["effective_target"],
+        )
+        for r in rows
+    ]
+
+
+async def _target_cases(conn: BaseDBAsyncClient, submission: Submission) -> list[_Case]:
+    where = {
+        "case": "c.case_no = ?",
+        "batch": "c.batch_id = (SELECT id FROM batch WHERE batch_no = ?)",
+        "integrated_service": (
+            "c.integrated_service_id = (SELECT id FROM integrated_service WHERE service_no = ?)"
+        ),
+    }[submission.target]
+    rows = await fetch(conn, f"{_CASE_COLUMNS} WHERE {where} ORDER BY c.id", [submission.number])
+    return _cases(rows)
+
+
+async def _applies_to(
+    conn: BaseDBAsyncClient, submission: Submission, anchor: _Case, scope: Decision
+) -> list[_Case]:
+    applies = scope.outcome.get("applies_to", "case")
+    if applies == "batch" and submission.target == "case" and anchor.batch_id is not None:
+        rows = await fetch(
+            conn, f"{_CASE_COLUMNS} WHERE c.batch_id = ? ORDER BY c.id", [anchor.batch_id]
+        )
+        return _cases(rows)
+    if submission.target != "case":
+        return await _target_cases(conn, submission)
+    return [anchor]
+
+
+async def _write(
+    conn: BaseDBAsyncClient,
+    submission: Submission,
+    rater: Rater,
+    cases: list[_Case],
+    decision: Decision,
+    scope: Decision,
+    fired: list[str],
+    now: datetime,
+) -> Accepted:
+    act_id = str(uuid.uuid4())
+    rated_at = now.astimezone(UTC)
+    rows = [
+        [
+            case.id,
+            act_id,
+            submission.target,
+            submission.level,
+            decision.outcome["category"],
+            json.dumps(list(submission.tags)),
+            submission.comment or None,
+            submission.channel.value,
+            rater.role,
+            rater.key,
+            rated_at,
+            _becomes_effective(submission, case, scope),
+            bool(decision.outcome.get("held_for_review")),
+            decision.version,
+            json.dumps(fired),
+        ]
+        for case in cases
+    ]
+    written = await fetch(
+        conn,
+        "INSERT INTO rating (case_id, act_id, target, level, category, tags, comment, channel, "  # noqa: S608
+        "rater_role, rater_key, rated_at, effective, held_for_review, rules_version, fired_rules) "
+        f"VALUES {values_rows(15, len(rows))} RETURNING id, case_id, effective",
+        [v for row in rows for v in row],
+    )
+    await _make_effective(
+        conn, act_id, {int(r["case_id"]): int(r["id"]) for r in written if r["effective"]}
+    )
+    stored = StoredRating(
+        id=min(int(r["id"]) for r in written),
+        level=submission.level,
+        category=str(decision.outcome["category"]),
+        tags=list(submission.tags),
+        comment=submission.comment or None,
+        channel=submission.channel.value,
+        rated_at=rated_at.isoformat(),
+    )
+    return Accepted(stored, [c.case_no for c in cases], decision.version, fired)
+
+
+def _becomes_effective(submission: Submission, case: _Case, scope: Decision) -> bool:
+    """A one-thing rating does not displace a member's own rating where members win."""
+    return not (
+        submission.target == "integrated_service"
+        and scope.outcome.get("when_both") == "member_wins"
+        and case.effective_target == "case"
+    )
+
+
+async def _make_effective(conn: BaseDBAsyncClient, act_id: str, effective: dict[int, int]) -> None:
+    if not effective:
+        return
+    marks = ", ".join("?" * len(effective))
+    await execute(
+        conn,
+        f"UPDATE rating SET effective = ? WHERE case_id IN ({marks}) "  # noqa: S608
+        "AND act_id <> ? AND effective = ?",
+        [False, *effective, act_id, True],
+    )
+    for case_id, rating_id in effective.items():
+        await execute(
+            conn,
+            "UPDATE case_record SET effective_rating_id = ?, rating_status = ? WHERE id = ?",
+            [rating_id, RatingStatus.RATED.value, case_id],
+        )
+
+
+async def _locked(conn: BaseDBAsyncClient, cases: list[_Case]) -> list[_Case]:
+    """The cases again, locked (PostgreSQL) and as they are now that nobody else may write
+    them; SQLite serialises every write transaction."""
+    ids = [case.id for case in cases]
+    marks = ", ".join("?" * len(ids))
+    lock = " FOR UPDATE OF c" if dialect(conn) == "postgres" else ""
+    rows = await fetch(conn, f"{_CASE_COLUMNS} WHERE c.id IN ({marks}) ORDER BY c.id{lock}", ids)
+    return _cases(rows)
+
+
+async def _claim(conn: BaseDBAsyncClient, rater_key: str, request_id: str, now: datetime) -> bool:
+    rows = await fetch(
+        conn,
+        "INSERT INTO rating_request (rater_key, client_request_id, response, created_at) "
+        "VALUES (?, ?, ?, ?) ON CONFLICT (rater_key, client_request_id) DO NOTHING RETURNING id",
+        [rater_key, request_id, "", now.astimezone(UTC)],
+    )
+    return bool(rows)
+
+
+async def _replay(conn: BaseDBAsyncClient, rater_key: str, request_id: str) -> Result | None:
+    rows = await fetch(
+        conn,
+        "SELECT response FROM rating_request WHERE rater_key = ? AND client_request_id = ?",
+        [rater_key, request_id],
+    )
+    return _load(rows[0]["response"]) if rows and rows[0]["response"] else None
+
+
+async def _answer(conn: BaseDBAsyncClient, rater_key: str, request_id: str, result: Result) -> None:
+    body = json.dumps({"type": type(result).__name__, **asdict(result)})
+    await execute(
+        conn,
+        "UPDATE rating_request SET response = ? WHERE rater_key = ? AND client_request_id = ?",
+        [body, rater_key, request_id],
+    )
+
+
+def _load(body: str) -> Result:
+    data = json.loads(body)
+    kind = data.pop("type")
+    if kind == "Rejected":
+        return Rejected(**data)
+    return Accepted(
+        rating=StoredRating(**data["rating"]),
+        applies_to=data["applies_to"],
+        rules_version=data["rules_version"],
+        fired_rules=data["fired_rules"],
+    )
