@@ -429,7 +429,7 @@ def _scope_rules(policy: Policy) -> list[CompiledRule]:
             )
         )
     overall = (
-        {"applies_to": "members"}
+        {"applies_to": "members", "when_both": service.when_both}
         if service.overall_applies_to_members
         else {"applies_to": "none", "code": "RATE_EACH_MEMBER"}
     )
