@@ -16,8 +16,9 @@ from strawberry.extensions import (
 from strawberry.extensions.max_aliases import create_validator
 from strawberry.types import ExecutionContext, ExecutionResult
 
-from resolvers.mutations import ingest_cases, ping, publish_rules, submit_rating
+from resolvers.mutations import ingest_cases, pair_pad, ping, publish_rules, submit_rating
 from resolvers.queries import cases, rating_form, rules_version, viewer
+from resolvers.subscriptions import window_events
 from schema.core.depth import max_depth_rule
 from schema.core.errors import ErrorPolicy, client_error, log_unexpected
 
@@ -47,6 +48,12 @@ class Mutation:
     ingest_cases = strawberry.mutation(resolver=ingest_cases.resolve)
     publish_rules = strawberry.mutation(resolver=publish_rules.resolve)
     submit_rating = strawberry.mutation(resolver=submit_rating.resolve)
+    pair_pad = strawberry.mutation(resolver=pair_pad.resolve)
+
+
+@strawberry.type
+class Subscription:
+    window_events = strawberry.subscription(resolver=window_events.window_events)
 
 
 class HcpSchema(strawberry.Schema):
@@ -67,6 +74,7 @@ def build_schema(**overrides: Any) -> strawberry.Schema:
     return HcpSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=[
             lambda: ParserCache(maxsize=512),
             lambda: ValidationCache(maxsize=512),

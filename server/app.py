@@ -8,7 +8,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from redis.asyncio import Redis
@@ -29,6 +29,7 @@ from schema.core.context import Collaborators, Context
 from server import secrets
 from server.access_log import AccessLog
 from server.auth import InvalidTokenError, TokenVerifier
+from server.broker import LocalBroker, RedisBroker
 from server.database import open_database
 from server.rules_runtime import RulesBroadcast, watch_file
 from server.settings import Settings
@@ -126,6 +127,9 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = Non
                 clock=clock or (lambda: datetime.now(UTC)),
                 engine=engine,
                 rules_path=settings.rules_path,
+                broker=RedisBroker(runtime.redis) if runtime.redis is not None else LocalBroker(),
+                pad_lifetime=timedelta(hours=settings.pad_session_hours),
+                pad_rating_window=timedelta(minutes=settings.pad_rating_minutes),
                 announce_rules=announce,
             )
             try:

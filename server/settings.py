@@ -34,6 +34,8 @@ class Settings:
     var_dir: Path
     cors_origins: tuple[str, ...] = field(default=())
     rules_poll_seconds: float = 2.0
+    pad_session_hours: float = 12.0
+    pad_rating_minutes: float = 30.0
 
     @property
     def is_prod(self) -> bool:
@@ -58,6 +60,8 @@ class Settings:
             data_key=env_map.get("HCP_DATA_KEY") or None,
             var_dir=var_dir,
             rules_poll_seconds=float(env_map.get("HCP_RULES_POLL_SECONDS", "2") or 2),
+            pad_session_hours=float(env_map.get("HCP_PAD_SESSION_HOURS", "12") or 12),
+            pad_rating_minutes=float(env_map.get("HCP_PAD_RATING_MINUTES", "30") or 30),
             cors_origins=tuple(
                 o.strip() for o in env_map.get("HCP_CORS_ORIGINS", "").split(",") if o.strip()
             ),

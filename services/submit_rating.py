@@ -12,7 +12,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -34,6 +34,8 @@ class Rater:
     key: str
     applicant_hash: str | None = None
     staff_code: str | None = None
+    pad_window_code: str | None = None
+    pad_rating_window: timedelta | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,7 @@ class _Case:
     service_id: int | None
     rating_status: str
     effective_target: str | None
+    window_code: str | None
 
 
 async def submit_rating(
@@ -135,7 +138,7 @@ async def _decide_and_write(
     targets = await _target_cases(conn, submission)
     if not targets:
         return rejected("NOT_FOUND")
-    problem = _who_and_when(targets, rater)
+    problem = _who_and_when(targets, rater, now)
     if problem:
         return problem
     anchor = targets[0]
@@ -169,8 +172,10 @@ async def _decide_and_write(
     return await _write(conn, submission, rater, cases, decision, scope, fired, now)
 
 
-def _who_and_when(targets: Sequence[_Case], rater: Rater) -> Rejected | None:
+def _who_and_when(targets: Sequence[_Case], rater: Rater, now: datetime) -> Rejected | None:
     for case in targets:
+        if rater.role == "pad" and not _pad_may_rate(case, rater, now):
+            return rejected("NOT_RATER")
         if rater.staff_code is not None and rater.staff_code == case.staff_code:
             return rejected("NOT_RATER")
         if rater.role == "citizen" and rater.applicant_hash != case.applicant_hash:
@@ -178,6 +183,14 @@ def _who_and_when(targets: Sequence[_Case], rater: Rater) -> Rejected | None:
         if case.completed_at is None:
             return rejected("CASE_NOT_COMPLETED")
     return None
+
+
+def _pad_may_rate(case: _Case, rater: Rater, now: datetime) -> bool:
+    """A pad rates only cases completed at its own window, and only just after."""
+    if case.window_code != rater.pad_window_code or case.completed_at is None:
+        return False
+    window = rater.pad_rating_window or timedelta(0)
+    return case.completed_at <= now <= case.completed_at + window
 
 
 def _prior(status: str) -> str:
@@ -188,10 +201,12 @@ def _prior(status: str) -> str:
 
 _CASE_COLUMNS = """
 SELECT c.id, c.case_no, c.completed_at, a.id_number_hash, s.code AS staff_code,
-       c.batch_id, c.integrated_service_id, c.rating_status, e.target AS effective_target
+       c.batch_id, c.integrated_service_id, c.rating_status, e.target AS effective_target,
+       w.code AS window_code
 FROM case_record c
 JOIN applicant a ON a.id = c.applicant_id
 LEFT JOIN staff s ON s.id = c.staff_id
+LEFT JOIN service_window w ON w.id = c.window_id
 LEFT JOIN rating e ON e.id = c.effective_rating_id
 """
 
@@ -208,6 +223,7 @@ def _cases(rows: list[dict[str, Any]]) -> list[_Case]:
             r["integrated_service_id"],
             r["rating_status"],
             r["effective_target"],
+            r["window_code"],
         )
         for r in rows
     ]

@@ -11,8 +11,9 @@ from strawberry.types import Info
 from models.enums import ApplicantKind, MatterType, ServedVia
 from schema.core.context import Context
 from schema.core.errors import BadInputError
-from schema.core.types import ApplicantKindEnum, MatterTypeEnum, ServedViaEnum
-from services.case_intake import ApplicantData, CaseData, Ingested, Rejected
+from schema.core.events import window_topic
+from schema.core.types import ApplicantKindEnum, MatterTypeEnum, ServedViaEnum, business_time
+from services.case_intake import ApplicantData, CaseData, Ingested, Rejected, parse_time
 from services.identity import Role
 from services.ingest_cases import TooManyCasesError, ingest_cases
 
@@ -129,6 +130,28 @@ def _outcome(result: Ingested | Rejected) -> CaseIngested | CaseRejected:
     return CaseIngested(index=result.index, case_no=result.case_no, created=result.created)
 
 
+async def _announce_completions(
+    info: Info[Context, None], cases: list[CaseData], results: list[Ingested | Rejected]
+) -> None:
+    """Tell the window's pad about each case that this call completed."""
+    broker = info.context.collaborators.broker
+    for result in results:
+        item = cases[result.index]
+        if isinstance(result, Ingested) and result.completed_now and item.window_code:
+            completed = parse_time(item.completed_at)
+            assert completed is not None
+            await broker.publish(
+                window_topic(item.window_code),
+                {
+                    "windowCode": item.window_code,
+                    "caseNo": item.case_no,
+                    "matterName": item.matter_name,
+                    "staffName": item.staff_name,
+                    "completedAt": business_time(completed).isoformat(),
+                },
+            )
+
+
 async def resolve(info: Info[Context, None], cases: list[CaseInput]) -> IngestCasesResult:
     """Store or update cases; each case gets its own result."""
     info.context.require(Role.SYSTEM)
@@ -138,6 +161,7 @@ async def resolve(info: Info[Context, None], cases: list[CaseInput]) -> IngestCa
         )
     except TooManyCasesError as exc:
         raise BadInputError(str(exc)) from None
+    await _announce_completions(info, cast("list[CaseData]", cases), results)
     outcomes = [_outcome(r) for r in results]
     accepted = sum(isinstance(o, CaseIngested) for o in outcomes)
     return IngestCasesResult(

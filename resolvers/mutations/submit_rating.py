@@ -99,15 +99,31 @@ def _rater(principal: Principal, channel: Channel, info: Info[Context, None]) ->
     return None
 
 
+async def _pad_rater(info: Info[Context, None]) -> Rater | None:
+    pad = await info.context.pad()
+    if pad is None:
+        return None
+    return Rater(
+        role="pad",
+        key=f"pad:{pad.session_id}",
+        pad_window_code=pad.window_code,
+        pad_rating_window=info.context.collaborators.pad_rating_window,
+    )
+
+
 async def resolve(info: Info[Context, None], input: RatingInput) -> SubmitRatingResult:
-    principal = info.context.require(Role.CITIZEN, Role.WINDOW_STAFF, Role.DEPT_HANDLER)
     target, number = _target(input)
     if input.client_request_id is not None and not 1 <= len(input.client_request_id) <= 64:
         raise BadInputError("clientRequestId must be 1-64 characters")
     if len(input.tags or ()) > 20:
         raise BadInputError("at most 20 tags")
     channel = Channel(input.channel)
-    rater = _rater(principal, channel, info)
+    rater = await _pad_rater(info)
+    if rater is None:
+        principal = info.context.require(Role.CITIZEN, Role.WINDOW_STAFF, Role.DEPT_HANDLER)
+        rater = _rater(principal, channel, info)
+    elif channel is not Channel.PAD:
+        rater = None
     if rater is None:
         refusal = rejected("NOT_RATER")
         return RatingRejected(code=refusal.code, message=refusal.message)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -13,7 +13,9 @@ from strawberry.dataloader import DataLoader
 
 from rules import Engine
 from schema.core.errors import ForbiddenError, UnauthenticatedError
+from schema.core.events import Broker
 from services.identity import Principal, Role
+from services.pads import PadBinding, pad_binding
 from services.ratings import RatingView, ratings_of
 from services.vault import Vault
 
@@ -29,6 +31,9 @@ class Collaborators:
     clock: Callable[[], datetime]
     engine: Engine
     rules_path: Path
+    broker: Broker
+    pad_lifetime: timedelta
+    pad_rating_window: timedelta
     announce_rules: Callable[[str], Awaitable[None]] | None = None
 
 
@@ -51,6 +56,17 @@ class Context:
 
     def now(self) -> datetime:
         return self.collaborators.clock()
+
+    async def pad(self) -> PadBinding | None:
+        """The pad making this request (`Authorization: Pad <token>`), None otherwise; an
+        unknown or expired pad token is an error, never silently anonymous."""
+        scheme, _, token = (self._authorization or self._ws_authorization() or "").partition(" ")
+        if scheme.lower() != "pad":
+            return None
+        binding = await pad_binding(token.strip(), self.now())
+        if binding is None:
+            raise UnauthenticatedError("this pad is not paired or its pairing has expired")
+        return binding
 
     def principal(self) -> Principal | None:
         """The caller, None when anonymous; a token that fails verification is an error,
@@ -88,6 +104,8 @@ def _bearer(header: str | None) -> str | None:
     if not header:
         return None
     scheme, _, token = header.partition(" ")
+    if scheme.lower() == "pad":
+        return None
     if scheme.lower() != "bearer" or not token.strip():
         raise UnauthenticatedError("use Authorization: Bearer <token>")
     return token.strip()

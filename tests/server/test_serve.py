@@ -4,6 +4,8 @@ production shape: several workers against PostgreSQL and Redis."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import socket
 import subprocess
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from websockets.asyncio.client import connect
 
 from tests.conftest import (
     DATA_KEY,
@@ -181,3 +184,43 @@ def test_hcp_rules_selects_the_policy_a_region_runs(tmp_path: Path) -> None:
         served.stop()
     assert body["data"]["rulesVersion"]["label"].startswith("fenghua")  # type: ignore[index]
     assert "奉化" in body["data"]["rulesVersion"]["title"]  # type: ignore[index]
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_a_pad_on_one_worker_hears_a_case_completed_through_another(
+    production_shape: Served,
+) -> None:
+    staff = token("window_staff", staff_code="S-02", department_code="D-SCJG")
+    production_shape.gql(INGEST, token("system"), {"cases": [case_input("PAD-0")]})
+    pairing = production_shape.gql('mutation { pairPad(windowCode: "W-01") { token } }', staff)
+    pad_token = pairing["data"]["pairPad"]["token"]  # type: ignore[index]
+    heard = asyncio.run(_listen_while_ingesting(production_shape, pad_token))
+    assert heard["caseNo"] == "PAD-1" and heard["staffName"] == "李晓燕"
+
+
+async def _listen_while_ingesting(served: Served, pad_token: str) -> dict[str, object]:
+    url = served.url.replace("http://", "ws://") + "/graphql"
+    query = 'subscription { windowEvents(windowCode: "W-01") { caseNo staffName } }'
+    async with connect(url, subprotocols=["graphql-transport-ws"]) as ws:
+        await ws.send(
+            json.dumps(
+                {"type": "connection_init", "payload": {"Authorization": f"Pad {pad_token}"}}
+            )
+        )
+        await ws.recv()
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
+        await asyncio.sleep(0.3)  # readiness: the subscribe is not acknowledged
+        async with httpx.AsyncClient(base_url=served.url) as client:
+            for attempt in range(4):  # several calls, so some land on the other worker
+                await client.post(
+                    "/graphql",
+                    json={
+                        "query": INGEST,
+                        "variables": {"cases": [case_input(f"PAD-{attempt + 1}")]},
+                    },
+                    headers={"Authorization": f"Bearer {token('system')}"},
+                )
+        message = json.loads(await asyncio.wait_for(ws.recv(), timeout=10))
+    event: dict[str, object] = message["payload"]["data"]["windowEvents"]
+    return event

@@ -1,0 +1,53 @@
+"""`windowEvents(windowCode)`: the pad of a window hears about each case completed there."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from datetime import datetime
+
+import strawberry
+from strawberry.types import Info
+
+from schema.core.context import Context
+from schema.core.errors import ForbiddenError, NotFoundError
+from schema.core.events import window_topic
+from services.identity import Role
+from services.pads import window_department
+
+
+@strawberry.type(description="A case just completed at the window (what the pad shows)")
+class WindowEvent:
+    window_code: str
+    case_no: str
+    matter_name: str
+    staff_name: str | None
+    completed_at: datetime
+
+
+async def _authorise(info: Info[Context, None], window_code: str) -> None:
+    pad = await info.context.pad()
+    if pad is not None:
+        if pad.window_code != window_code:
+            raise ForbiddenError("this pad is paired to another window")
+        return
+    staff = info.context.require(Role.WINDOW_STAFF, Role.DEPT_HANDLER)
+    department = await window_department(window_code)
+    if department is None:
+        raise NotFoundError("no such window")
+    if staff.department_code != department:
+        raise ForbiddenError("only the window's department follows its events")
+
+
+async def window_events(
+    info: Info[Context, None], window_code: str
+) -> AsyncGenerator[WindowEvent, None]:
+    await _authorise(info, window_code)
+    broker = info.context.collaborators.broker
+    async for event in broker.subscribe(window_topic(window_code)):
+        yield WindowEvent(
+            window_code=event["windowCode"],
+            case_no=event["caseNo"],
+            matter_name=event["matterName"],
+            staff_name=event.get("staffName"),
+            completed_at=datetime.fromisoformat(event["completedAt"]),
+        )

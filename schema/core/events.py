@@ -1,0 +1,17 @@
+"""Live events to clients (the evaluator pad): what resolvers publish and subscribe to.
+The server supplies the implementation: Redis pub/sub across workers, or in-process."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any, Protocol
+
+
+class Broker(Protocol):
+    async def publish(self, topic: str, event: dict[str, Any]) -> None: ...
+
+    def subscribe(self, topic: str) -> AsyncIterator[dict[str, Any]]: ...
+
+
+def window_topic(window_code: str) -> str:
+    return f"window:{window_code}"

@@ -1,0 +1,149 @@
+"""The evaluator pad: paired by hall staff, told of each case completed at its window over
+graphql-transport-ws, and allowed to rate only those cases, only just after completion."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from websockets.asyncio.client import connect
+
+from tests.api.test_ratings import SUBMIT
+from tests.api.test_transport import live_url  # noqa: F401 - fixture
+from tests.conftest import Api, token
+from tests.factories import INGEST, case_input
+
+PAIR = "mutation($w: String!) { pairPad(windowCode: $w) { token windowCode expiresAt } }"
+LISTEN = 'subscription { windowEvents(windowCode: "W-01") { caseNo } }'
+STAFF = token("window_staff", staff_code="S-02", department_code="D-SCJG")
+
+
+async def pair(api: Api, window: str = "W-01", bearer: str = STAFF) -> dict[str, Any]:
+    return await api.gql(PAIR, {"w": window}, bearer)
+
+
+async def ingest(api: Api, *cases: dict[str, Any]) -> None:
+    body = await api.gql(INGEST, {"cases": list(cases)}, token("system"))
+    assert body["data"]["ingestCases"]["rejectedCount"] == 0, body
+
+
+async def pad_rate(api: Api, pad_token: str, case_no: str, level: int = 5) -> dict[str, Any]:
+    response = await api.client.post(
+        "/graphql",
+        json={
+            "query": SUBMIT,
+            "variables": {"input": {"caseNo": case_no, "level": level, "channel": "PAD"}},
+        },
+        headers={"Authorization": f"Pad {pad_token}"},
+    )
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def test_staff_of_the_windows_department_pair_a_pad(api: Api) -> None:
+    await ingest(api, case_input("P-0"))
+    pairing = (await pair(api))["data"]["pairPad"]
+    assert pairing["windowCode"] == "W-01" and len(pairing["token"]) > 30
+    other = token("window_staff", staff_code="S-05", department_code="D-RSB")
+    assert (await pair(api, bearer=other))["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert (await pair(api, window="W-NONE"))["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_a_pad_rates_only_its_windows_cases_just_after_completion(api: Api) -> None:
+    completed = "2026-11-20T19:50:00+08:00"  # ten minutes before the suite's clock
+    await ingest(
+        api,
+        case_input("P-1", acceptedAt="2026-11-20T19:00:00+08:00", completedAt=completed),
+        case_input(
+            "P-2",
+            acceptedAt="2026-11-20T19:00:00+08:00",
+            completedAt=completed,
+            windowCode="W-02",
+            windowName="综合受理2号窗口",
+        ),
+        case_input("P-3"),
+    )
+    pad_token = (await pair(api))["data"]["pairPad"]["token"]
+    accepted = await pad_rate(api, pad_token, "P-1")
+    assert accepted["data"]["submitRating"]["__typename"] == "RatingAccepted", accepted
+    for case_no in ("P-2", "P-3"):  # another window; completed days ago
+        refused = await pad_rate(api, pad_token, case_no)
+        assert refused["data"]["submitRating"]["code"] == "NOT_RATER", case_no
+    api.clock.advance(hours=1)
+    assert (await pad_rate(api, pad_token, "P-1"))["data"]["submitRating"]["code"] == "NOT_RATER"
+
+
+async def test_an_unknown_or_expired_pad_token_is_unauthenticated(api: Api) -> None:
+    await ingest(api, case_input("P-4"))
+    pad_token = (await pair(api))["data"]["pairPad"]["token"]
+    bogus = await pad_rate(api, "not-a-pad", "P-4")
+    assert bogus["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    api.clock.advance(hours=13)
+    expired = await pad_rate(api, pad_token, "P-4")
+    assert expired["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_the_pad_hears_each_case_completed_at_its_window(
+    api: Api,
+    live_url: str,  # noqa: F811
+) -> None:
+    await ingest(api, case_input("E-0"))
+    pad_token = (await pair(api))["data"]["pairPad"]["token"]
+    query = (
+        'subscription { windowEvents(windowCode: "W-01") '
+        "{ windowCode caseNo matterName staffName completedAt } }"
+    )
+    async with connect(f"ws://{live_url}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        await ws.send(
+            json.dumps(
+                {"type": "connection_init", "payload": {"Authorization": f"Pad {pad_token}"}}
+            )
+        )
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
+        await asyncio.sleep(0.2)  # readiness, not timing: the subscribe is not acknowledged
+        await ingest(
+            api,
+            case_input("E-1", completedAt=None),
+            case_input("E-2", windowCode="W-02", windowName="综合受理2号窗口"),
+        )
+        await ingest(api, case_input("E-1", completedAt="2026-11-20T19:55:00+08:00"))
+        message = json.loads(await asyncio.wait_for(ws.recv(), timeout=5))
+    assert message["type"] == "next", message
+    assert message["payload"]["data"]["windowEvents"] == {
+        "windowCode": "W-01",
+        "caseNo": "E-1",
+        "matterName": "营业执照设立登记",
+        "staffName": "李晓燕",
+        "completedAt": "2026-11-20T19:55:00+08:00",
+    }
+
+
+async def test_other_windows_and_citizens_cannot_listen(api: Api, live_url: str) -> None:  # noqa: F811
+    await ingest(api, case_input("E-3"))
+    pad_token = (await pair(api))["data"]["pairPad"]["token"]
+    for auth, window in (
+        (f"Pad {pad_token}", "W-02"),
+        (f"Bearer {token('citizen', id_number='11010519491231002X')}", "W-01"),
+    ):
+        async with connect(f"ws://{live_url}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+            await ws.send(
+                json.dumps({"type": "connection_init", "payload": {"Authorization": auth}})
+            )
+            await ws.recv()
+            await ws.send(
+                json.dumps(
+                    {
+                        "id": "1",
+                        "type": "subscribe",
+                        "payload": {
+                            "query": LISTEN.replace("W-01", window),
+                        },
+                    }
+                )
+            )
+            message = json.loads(await asyncio.wait_for(ws.recv(), timeout=5))
+            payload = message["payload"]
+            errors = payload.get("errors", payload) if isinstance(payload, dict) else payload
+            assert errors[0]["extensions"]["code"] == "FORBIDDEN", message
