@@ -21,6 +21,8 @@ class Applicant(Model):
     name_enc = fields.TextField()
     id_number_enc = fields.TextField()
     phone_enc = fields.TextField(null=True)
+    # Keyed hash of the phone, so an SMS reply finds its sender without decrypting anyone.
+    phone_hash = fields.CharField(max_length=64, null=True, db_index=True)
     key_id = fields.CharField(max_length=32)
     updated_at = fields.DatetimeField()
 

@@ -4,6 +4,7 @@ handed down; nothing here is a module global."""
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -34,6 +35,8 @@ from server.database import open_database
 from server.rules_runtime import RulesBroadcast, watch_file
 from server.settings import Settings
 from services.identity import Principal
+from services.sms import rate_by_reply
+from services.submit_rating import Accepted
 from services.vault import Vault
 
 log = logging.getLogger("hcp.server")
@@ -155,6 +158,32 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = Non
                 body.update(status="degraded", redis="unreachable")
         return JSONResponse(body, status_code=200 if body["status"] == "ok" else 503)
 
+    async def sms_inbound(request: Request) -> JSONResponse:
+        """A gateway forwards a rater's reply: {"from": phone, "text": reply}."""
+        secret = settings.sms_inbound_secret
+        if not secret:
+            return JSONResponse({"error": "NOT_ENABLED"}, status_code=404)
+        given = request.headers.get("x-hcp-sms-secret", "")
+        if not hmac.compare_digest(given.encode(), secret.encode()):
+            return JSONResponse({"error": "FORBIDDEN"}, status_code=403)
+        try:
+            body = await request.json()
+            sender, text = str(body["from"]), str(body["text"])
+        except (ValueError, KeyError, TypeError):
+            return JSONResponse({"error": "BAD_INPUT"}, status_code=400)
+        collaborators = runtime.collaborators
+        assert collaborators is not None
+        result = await rate_by_reply(
+            sender[:32],
+            text[:500],
+            engine=collaborators.engine,
+            vault=collaborators.vault,
+            now=collaborators.clock(),
+        )
+        if isinstance(result, Accepted):
+            return JSONResponse({"status": "accepted", "appliesTo": result.applies_to})
+        return JSONResponse({"status": "rejected", "code": result.code})
+
     graphql = HcpGraphQL(
         runtime,
         schema=build_schema(),
@@ -165,6 +194,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = Non
     return Starlette(
         routes=[
             Route("/healthz", healthz),
+            Route("/sms/inbound", sms_inbound, methods=["POST"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
         ],

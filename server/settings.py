@@ -36,6 +36,9 @@ class Settings:
     rules_poll_seconds: float = 2.0
     pad_session_hours: float = 12.0
     pad_rating_minutes: float = 30.0
+    sms_gateway_url: str | None = None
+    sms_gateway_token: str | None = None
+    sms_inbound_secret: str | None = None
 
     @property
     def is_prod(self) -> bool:
@@ -62,6 +65,9 @@ class Settings:
             rules_poll_seconds=float(env_map.get("HCP_RULES_POLL_SECONDS", "2") or 2),
             pad_session_hours=float(env_map.get("HCP_PAD_SESSION_HOURS", "12") or 12),
             pad_rating_minutes=float(env_map.get("HCP_PAD_RATING_MINUTES", "30") or 30),
+            sms_gateway_url=env_map.get("HCP_SMS_GATEWAY_URL") or None,
+            sms_gateway_token=env_map.get("HCP_SMS_GATEWAY_TOKEN") or None,
+            sms_inbound_secret=env_map.get("HCP_SMS_INBOUND_SECRET") or None,
             cors_origins=tuple(
                 o.strip() for o in env_map.get("HCP_CORS_ORIGINS", "").split(",") if o.strip()
             ),

@@ -291,6 +291,7 @@ async def _upsert_applicants(
                 vault.seal(person.name.strip(), "applicant.name"),
                 vault.seal(normalise_id_number(person.id_number), "applicant.id_number"),
                 vault.seal(phone, "applicant.phone") if phone else None,
+                phone_lookup(vault, phone) if phone else None,
                 vault.active,
                 now,
             ]
@@ -299,10 +300,11 @@ async def _upsert_applicants(
     written = await fetch(
         conn,
         "INSERT INTO applicant (id_number_hash, kind, name_enc, id_number_enc, phone_enc, "
-        f"key_id, updated_at) {source} "
+        f"phone_hash, key_id, updated_at) {source} "
         "ON CONFLICT (id_number_hash) DO UPDATE SET kind = excluded.kind, "
         "name_enc = excluded.name_enc, id_number_enc = excluded.id_number_enc, "
         "phone_enc = COALESCE(excluded.phone_enc, applicant.phone_enc), "
+        "phone_hash = COALESCE(excluded.phone_hash, applicant.phone_hash), "
         "key_id = excluded.key_id, updated_at = excluded.updated_at "
         "RETURNING id, id_number_hash",
         args,
@@ -310,7 +312,12 @@ async def _upsert_applicants(
     return {row["id_number_hash"]: int(row["id"]) for row in written}
 
 
-_APPLICANT_TYPES = ("text", "text", "text", "text", "text", "text", "timestamptz")
+_APPLICANT_TYPES = ("text", "text", "text", "text", "text", "text", "text", "timestamptz")
+
+
+def phone_lookup(vault: Vault, phone: str) -> str:
+    """Keyed hash of a normalised phone (its own domain, apart from ID numbers)."""
+    return vault.lookup_hash(f"phone:{phone}")
 
 
 _CASE_COLUMNS = (

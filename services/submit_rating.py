@@ -36,6 +36,7 @@ class Rater:
     staff_code: str | None = None
     pad_window_code: str | None = None
     pad_rating_window: timedelta | None = None
+    phone_hash: str | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,7 @@ class _Case:
     rating_status: str
     effective_target: str | None
     window_code: str | None
+    phone_hash: str | None
 
 
 async def submit_rating(
@@ -176,6 +178,10 @@ def _who_and_when(targets: Sequence[_Case], rater: Rater, now: datetime) -> Reje
     for case in targets:
         if rater.role == "pad" and not _pad_may_rate(case, rater, now):
             return rejected("NOT_RATER")
+        if rater.role == "sms" and (
+            rater.phone_hash is None or rater.phone_hash != case.phone_hash
+        ):
+            return rejected("NOT_RATER")
         if rater.staff_code is not None and rater.staff_code == case.staff_code:
             return rejected("NOT_RATER")
         if rater.role == "citizen" and rater.applicant_hash != case.applicant_hash:
@@ -202,7 +208,7 @@ def _prior(status: str) -> str:
 _CASE_COLUMNS = """
 SELECT c.id, c.case_no, c.completed_at, a.id_number_hash, s.code AS staff_code,
        c.batch_id, c.integrated_service_id, c.rating_status, e.target AS effective_target,
-       w.code AS window_code
+       w.code AS window_code, a.phone_hash
 FROM case_record c
 JOIN applicant a ON a.id = c.applicant_id
 LEFT JOIN staff s ON s.id = c.staff_id
@@ -224,6 +230,7 @@ def _cases(rows: list[dict[str, Any]]) -> list[_Case]:
             r["rating_status"],
             r["effective_target"],
             r["window_code"],
+            r["phone_hash"],
         )
         for r in rows
     ]

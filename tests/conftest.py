@@ -38,6 +38,7 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 SECRET = "test-secret-" + "x" * 32
 DATA_KEY = "t1:" + base64.b64encode(b"k" * 32).decode()
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+SMS_SECRET = "test-sms-inbound-secret"
 
 BACKENDS = ["sqlite", "postgres"]
 
@@ -86,6 +87,7 @@ def make_settings(tmp: Path, database_url: str, **extra: Any) -> Settings:
         "data_key": DATA_KEY,
         "var_dir": tmp,
         "rules_poll_seconds": 0.05,
+        "sms_inbound_secret": SMS_SECRET,
     }
     values.update(extra)
     return Settings(**values)

@@ -1,0 +1,151 @@
+"""SMS: delivering the outbox (reminders) through a gateway, and turning a rater's reply
+("1"…"5" or a level's label, optionally followed by a reason) into a rating."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from models.db import connection, dialect, execute, fetch
+from models.enums import Channel, OutboxStatus
+from rules import Engine
+from services.case_intake import normalise_phone
+from services.ingest_cases import phone_lookup
+from services.ratings import form_levels
+from services.submit_rating import Rater, Rejected, Result, Submission, rejected, submit_rating
+from services.vault import Vault
+
+MAX_ATTEMPTS = 5
+LEASE = timedelta(minutes=2)
+
+
+class SmsSendError(Exception):
+    """The gateway did not take the message; it will be retried."""
+
+
+class SmsSender(Protocol):
+    async def send(self, message_id: str, phone: str, text: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    sent: int
+    retrying: int
+    failed: int
+
+
+async def deliver_due(
+    *, sender: SmsSender, vault: Vault, now: datetime, limit: int = 200
+) -> DeliveryReport:
+    """Send what is due. Each message is leased before sending (a second worker skips it)
+    and carries its id to the gateway, so a retry after a crash is recognisable there."""
+    claimed = await _claim(now, limit)
+    sent = retrying = failed = 0
+    for row in claimed:
+        message_id = f"hcp-sms-{row['id']}"
+        try:
+            phone = vault.open(row["phone_enc"], "applicant.phone", row["key_id"])
+            await sender.send(message_id, phone, row["body"])
+        except SmsSendError as exc:
+            gave_up = int(row["attempts"]) >= MAX_ATTEMPTS
+            await _failed(int(row["id"]), int(row["attempts"]), now, type(exc).__name__, gave_up)
+            failed, retrying = failed + gave_up, retrying + (not gave_up)
+            continue
+        await execute(
+            connection(),
+            "UPDATE sms_outbox SET status = ?, sent_at = ? WHERE id = ?",
+            [OutboxStatus.SENT.value, now.astimezone(UTC), int(row["id"])],
+        )
+        sent += 1
+    return DeliveryReport(sent=sent, retrying=retrying, failed=failed)
+
+
+async def _claim(now: datetime, limit: int) -> list[dict[str, Any]]:
+    conn = connection()
+    skip_locked = " FOR UPDATE SKIP LOCKED" if dialect(conn) == "postgres" else ""
+    rows = await fetch(
+        conn,
+        "UPDATE sms_outbox SET next_attempt_at = ?, attempts = attempts + 1 WHERE id IN ("  # noqa: S608
+        "SELECT id FROM sms_outbox WHERE status = ? AND next_attempt_at <= ? "
+        f"ORDER BY id LIMIT ?{skip_locked}) "
+        "RETURNING id, phone_enc, key_id, body, attempts",
+        [(now + LEASE).astimezone(UTC), OutboxStatus.PENDING.value, now.astimezone(UTC), limit],
+    )
+    return rows
+
+
+async def _failed(message_id: int, attempts: int, now: datetime, error: str, gave_up: bool) -> None:
+    backoff = timedelta(minutes=2**attempts)
+    await execute(
+        connection(),
+        "UPDATE sms_outbox SET status = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
+        [
+            (OutboxStatus.FAILED if gave_up else OutboxStatus.PENDING).value,
+            (now + backoff).astimezone(UTC),
+            error[:200],
+            message_id,
+        ],
+    )
+
+
+_DIGIT = re.compile(r"^\s*([1-5])(?![0-9])\s*[,，.。:：、]?\s*(.*)$", re.S)
+
+
+def parse_reply(text: str, labels: dict[str, int]) -> tuple[int, str] | None:
+    """(level, reason) from "2 态度生硬", "不满意，等太久" or "5"; None when no level."""
+    match = _DIGIT.match(text)
+    if match:
+        return int(match.group(1)), match.group(2).strip()
+    stripped = text.strip()
+    for label in sorted(labels, key=len, reverse=True):  # 非常不满意 before 不满意 before 满意
+        if stripped.startswith(label):
+            return labels[label], stripped[len(label) :].lstrip(" ,，.。:：、").strip()
+    return None
+
+
+async def rate_by_reply(
+    sender_phone: str, text: str, *, engine: Engine, vault: Vault, now: datetime
+) -> Result:
+    phone = normalise_phone(sender_phone)
+    if not phone:
+        return rejected("NOT_FOUND")
+    lookup = phone_lookup(vault, phone)
+    rows = await fetch(
+        connection(),
+        "SELECT c.case_no FROM sms_outbox o JOIN case_record c ON c.id = o.case_id "
+        "JOIN applicant a ON a.id = c.applicant_id WHERE a.phone_hash = ? AND o.status = ? "
+        "ORDER BY o.sent_at DESC, o.id DESC LIMIT 1",
+        [lookup, OutboxStatus.SENT.value],
+    )
+    if not rows:
+        return rejected("NOT_FOUND")
+    labels = {lv.label: lv.level for lv in form_levels(engine, Channel.SMS.value)}
+    parsed = parse_reply(text, labels)
+    if parsed is None:
+        return rejected("INVALID_LEVEL")
+    level, reason = parsed
+    return await submit_rating(
+        Submission(
+            target="case",
+            number=rows[0]["case_no"],
+            level=level,
+            channel=Channel.SMS,
+            comment=reason or None,
+        ),
+        Rater(role="sms", key=f"sms:{lookup}", phone_hash=lookup),
+        engine=engine,
+        now=now,
+    )
+
+
+__all__ = [
+    "DeliveryReport",
+    "Rejected",
+    "SmsSendError",
+    "SmsSender",
+    "deliver_due",
+    "parse_reply",
+    "rate_by_reply",
+]

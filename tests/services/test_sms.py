@@ -1,0 +1,168 @@
+"""SMS reminders leave through a gateway with retries and no double delivery; a reply from
+the rater's phone becomes a rating on channel SMS."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from models.db import connection, execute, fetch
+from server.sms_gateway import DevFileSender, HttpGatewaySender
+from services.sms import deliver_due, parse_reply
+from services.vault import Vault
+from tests.conftest import DATA_KEY, SMS_SECRET, Api, token
+from tests.factories import CHEN, INGEST, WANG, case_input
+
+
+class MockGateway:
+    """A local HTTP server with the gateway's protocol; fails the first `failures` calls."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.received: list[dict[str, Any]] = []
+
+    async def endpoint(self, request: Request) -> JSONResponse:
+        self.received.append(await request.json())
+        if len(self.received) <= self.failures:
+            return JSONResponse({"error": "busy"}, status_code=503)
+        return JSONResponse({"accepted": True})
+
+
+@pytest.fixture
+async def gateway() -> AsyncIterator[tuple[MockGateway, str]]:
+    mock = MockGateway(failures=1)
+    app = Starlette(routes=[Route("/send", mock.endpoint, methods=["POST"])])
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.01)
+    try:
+        yield mock, f"http://127.0.0.1:{port}/send"
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def queue_reminder(api: Api, case_no: str, status: str = "PENDING") -> None:
+    body = await api.gql(INGEST, {"cases": [case_input(case_no)]}, token("system"))
+    assert body["data"]["ingestCases"]["acceptedCount"] == 1
+    await execute(
+        connection(),
+        "INSERT INTO sms_outbox (case_id, purpose, phone_enc, key_id, body, status, attempts, "
+        "next_attempt_at, created_at, sent_at) SELECT c.id, 'rating_reminder', a.phone_enc, "
+        "a.key_id, ?, ?, 0, ?, ?, ? FROM case_record c JOIN applicant a ON a.id = c.applicant_id "
+        "WHERE c.case_no = ?",
+        [
+            f"请评价办件{case_no}",
+            status,
+            api.clock.now,
+            api.clock.now,
+            api.clock.now if status == "SENT" else None,
+            case_no,
+        ],
+    )
+
+
+async def test_a_reminder_is_retried_after_a_gateway_error_and_sent_once(
+    api: Api, gateway: tuple[MockGateway, str]
+) -> None:
+    mock, url = gateway
+    await queue_reminder(api, "S-1")
+    vault = Vault.from_ring(DATA_KEY)
+    async with httpx.AsyncClient() as client:
+        sender = HttpGatewaySender(client, url, token="gw-token")
+        first = await deliver_due(sender=sender, vault=vault, now=api.clock.now)
+        assert (first.sent, first.retrying) == (0, 1)
+        again = await deliver_due(sender=sender, vault=vault, now=api.clock.now)
+        assert again.sent == again.retrying == 0  # backing off, nothing re-sent at once
+        later = await deliver_due(
+            sender=sender, vault=vault, now=api.clock.now + timedelta(minutes=10)
+        )
+        assert later.sent == 1
+        done = await deliver_due(sender=sender, vault=vault, now=api.clock.now + timedelta(hours=1))
+        assert done.sent == done.retrying == 0
+    assert [m["to"] for m in mock.received] == [WANG["phone"], WANG["phone"]]
+    assert mock.received[0]["messageId"] == mock.received[1]["messageId"]
+    row = (await fetch(connection(), "SELECT status, phone_enc FROM sms_outbox"))[0]
+    assert row["status"] == "SENT" and WANG["phone"] not in row["phone_enc"]
+
+
+async def test_the_dev_gateway_writes_masked_numbers(api: Api, tmp_path: Path) -> None:
+    await queue_reminder(api, "S-2")
+    sink = tmp_path / "sms.log"
+    report = await deliver_due(
+        sender=DevFileSender(sink), vault=Vault.from_ring(DATA_KEY), now=api.clock.now
+    )
+    assert report.sent == 1
+    line = json.loads(sink.read_text(encoding="utf-8"))
+    assert line["to"] == "138****0001" and "S-2" in line["text"]
+
+
+async def reply(api: Api, sender: str, text: str, secret: str = SMS_SECRET) -> httpx.Response:
+    return await api.client.post(
+        "/sms/inbound", json={"from": sender, "text": text}, headers={"X-HCP-SMS-Secret": secret}
+    )
+
+
+async def test_a_reply_from_the_raters_phone_becomes_a_rating(api: Api) -> None:
+    await queue_reminder(api, "S-3", status="SENT")
+    refused = await reply(api, WANG["phone"], "2")
+    assert refused.json() == {"status": "rejected", "code": "REASON_REQUIRED"}
+    accepted = await reply(api, WANG["phone"], "2 窗口态度生硬")
+    assert accepted.json() == {"status": "accepted", "appliesTo": ["S-3"]}
+    relabelled = await reply(api, WANG["phone"], "非常满意")
+    assert relabelled.json()["status"] == "accepted"
+    rows = await fetch(
+        connection(), "SELECT level, channel, comment, effective FROM rating ORDER BY id"
+    )
+    assert [(r["level"], r["channel"], r["comment"], bool(r["effective"])) for r in rows] == [
+        (2, "SMS", "窗口态度生硬", False),
+        (5, "SMS", None, True),
+    ]
+
+
+async def test_replies_from_strangers_or_without_the_secret_rate_nothing(api: Api) -> None:
+    await queue_reminder(api, "S-4", status="SENT")
+    assert (await reply(api, CHEN["phone"], "5")).json()["code"] == "NOT_FOUND"
+    assert (await reply(api, WANG["phone"], "5", secret="guess")).status_code == 403
+    bad = await api.client.post(
+        "/sms/inbound", content=b"not json", headers={"X-HCP-SMS-Secret": SMS_SECRET}
+    )
+    assert bad.status_code == 400
+    assert (await reply(api, WANG["phone"], "谢谢")).json()["code"] == "INVALID_LEVEL"
+    assert (await fetch(connection(), "SELECT COUNT(*) AS n FROM rating"))[0]["n"] == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("5", (5, "")),
+        (" 1，太慢了", (1, "太慢了")),
+        ("非常不满意 排队两小时", (1, "排队两小时")),
+        ("不满意", (2, "")),
+        ("满意", (4, "")),
+        ("12", None),
+        ("好", None),
+    ],
+)
+def test_replies_are_read_as_people_write_them(text: str, expected: tuple[int, str] | None) -> None:
+    labels = {"非常满意": 5, "满意": 4, "基本满意": 3, "不满意": 2, "非常不满意": 1}
+    assert parse_reply(text, labels) == expected
