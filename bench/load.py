@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from bench.data import Layout, bench_case, id_number, person_name
+from bench.data import Layout, bench_case, case_no, id_number, person_name
 from server.auth import mint
 
 PING = "mutation { ping }"
@@ -32,6 +32,10 @@ INGEST = (
 MY_CASES = (
     "query { myCases(first: 20) { totalCount nodes { caseNo completedAt matter { code name } "
     "department { code name } window { code name } } } }"
+)
+SUBMIT = (
+    "mutation($input: RatingInput!) { submitRating(input: $input) { __typename "
+    "... on RatingRejected { code } } }"
 )
 TOKEN_TTL = timedelta(hours=6)
 
@@ -121,7 +125,47 @@ def build(job: dict[str, Any]) -> tuple[list[Request], list[Request]]:
             for j in (rng.choice(people) for _ in range(warmup + count))
         ]
         return reqs[:warmup], reqs[warmup:]
+    if kind == "submit":
+        return _submits(job, layout, secret, warmup, count)
     raise ValueError(f"unknown job kind {kind!r}")
+
+
+def _submit_check(reply: dict[str, Any]) -> str | None:
+    result = (reply.get("data") or {}).get("submitRating") or {}
+    if result.get("__typename") == "RatingAccepted":
+        return None
+    return json.dumps(reply.get("errors") or result, ensure_ascii=False)[:300]
+
+
+def _submits(
+    job: dict[str, Any], layout: Layout, secret: str, warmup: int, count: int
+) -> tuple[list[Request], list[Request]]:
+    """Citizens rating their own cases (random cases, so ratings spread over many rows),
+    each with its own clientRequestId as the mini-program sends one."""
+    rng = random.Random(job["seed"])
+    headers: dict[int, dict[str, str]] = {}
+    reqs = []
+    for n in range(warmup + count):
+        k = rng.randrange(layout.total)
+        j = layout.owner(k)
+        if j not in headers:
+            headers[j] = _auth(
+                secret,
+                {
+                    "sub": f"bench-citizen-{j}",
+                    "role": "citizen",
+                    "id_number": id_number(j),
+                    "name": person_name(j),
+                },
+            )
+        rating = {
+            "caseNo": case_no(k),
+            "level": 4 + n % 2,
+            "channel": "APP",
+            "clientRequestId": f"bench-{job['seed']}-{n}",
+        }
+        reqs.append(Request(_body(SUBMIT, {"input": rating}), headers[j], _submit_check))
+    return reqs[:warmup], reqs[warmup:]
 
 
 @dataclass
