@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 import yaml
 
+from models.db import connection, execute
 from tests.api.test_ratings import FORM, SUBMIT
-from tests.conftest import ROOT, Api, token
+from tests.conftest import ROOT, SMS_SECRET, Api, token
 from tests.factories import INGEST, WANG, case_input
 
 PROFILES = ["haiyang", "min_an", "inner_mongolia", "fenghua", "binhai"]
@@ -58,8 +59,14 @@ async def completed_case(api: Api, completed_at: str) -> str:
 
 async def replay_rating(api: Api, given: dict[str, Any]) -> dict[str, Any] | None:
     channel = given.get("channel", "APP")
+    if given.get("prior") == "default":
+        return None
+    if channel == "PAD":
+        return await replay_pad(api, given)
+    if channel == "SMS":
+        return await replay_sms(api, given)
     bearer = bearer_for(channel)
-    if bearer is None or given.get("prior") == "default":
+    if bearer is None:
         return None
     completed = given.get("completed_at", "2026-11-16T10:00:00+08:00")
     case_no = await completed_case(api, completed)
@@ -78,7 +85,63 @@ async def replay_rating(api: Api, given: dict[str, Any]) -> dict[str, Any] | Non
         "comment": given.get("comment"),
     }
     body = await api.gql(SUBMIT, {"input": data}, bearer)
-    result = body["data"]["submitRating"]
+    return _verdict(body["data"]["submitRating"])
+
+
+async def replay_pad(api: Api, given: dict[str, Any]) -> dict[str, Any] | None:
+    completed = given.get("completed_at", "2026-11-16T10:00:00+08:00")
+    rated = (
+        given.get("rated_at")
+        or (datetime.fromisoformat(completed) + timedelta(minutes=1)).isoformat()
+    )
+    if given.get("prior") == "rating":
+        return None
+    case_no = await completed_case(api, completed)
+    staff = token("window_staff", staff_code="S-02", department_code="D-SCJG")
+    pairing = await api.gql('mutation { pairPad(windowCode: "W-01") { token } }', token=staff)
+    api.clock.now = datetime.fromisoformat(rated)
+    data = {
+        "caseNo": case_no,
+        "level": given["level"],
+        "channel": "PAD",
+        "tags": given.get("tags") or [],
+        "comment": given.get("comment"),
+    }
+    response = await api.client.post(
+        "/graphql",
+        json={"query": SUBMIT, "variables": {"input": data}},
+        headers={"Authorization": f"Pad {pairing['data']['pairPad']['token']}"},
+    )
+    return _verdict(response.json()["data"]["submitRating"])
+
+
+async def replay_sms(api: Api, given: dict[str, Any]) -> dict[str, Any] | None:
+    if given.get("tags") or given.get("prior") == "rating":
+        return None  # a text reply carries no tags
+    case_no = await completed_case(api, given.get("completed_at", "2026-11-16T10:00:00+08:00"))
+    await execute(
+        connection(),
+        "INSERT INTO sms_outbox (case_id, purpose, phone_enc, key_id, body, status, attempts, "
+        "next_attempt_at, created_at, sent_at) SELECT c.id, 'rating_reminder', a.phone_enc, "
+        "a.key_id, 'x', 'SENT', 1, ?, ?, ? FROM case_record c "
+        "JOIN applicant a ON a.id = c.applicant_id WHERE c.case_no = ?",
+        [api.clock.now, api.clock.now, api.clock.now, case_no],
+    )
+    if given.get("rated_at"):
+        api.clock.now = datetime.fromisoformat(given["rated_at"])
+    text = f"{given['level']} {given.get('comment') or ''}".strip()
+    response = await api.client.post(
+        "/sms/inbound",
+        json={"from": WANG["phone"], "text": text},
+        headers={"X-HCP-SMS-Secret": SMS_SECRET},
+    )
+    body = response.json()
+    if body["status"] == "accepted":
+        return {"accepted": True, "code": None}
+    return {"accepted": False, "code": body["code"]}
+
+
+def _verdict(result: dict[str, Any]) -> dict[str, Any]:
     if result["__typename"] == "RatingAccepted":
         return {"accepted": True, "code": None, "category": result["rating"]["category"]}
     return {"accepted": False, "code": result["code"]}  # a refusal shows no category
