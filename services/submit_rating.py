@@ -165,7 +165,7 @@ async def _decide_and_write(
             "comment": submission.comment or "",
             "completed_at": anchor.completed_at,
             "rated_at": now,
-            "prior": _prior(anchor.rating_status),
+            "prior": _prior(anchor, engine, now),
         },
     )
     if not decision.outcome["accepted"]:
@@ -199,10 +199,19 @@ def _pad_may_rate(case: _Case, rater: Rater, now: datetime) -> bool:
     return case.completed_at <= now <= case.completed_at + window
 
 
-def _prior(status: str) -> str:
-    return {RatingStatus.RATED.value: "rating", RatingStatus.DEFAULTED.value: "default"}.get(
-        status, "none"
-    )
+def _prior(case: _Case, engine: Engine, now: datetime) -> str:
+    """What the case already has. A default rating that has fallen due counts as given
+    even before the sweep has written it: the policy's 7 days do not stretch to the sweep."""
+    if case.rating_status == RatingStatus.RATED.value:
+        return "rating"
+    if case.rating_status == RatingStatus.DEFAULTED.value:
+        return "default"
+    if case.rating_status == RatingStatus.UNRATED.value and case.completed_at is not None:
+        due = engine.evaluate("case_deadlines", {"completed_at": case.completed_at})
+        default_at = due.outcome.get("default_at")
+        if isinstance(default_at, datetime) and default_at <= now:
+            return "default"
+    return "none"
 
 
 _CASE_COLUMNS = """

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
 from models.db import connection, fetch
-from tests.conftest import Api, token
+from tests.conftest import ROOT, Api, token
 from tests.factories import CHEN, COMPANY, INGEST, WANG, case_input
 
 SUBMIT = """
@@ -138,19 +140,23 @@ async def test_a_hotline_operator_may_enter_a_rating_for_another_staff_members_c
 
 
 async def test_late_ratings_close_with_the_window_across_national_day(api: Api) -> None:
-    await ingest(
-        api,
-        case_input(
-            "L-1", acceptedAt="2026-09-30T09:00:00+08:00", completedAt="2026-09-30T15:00:00+08:00"
-        ),
-    )
-    api.clock.now = datetime.fromisoformat("2026-10-13T22:00:00+08:00")
-    assert (await rate(api, citizen(WANG), caseNo="L-1", level=5))["__typename"] == (
-        "RatingAccepted"
-    )
-    api.clock.now = datetime.fromisoformat("2026-10-14T08:30:00+08:00")
-    late = await rate(api, citizen(WANG), caseNo="L-1", level=4)
-    assert late["code"] == "RATING_WINDOW_CLOSED"
+    # Haiyang: 5 working days, and no default rating that could come first.
+    async with policy(api, "haiyang"):
+        await ingest(
+            api,
+            case_input(
+                "L-1",
+                acceptedAt="2026-09-30T09:00:00+08:00",
+                completedAt="2026-09-30T15:00:00+08:00",
+            ),
+        )
+        api.clock.now = datetime.fromisoformat("2026-10-13T22:00:00+08:00")
+        assert (await rate(api, citizen(WANG), caseNo="L-1", level=5))["__typename"] == (
+            "RatingAccepted"
+        )
+        api.clock.now = datetime.fromisoformat("2026-10-14T08:30:00+08:00")
+        late = await rate(api, citizen(WANG), caseNo="L-1", level=4)
+        assert late["code"] == "RATING_WINDOW_CLOSED"
 
 
 async def test_the_latest_rating_wins_and_history_is_kept(api: Api) -> None:
@@ -237,3 +243,38 @@ async def test_a_thousand_submissions_with_retried_ids_store_no_duplicates(api: 
         await asyncio.gather(*calls[start : start + 100])
     rows = await fetch(connection(), "SELECT COUNT(*) AS n FROM rating")
     assert int(rows[0]["n"]) == 250
+
+
+async def test_a_default_rating_that_fell_due_counts_before_the_sweep_writes_it(api: Api) -> None:
+    async with policy(api, "min_an"):  # 满意 after 7 natural days, not replaceable
+        done = {
+            "acceptedAt": "2026-11-10T09:00:00+08:00",
+            "completedAt": "2026-11-10T10:00:00+08:00",
+        }
+        await ingest(api, case_input("M-1", **done), case_input("M-2", **done))
+        api.clock.now = datetime.fromisoformat("2026-11-17T09:00:00+08:00")  # day 7, not yet due
+        assert (await rate(api, citizen(WANG), caseNo="M-1", level=4))["__typename"] == (
+            "RatingAccepted"
+        )
+        api.clock.now = datetime.fromisoformat("2026-11-17T11:00:00+08:00")  # default fell due
+        late = await rate(api, citizen(WANG), caseNo="M-2", level=2)
+        assert late["code"] == "ALREADY_RATED"
+
+
+@contextlib.asynccontextmanager
+async def policy(api: Api, profile: str) -> AsyncIterator[None]:
+    """Run the service on a regional profile for the length of the block."""
+    publish = "mutation($y: String!) { publishRules(yaml: $y) { __typename } }"
+    staff = token("policy_staff")
+    body = await api.gql(publish, {"y": PROFILES[profile]}, staff)
+    assert body["data"]["publishRules"]["__typename"] == "RulesPublished"
+    try:
+        yield
+    finally:
+        await api.gql(publish, {"y": TEMPLATE}, staff)
+
+
+TEMPLATE = (ROOT / "rules.yaml").read_text("utf-8")
+PROFILES = {
+    p: (ROOT / "rules" / "profiles" / f"{p}.yaml").read_text("utf-8") for p in ("haiyang", "min_an")
+}
