@@ -84,6 +84,7 @@ class CompiledPolicy:
         self._lock = threading.Lock()
         self._running = 0
         self._retired = False
+        self._freed = False
         actions: dict[str, Callable[[Any], None]] = {_UNMATCHED: _unmatched}
         definitions: dict[str, dict[str, Any]] = {kind: {} for kind in kinds}
         for index, rule in enumerate(rules):
@@ -154,14 +155,20 @@ class CompiledPolicy:
         state: dict[str, Any] | None = send(kind, message)
         return state
 
-    def enter(self) -> None:
+    def enter(self) -> bool:
+        """Count an evaluation in; False once the policy has been freed (the caller then
+        takes the policy that replaced it)."""
         with self._lock:
+            if self._freed:
+                return False
             self._running += 1
+            return True
 
     def leave(self) -> None:
         with self._lock:
             self._running -= 1
-            free = self._retired and self._running == 0
+            free = self._retired and self._running == 0 and not self._freed
+            self._freed = self._freed or free
         if free:
             self._host.free()
 
@@ -169,7 +176,8 @@ class CompiledPolicy:
         """Free the native rulesets once no evaluation is using them."""
         with self._lock:
             self._retired = True
-            free = self._running == 0
+            free = self._running == 0 and not self._freed
+            self._freed = self._freed or free
         if free:
             self._host.free()
 

@@ -77,7 +77,8 @@ class Engine:
         if kind not in _KIND_SET:
             raise ValueError(f"unknown decision kind {kind!r}")
         active = self._active
-        active.compiled.enter()
+        while not active.compiled.enter():  # retired and freed between read and enter
+            active = self._active
         try:
             if kind == "rating":
                 fired, outcome = _rating(active, facts)
