@@ -1,29 +1,39 @@
-"""`hcp`: serve, migrate, seed the demo, mint dev tokens."""
+"""`hcp`: serve, migrate, seed the demo, mint dev tokens, sweep deadlines."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import os
+import signal
 import sys
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import uvicorn
 from redis.asyncio import Redis
 
+from rules import Engine, PolicyError
 from rules import cli as rules_cli
 from server import secrets
 from server.auth import mint
 from server.database import migrate, open_database
 from server.demo import SeedReport, seed_demo
-from server.rules_runtime import request_reload
+from server.rules_runtime import reload_from_file, request_reload
 from server.settings import Settings, SettingsError
+from server.sms_gateway import DevFileSender, HttpGatewaySender
 from services.identity import Role
+from services.sms import SmsSender, deliver_due
+from services.sweep_deadlines import SweepReport, sweep
 from services.vault import Vault
+
+log = logging.getLogger("hcp.sweep")
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -125,6 +135,116 @@ async def _broadcast_reload(url: str) -> int:
         await redis.aclose()
 
 
+def _instant(text: str) -> datetime:
+    """`--now`: ISO-8601 with an offset; argparse turns the error into exit code 2."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            "not an ISO-8601 time; write e.g. 2026-10-14T09:00:00+08:00"
+        ) from None
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError("needs a UTC offset, e.g. 2026-10-14T09:00:00+08:00")
+    return value
+
+
+def _interval(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a number of seconds") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be more than 0 seconds")
+    return value
+
+
+def _engine(settings: Settings) -> Engine | None:
+    try:
+        return Engine.from_path(settings.rules_path)
+    except (PolicyError, OSError) as exc:
+        print(f"hcp: the rules file {settings.rules_path} is not usable:\n{exc}", file=sys.stderr)
+        return None
+
+
+def _sweep(settings: Settings, args: argparse.Namespace) -> int:
+    engine = _engine(settings)
+    if engine is None:
+        return 2
+    now: datetime = args.now or datetime.now(UTC)
+    report = asyncio.run(_sweep_once(settings, engine, now, _link_base(settings, args)))
+    print(json.dumps(asdict(report)), flush=True)
+    return 0
+
+
+async def _sweep_once(
+    settings: Settings, engine: Engine, now: datetime, link_base: str
+) -> SweepReport:
+    async with open_database(settings):
+        return await sweep(engine=engine, now=now, link_base=link_base)
+
+
+def _worker(settings: Settings, args: argparse.Namespace) -> int:
+    engine = _engine(settings)
+    if engine is None:
+        return 2
+    asyncio.run(_work(settings, engine, args.interval, _link_base(settings, args)))
+    return 0
+
+
+def _link_base(settings: Settings, args: argparse.Namespace) -> str:
+    """Reminders link to the mini-program's "my cases" on the public address."""
+    return str(args.link_base or f"{settings.public_url}/m/?case=")
+
+
+def _sms_sender(settings: Settings, client: httpx.AsyncClient) -> SmsSender:
+    if settings.sms_gateway_url:
+        return HttpGatewaySender(client, settings.sms_gateway_url, settings.sms_gateway_token)
+    return DevFileSender(settings.var_dir / "sms-outbox.log")
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """What tells an edited rules file (as the server's watcher does)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size)
+
+
+async def _work(settings: Settings, engine: Engine, interval: float, link_base: str) -> None:
+    """A pass per interval until SIGINT/SIGTERM, which ends the pass after its current
+    batch. A failed pass is logged and retried at the next interval: the sweep is
+    idempotent, and a worker that exits on a database hiccup stops all reminders."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    stamp = _stamp(settings.rules_path)
+    vault = Vault.from_ring(secrets.data_key(settings))
+    async with open_database(settings), httpx.AsyncClient() as client:
+        sender = _sms_sender(settings, client)
+        while not stop.is_set():
+            current = _stamp(settings.rules_path)
+            if current != stamp:
+                stamp = current
+                reload_from_file(engine, settings.rules_path)
+            now = datetime.now(UTC)
+            try:
+                report = await sweep(engine=engine, now=now, link_base=link_base, stop=stop)
+                sms = await deliver_due(sender=sender, vault=vault, now=now)
+            except Exception as exc:
+                log.error("pass failed (%s); trying again in %g s", type(exc).__name__, interval)
+            else:
+                line = {
+                    "now": now.isoformat(),
+                    **asdict(report),
+                    **{f"sms_{k}": v for k, v in asdict(sms).items()},
+                }
+                print(json.dumps(line), flush=True)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), interval)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hcp", description="政务服务好差评 backend")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -154,6 +274,18 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--region-code")
     token.add_argument("--hours", type=float, default=8.0)
     token.set_defaults(run=_token)
+    sweep_cmd = sub.add_parser(
+        "sweep", help="one pass over rating deadlines: defaults, expiry, SMS reminders"
+    )
+    sweep_cmd.add_argument(
+        "--now", type=_instant, help="sweep as of this ISO-8601 time (default: the clock)"
+    )
+    sweep_cmd.add_argument("--link-base", help="reminder link prefix (default: HCP_PUBLIC_URL)")
+    sweep_cmd.set_defaults(run=_sweep)
+    worker = sub.add_parser("worker", help="sweep continuously until SIGINT/SIGTERM")
+    worker.add_argument("--interval", type=_interval, default=60.0, help="seconds between passes")
+    worker.add_argument("--link-base", help="reminder link prefix (default: HCP_PUBLIC_URL)")
+    worker.set_defaults(run=_worker)
     return parser
 
 

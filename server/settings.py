@@ -39,6 +39,7 @@ class Settings:
     sms_gateway_url: str | None = None
     sms_gateway_token: str | None = None
     sms_inbound_secret: str | None = None
+    public_url: str = "http://127.0.0.1:8000"
 
     @property
     def is_prod(self) -> bool:
@@ -68,6 +69,7 @@ class Settings:
             sms_gateway_url=env_map.get("HCP_SMS_GATEWAY_URL") or None,
             sms_gateway_token=env_map.get("HCP_SMS_GATEWAY_TOKEN") or None,
             sms_inbound_secret=env_map.get("HCP_SMS_INBOUND_SECRET") or None,
+            public_url=(env_map.get("HCP_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/"),
             cors_origins=tuple(
                 o.strip() for o in env_map.get("HCP_CORS_ORIGINS", "").split(",") if o.strip()
             ),
