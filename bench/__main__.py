@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 import redis
 
-from bench import rules_bench
+from bench import rules_bench, sweep_bench
 from bench.data import Layout
 from bench.fill import count_cases, fill, reset_database, seed_regions
 from bench.report import Figure, table, write_json
@@ -278,6 +278,8 @@ def run(args: argparse.Namespace) -> int:
         progress(f"server: {server.url}, {args.workers} workers, log in {log_path}")
         figures = measure(args, server.url, database_url)
     cases = asyncio.run(count_cases(database_url))
+    progress("sweep: one pass over every unrated case, on a copy of the database")
+    figures.append(sweep_bench.run(database_url))
     progress("rules engine: evaluate() against raw durable post, reloads under load")
     figures += rules_bench.run(small=args.scale == "small")
     heading = (
