@@ -26,6 +26,10 @@ class LocalBroker:
                 queue.get_nowait()
             queue.put_nowait(event)
 
+    async def publish_many(self, events: list[tuple[str, dict[str, Any]]]) -> None:
+        for topic, event in events:
+            await self.publish(topic, event)
+
     async def subscribe(self, topic: str) -> AsyncIterator[dict[str, Any]]:
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(QUEUE_LIMIT)
         self._queues[topic].add(queue)
@@ -46,6 +50,15 @@ class RedisBroker:
 
     async def publish(self, topic: str, event: dict[str, Any]) -> None:
         await self.redis.publish(self.prefix + topic, json.dumps(event, ensure_ascii=False))
+
+    async def publish_many(self, events: list[tuple[str, dict[str, Any]]]) -> None:
+        """One round trip for a whole intake call's completions."""
+        if not events:
+            return
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for topic, event in events:
+                pipe.publish(self.prefix + topic, json.dumps(event, ensure_ascii=False))
+            await pipe.execute()
 
     async def subscribe(self, topic: str) -> AsyncIterator[dict[str, Any]]:
         pubsub = self.redis.pubsub()

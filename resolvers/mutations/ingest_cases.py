@@ -134,22 +134,25 @@ async def _announce_completions(
     info: Info[Context, None], cases: list[CaseData], results: list[Ingested | Rejected]
 ) -> None:
     """Tell the window's pad about each case that this call completed."""
-    broker = info.context.collaborators.broker
+    events = []
     for result in results:
         item = cases[result.index]
         if isinstance(result, Ingested) and result.completed_now and item.window_code:
             completed = parse_time(item.completed_at)
             assert completed is not None
-            await broker.publish(
-                window_topic(item.window_code),
-                {
-                    "windowCode": item.window_code,
-                    "caseNo": item.case_no,
-                    "matterName": item.matter_name,
-                    "staffName": item.staff_name,
-                    "completedAt": business_time(completed).isoformat(),
-                },
+            events.append(
+                (
+                    window_topic(item.window_code),
+                    {
+                        "windowCode": item.window_code,
+                        "caseNo": item.case_no,
+                        "matterName": item.matter_name,
+                        "staffName": item.staff_name,
+                        "completedAt": business_time(completed).isoformat(),
+                    },
+                )
             )
+    await info.context.collaborators.broker.publish_many(events)
 
 
 async def resolve(info: Info[Context, None], cases: list[CaseInput]) -> IngestCasesResult:
