@@ -94,12 +94,14 @@ _DIGIT = re.compile(r"^\s*([1-5])(?![0-9])\s*[,，.。:：、]?\s*(.*)$", re.S)
 
 
 def parse_reply(text: str, labels: dict[str, int]) -> tuple[int, str] | None:
-    """(level, reason) from "2 态度生硬", "不满意，等太久" or "5"; None when no level."""
+    """(level, reason) from a digit or a level's label, optionally followed by a reason
+    (e.g. "2 态度生硬"); None when the reply names no level."""
     match = _DIGIT.match(text)
     if match:
         return int(match.group(1)), match.group(2).strip()
     stripped = text.strip()
-    for label in sorted(labels, key=len, reverse=True):  # 非常不满意 before 不满意 before 满意
+    # Longest label first: a shorter label can be the tail of a longer one.
+    for label in sorted(labels, key=len, reverse=True):
         if stripped.startswith(label):
             return labels[label], stripped[len(label) :].lstrip(" ,，.。:：、").strip()
     return None
