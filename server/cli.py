@@ -25,7 +25,7 @@ from server import secrets
 from server.auth import mint
 from server.database import migrate, open_database
 from server.demo import SeedReport, seed_demo
-from server.rules_runtime import reload_from_file, request_reload
+from server.rules_runtime import RulesFileWatch, request_reload
 from server.settings import Settings, SettingsError
 from server.sms_gateway import DevFileSender, HttpGatewaySender
 from services.identity import Role
@@ -202,15 +202,6 @@ def _sms_sender(settings: Settings, client: httpx.AsyncClient) -> SmsSender:
     return DevFileSender(settings.var_dir / "sms-outbox.log")
 
 
-def _stamp(path: Path) -> tuple[int, int] | None:
-    """What tells an edited rules file (as the server's watcher does)."""
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return (stat.st_mtime_ns, stat.st_size)
-
-
 async def _work(settings: Settings, engine: Engine, interval: float, link_base: str) -> None:
     """A pass per interval until SIGINT/SIGTERM, which ends the pass after its current
     batch. A failed pass is logged and retried at the next interval: the sweep is
@@ -219,15 +210,12 @@ async def _work(settings: Settings, engine: Engine, interval: float, link_base: 
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    stamp = _stamp(settings.rules_path)
+    watch = RulesFileWatch(engine, settings.rules_path)
     vault = Vault.from_ring(secrets.data_key(settings))
     async with open_database(settings), httpx.AsyncClient() as client:
         sender = _sms_sender(settings, client)
         while not stop.is_set():
-            current = _stamp(settings.rules_path)
-            if current != stamp:
-                stamp = current
-                reload_from_file(engine, settings.rules_path)
+            watch.poll()
             now = datetime.now(UTC)
             try:
                 report = await sweep(engine=engine, now=now, link_base=link_base, stop=stop)

@@ -19,7 +19,8 @@ log = logging.getLogger("hcp.rules")
 CHANNEL = "hcp:rules"
 
 
-def _stamp(path: Path) -> tuple[int, int] | None:
+def file_stamp(path: Path) -> tuple[int, int] | None:
+    """What tells an edited file: modification time and size (None while it is missing)."""
     try:
         stat = path.stat()
     except OSError:
@@ -40,18 +41,30 @@ def reload_from_file(engine: Engine, path: Path) -> bool:
     return changed
 
 
+class RulesFileWatch:
+    """Reloads the engine when the rules file changes; shared by the server and the worker."""
+
+    def __init__(self, engine: Engine, path: Path) -> None:
+        self.engine = engine
+        self.path = path
+        self._last = file_stamp(path)
+
+    def poll(self) -> None:
+        stamp = file_stamp(self.path)
+        if stamp == self._last:
+            return
+        self._last = stamp
+        try:
+            reload_from_file(self.engine, self.path)
+        except Exception:  # a watcher that dies would silently freeze the policy
+            log.exception("rules reload failed unexpectedly; still serving %s", self.engine.version)
+
+
 async def watch_file(engine: Engine, path: Path, interval: float) -> None:
-    last = _stamp(path)
+    watch = RulesFileWatch(engine, path)
     while True:
         await asyncio.sleep(interval)
-        stamp = _stamp(path)
-        if stamp == last:
-            continue
-        last = stamp
-        try:
-            reload_from_file(engine, path)
-        except Exception:  # a watcher that dies would silently freeze the policy
-            log.exception("rules reload failed unexpectedly; still serving %s", engine.version)
+        watch.poll()
 
 
 class RulesBroadcast:
