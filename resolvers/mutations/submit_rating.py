@@ -11,7 +11,7 @@ from strawberry.types import Info
 from models.enums import Channel
 from schema.core.context import Context
 from schema.core.errors import BadInputError
-from schema.core.types import ChannelEnum, business_time
+from schema.core.types import ChannelEnum, RatingDecision, business_time
 from services.identity import Principal, Role
 from services.submit_rating import (
     Accepted,
@@ -50,17 +50,11 @@ class SubmittedRating:
     rated_at: datetime
 
 
-@strawberry.type
-class SubmitDecision:
-    rules_version: str
-    fired_rules: list[str]
-
-
 @strawberry.type(description="The rating was stored")
 class RatingAccepted:
     rating: SubmittedRating
     applies_to: list[str] = strawberry.field(description="every case number it applies to")
-    decision: SubmitDecision
+    decision: RatingDecision
 
 
 @strawberry.type(description="The rating was not stored; `message` is for the rater")
@@ -155,5 +149,5 @@ async def resolve(info: Info[Context, None], input: RatingInput) -> SubmitRating
             rated_at=business_time(datetime.fromisoformat(stored.rated_at)),
         ),
         applies_to=result.applies_to,
-        decision=SubmitDecision(rules_version=result.rules_version, fired_rules=result.fired_rules),
+        decision=RatingDecision(rules_version=result.rules_version, fired_rules=result.fired_rules),
     )
