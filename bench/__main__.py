@@ -110,7 +110,7 @@ def _answers(redis_url: str) -> bool:
 
 def load(job: dict[str, Any]) -> dict[str, Any]:
     """Run one job in the load-generator process (python -m bench.load)."""
-    job = {"secret": JWT_SECRET, "warmup": 0, **job}
+    job = {"secret": JWT_SECRET, "warmup": 0, "workers": 1, **job}
     done = subprocess.run(
         [sys.executable, "-m", "bench.load"],
         input=json.dumps(job).encode(),
@@ -138,7 +138,12 @@ def load(job: dict[str, Any]) -> dict[str, Any]:
 def measure(args: argparse.Namespace, url: str, database_url: str) -> list[Figure]:
     scale = SCALES[args.scale]
     layout = Layout(scale.total)
-    base = {"url": url, "deadline_s": scale.deadline_s, "total": scale.total}
+    base = {
+        "url": url,
+        "deadline_s": scale.deadline_s,
+        "total": scale.total,
+        "workers": args.workers,
+    }
     c_in, c_lat = args.intake_concurrency, args.latency_concurrency
     ping_in = load(
         {**base, "kind": "ping", "requests": scale.requests, "warmup": 200, "concurrency": c_in}

@@ -1,8 +1,13 @@
 """Load generator, run as its own process: `python -m bench.load < job.json`.
 
-Reads one job (JSON) on stdin, builds every request body before the clock starts, drives
-the server with httpx (HTTP/1.1 keep-alive, `concurrency` closed-loop workers, bounded by
-count and by `deadline_s`), prints one JSON result on stdout; progress goes to stderr.
+Reads one job (JSON) on stdin, builds every request (bytes on the wire) before the clock
+starts, drives the server over HTTP/1.1 keep-alive connections (`concurrency` closed-loop
+workers, one connection each, bounded by count and by `deadline_s`), prints one JSON result
+on stdout; progress goes to stderr.
+
+The client is a few lines over asyncio streams rather than httpx: httpx spent a whole core
+at ~800 requests/s, so on this two-core machine the load generator, not the server, set
+the pace of the ping baseline. This one spends a few microseconds a request.
 Jobs: ping (the baseline), ingest (batches of cases), my_cases (random citizens).
 """
 
@@ -18,8 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
-
-import httpx
+from urllib.parse import urlsplit
 
 from bench.data import Layout, bench_case, case_no, id_number, person_name
 from server.auth import mint
@@ -48,6 +52,70 @@ class Request:
     headers: dict[str, str]
     check: Check
     items: int = 1
+
+    def wire(self, host: str) -> bytes:
+        """The whole HTTP/1.1 request as sent."""
+        lines = ["POST /graphql HTTP/1.1", f"host: {host}", f"content-length: {len(self.body)}"]
+        lines += [f"{name}: {value}" for name, value in self.headers.items()]
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + self.body
+
+
+class HttpError(Exception):
+    """The server's reply was not a complete HTTP/1.1 response."""
+
+
+_FAILURES = (
+    OSError,
+    HttpError,
+    TimeoutError,
+    ValueError,
+    asyncio.IncompleteReadError,
+    asyncio.LimitOverrunError,
+)
+
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection; replies must carry content-length (uvicorn's do)."""
+
+    def __init__(self, host: str, port: int, timeout_s: float) -> None:
+        self.host, self.port, self.timeout_s = host, port, timeout_s
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+
+    async def post(self, wire: bytes) -> tuple[int, bytes]:
+        return await asyncio.wait_for(self._send(wire), self.timeout_s)
+
+    async def worker(self) -> int:
+        """The pid of the server worker process holding this connection."""
+        wire = f"GET /healthz HTTP/1.1\r\nhost: {self.host}\r\n\r\n".encode("latin-1")
+        _status, body = await asyncio.wait_for(self._send(wire), self.timeout_s)
+        return int(json.loads(body)["worker"])
+
+    async def _send(self, wire: bytes) -> tuple[int, bytes]:
+        if self._writer is None or self._reader is None:
+            self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
+        reader, writer = self._reader, self._writer
+        try:
+            writer.write(wire)
+            head = await reader.readuntil(b"\r\n\r\n")
+            status_line, _, rest = head.partition(b"\r\n")
+            status = int(status_line.split(b" ", 2)[1])
+            length = None
+            for line in rest.split(b"\r\n"):
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            if length is None:
+                raise HttpError("reply without content-length")
+            return status, await reader.readexactly(length)
+        except BaseException:
+            self.close()  # a half-read reply leaves the connection unusable
+            raise
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        self._reader = self._writer = None
 
 
 def _body(query: str, variables: dict[str, Any] | None = None) -> bytes:
@@ -178,37 +246,43 @@ class Tally:
 
 
 async def drive(
-    client: httpx.AsyncClient,
+    connections: list[Connection],
     reqs: list[Request],
-    concurrency: int,
     deadline_s: float,
     label: str,
 ) -> tuple[Tally, float, bool]:
     """Send every request (each worker takes the next one when its last reply is in)."""
     tally = Tally(latencies=[])
-    queue = iter(reqs)
+    host = connections[0].host
+    queue = iter([(req, req.wire(host)) for req in reqs])
     cpu = time.process_time()
     start = time.perf_counter()
     stop_at = start + deadline_s
     step = max(1, len(reqs) // 10)
     timed_out = False
 
-    async def worker() -> None:
+    async def worker(conn: Connection) -> None:
         nonlocal timed_out
-        for req in queue:
+        for req, wire in queue:
             if time.perf_counter() > stop_at:
                 timed_out = True
                 return
             sent = time.perf_counter()
             try:
-                reply = await client.post("/graphql", content=req.body, headers=req.headers)
+                status, body = await conn.post(wire)
                 tally.latencies.append(time.perf_counter() - sent)
                 problem = (
-                    req.check(reply.json())
-                    if reply.status_code == 200
-                    else (f"HTTP {reply.status_code}: {reply.text[:200]}")
+                    req.check(json.loads(body))
+                    if status == 200
+                    else f"HTTP {status}: {body[:200].decode(errors='replace')}"
                 )
-            except (httpx.HTTPError, ValueError) as exc:
+            except (
+                OSError,
+                HttpError,
+                TimeoutError,
+                ValueError,
+                asyncio.IncompleteReadError,
+            ) as exc:
                 problem = repr(exc)
             if problem is None:
                 tally.items += req.items
@@ -219,9 +293,44 @@ async def drive(
             if label and done % step == 0:
                 print(f"  {label}: {done}/{len(reqs)} requests", file=sys.stderr, flush=True)
 
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    await asyncio.gather(*(worker(conn) for conn in connections))
     tally.cpu_s = time.process_time() - cpu
     return tally, time.perf_counter() - start, timed_out
+
+
+async def balanced(connect: Callable[[], Connection], count: int, workers: int) -> list[Connection]:
+    """`count` open connections spread evenly over the server's worker processes.
+
+    uvicorn's workers share one listening socket and the kernel hands a burst of new
+    connections to whichever worker wakes first: a handful of keep-alive connections often
+    all land on one worker and the other idles (seen here: one worker at 87 % CPU, the
+    other at 0). Many real clients average out; a few long-lived bench connections do
+    not, so we keep opening connections and keep those that even out the spread, as a
+    round-robin proxy in front of the workers would."""
+    share = -(-count // max(1, workers))
+    kept: list[Connection] = []
+    per_worker: dict[int, int] = {}
+    spare: list[Connection] = []
+    for _attempt in range(count * 40):
+        if len(kept) == count:
+            break
+        conn = connect()
+        pid = await conn.worker()
+        if per_worker.get(pid, 0) < share:
+            per_worker[pid] = per_worker.get(pid, 0) + 1
+            kept.append(conn)
+        else:
+            spare.append(conn)  # held open, so the next connection goes elsewhere
+    for conn in spare:
+        conn.close()
+    kept += [connect() for _ in range(count - len(kept))]  # could not balance: go on
+    if len(per_worker) < min(workers, count):
+        print(
+            f"  warning: connections reach {len(per_worker)} of {workers} workers",
+            file=sys.stderr,
+            flush=True,
+        )
+    return kept
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -232,14 +341,22 @@ def percentile(values: list[float], q: float) -> float:
 async def run(job: dict[str, Any]) -> dict[str, Any]:
     warm, timed = build(job)
     concurrency = job["concurrency"]
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    timeout = httpx.Timeout(job.get("timeout_s", 60.0))
-    async with httpx.AsyncClient(base_url=job["url"], limits=limits, timeout=timeout) as client:
+    where = urlsplit(job["url"])
+    assert where.hostname and where.port, job["url"]
+    connections = await balanced(
+        lambda: Connection(where.hostname or "", where.port or 0, job.get("timeout_s", 60.0)),
+        concurrency,
+        job.get("workers", 1),
+    )
+    try:
         if warm:
-            await drive(client, warm, concurrency, job["deadline_s"], "")
+            await drive(connections, warm, job["deadline_s"], "")
         tally, elapsed, timed_out = await drive(
-            client, timed, concurrency, job["deadline_s"], job.get("label", "")
+            connections, timed, job["deadline_s"], job.get("label", "")
         )
+    finally:
+        for conn in connections:
+            conn.close()
     ms = [s * 1000 for s in tally.latencies]
     return {
         "kind": job["kind"],
