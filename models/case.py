@@ -101,4 +101,8 @@ class Case(Model):
             ("region_id", "accepted_at"),
             ("window_id", "completed_at"),
             ("rating_status", "completed_at"),
+            # A rating of a batch or a one-thing service, or one that fans out to the rest of
+            # a batch, finds the members by these (a sequential scan at a million cases).
+            ("batch_id",),
+            ("integrated_service_id",),
         )

@@ -25,12 +25,24 @@ MIGRATIONS = "models.migrations"
 POSTGRES_SETTINGS = {"join_collapse_limit": "1"}
 
 
+async def _reset_pooled(conn: Any) -> None:
+    """What a connection goes back to the pool with. asyncpg's default runs
+    `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL` on every release:
+    one more round trip for every statement run outside a transaction (0.44 ms instead of
+    0.17 ms for a `SELECT 1` here). We keep no session state (no SET, LISTEN, cursors or
+    session advisory locks; settings are startup parameters), so only an open transaction
+    left by a failure needs undoing."""
+    if conn.is_in_transaction():
+        await conn.execute("ROLLBACK")
+
+
 def tortoise_config(database_url: str) -> dict[str, Any]:
     url = re.sub(r"^postgresql://", "postgres://", database_url)
     connection: str | dict[str, Any] = url
     if url.startswith("postgres://"):
         expanded = expand_db_url(url)
         expanded["credentials"]["server_settings"] = dict(POSTGRES_SETTINGS)
+        expanded["credentials"]["reset"] = _reset_pooled
         connection = expanded
     return {
         "connections": {"default": connection},

@@ -11,14 +11,14 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from models.db import as_utc, dialect, execute, fetch, values_rows
+from models.db import as_utc, dialect, execute, fetch, row_source, values_rows
 from models.enums import Channel, RatingStatus
 from rules import Decision, Engine
 
@@ -119,13 +119,16 @@ async def submit_rating(
         return rejected("TOO_LONG")
     async with in_transaction() as conn:
         key = submission.client_request_id
-        if key and not await _claim(conn, rater.key, key, now):
-            replay = await _replay(conn, rater.key, key)
+        answer = (rater.key, key) if key else None
+        if answer and not await _claim(conn, *answer, now):
+            replay = await _replay(conn, *answer)
             if replay is not None:
                 return replay
-        result = await _decide_and_write(conn, submission, rater, engine=engine, now=now)
-        if key:
-            await _answer(conn, rater.key, key, result)
+        result, answered = await _decide_and_write(
+            conn, submission, rater, engine=engine, now=now, answer=answer
+        )
+        if answer and not answered:
+            await _answer(conn, *answer, result)
         return result
 
 
@@ -136,13 +139,20 @@ async def _decide_and_write(
     *,
     engine: Engine,
     now: datetime,
-) -> Result:
-    targets = await _target_cases(conn, submission)
+    answer: tuple[str, str] | None,
+) -> tuple[Result, bool]:
+    """The result, and whether the idempotency answer was written with it."""
+    found = await _target_cases(conn, submission)
+    targets = (
+        [c for c in found if c.case_no == submission.number]
+        if submission.target == "case"
+        else found
+    )
     if not targets:
-        return rejected("NOT_FOUND")
+        return rejected("NOT_FOUND"), False
     problem = _who_and_when(targets, rater, now)
     if problem:
-        return problem
+        return problem, False
     anchor = targets[0]
     scope = engine.evaluate(
         "scope",
@@ -153,9 +163,8 @@ async def _decide_and_write(
         },
     )
     if scope.outcome.get("code"):
-        return rejected(str(scope.outcome["code"]))
-    cases = await _locked(conn, await _applies_to(conn, submission, anchor, scope))
-    anchor = next((c for c in cases if c.id == anchor.id), cases[0])
+        return rejected(str(scope.outcome["code"])), False
+    cases = _applies_to(submission, found, targets, anchor, scope)
     decision = engine.evaluate(
         "rating",
         {
@@ -169,9 +178,9 @@ async def _decide_and_write(
         },
     )
     if not decision.outcome["accepted"]:
-        return rejected(str(decision.outcome["code"]))
+        return rejected(str(decision.outcome["code"])), False
     fired = list(dict.fromkeys([*scope.fired, *decision.fired]))
-    return await _write(conn, submission, rater, cases, decision, scope, fired, now)
+    return await _write(conn, submission, rater, cases, decision, scope, fired, now, answer)
 
 
 def _who_and_when(targets: Sequence[_Case], rater: Rater, now: datetime) -> Rejected | None:
@@ -214,15 +223,30 @@ def _prior(case: _Case, engine: Engine, now: datetime) -> str:
     return "none"
 
 
-_CASE_COLUMNS = """
+_CASE_SELECT = """
 SELECT c.id, c.case_no, c.completed_at, a.id_number_hash, s.code AS staff_code,
        c.batch_id, c.integrated_service_id, c.rating_status, e.target AS effective_target,
        w.code AS window_code, a.phone_hash
-FROM case_record c
+"""
+_CASE_JOINS = """
 JOIN applicant a ON a.id = c.applicant_id
 LEFT JOIN staff s ON s.id = c.staff_id
 LEFT JOIN service_window w ON w.id = c.window_id
 LEFT JOIN rating e ON e.id = c.effective_rating_id
+"""
+_GROUPS = {
+    "batch": "WHERE c.batch_id = (SELECT id FROM batch WHERE batch_no = ?)",
+    "integrated_service": (
+        "WHERE c.integrated_service_id = (SELECT id FROM integrated_service WHERE service_no = ?)"
+    ),
+}
+# A case and the rest of its batch. Written as the first table of the join (the joins run
+# in the order written, see models.db), so both halves are index lookups.
+_CASE_AND_BATCH = """
+FROM (SELECT id FROM case_record WHERE case_no = ?
+      UNION SELECT m.id FROM case_record t JOIN case_record m ON m.batch_id = t.batch_id
+      WHERE t.case_no = ?) AS pick
+JOIN case_record c ON c.id = pick.id
 """
 
 
@@ -246,29 +270,32 @@ def _cases(rows: list[dict[str, Any]]) -> list[_Case]:
 
 
 async def _target_cases(conn: BaseDBAsyncClient, submission: Submission) -> list[_Case]:
-    where = {
-        "case": "c.case_no = ?",
-        "batch": "c.batch_id = (SELECT id FROM batch WHERE batch_no = ?)",
-        "integrated_service": (
-            "c.integrated_service_id = (SELECT id FROM integrated_service WHERE service_no = ?)"
-        ),
-    }[submission.target]
-    rows = await fetch(conn, f"{_CASE_COLUMNS} WHERE {where} ORDER BY c.id", [submission.number])
+    """The target's cases, read and locked in one statement (PostgreSQL; SQLite serialises
+    write transactions). A case comes with the rest of its batch, which a rating may fan out
+    to: taking every lock at once, in id order, means two ratings of one batch queue
+    instead of deadlocking."""
+    lock = " FOR UPDATE OF c" if dialect(conn) == "postgres" else ""
+    if submission.target == "case":
+        source, where, args = _CASE_AND_BATCH, "", [submission.number, submission.number]
+    else:
+        source, where, args = "FROM case_record c", _GROUPS[submission.target], [submission.number]
+    rows = await fetch(
+        conn, f"{_CASE_SELECT}{source}{_CASE_JOINS}{where} ORDER BY c.id{lock}", args
+    )
     return _cases(rows)
 
 
-async def _applies_to(
-    conn: BaseDBAsyncClient, submission: Submission, anchor: _Case, scope: Decision
+def _applies_to(
+    submission: Submission,
+    found: list[_Case],
+    targets: list[_Case],
+    anchor: _Case,
+    scope: Decision,
 ) -> list[_Case]:
     applies = scope.outcome.get("applies_to", "case")
     if applies == "batch" and submission.target == "case" and anchor.batch_id is not None:
-        rows = await fetch(
-            conn, f"{_CASE_COLUMNS} WHERE c.batch_id = ? ORDER BY c.id", [anchor.batch_id]
-        )
-        return _cases(rows)
-    if submission.target != "case":
-        return await _target_cases(conn, submission)
-    return [anchor]
+        return [c for c in found if c.batch_id == anchor.batch_id]
+    return targets
 
 
 async def _write(
@@ -280,7 +307,8 @@ async def _write(
     scope: Decision,
     fired: list[str],
     now: datetime,
-) -> Accepted:
+    answer: tuple[str, str] | None,
+) -> tuple[Accepted, bool]:
     act_id = str(uuid.uuid4())
     rated_at = now.astimezone(UTC)
     rows = [
@@ -303,18 +331,8 @@ async def _write(
         ]
         for case in cases
     ]
-    written = await fetch(
-        conn,
-        "INSERT INTO rating (case_id, act_id, target, level, category, tags, comment, channel, "  # noqa: S608
-        "rater_role, rater_key, rated_at, effective, held_for_review, rules_version, fired_rules) "
-        f"VALUES {values_rows(15, len(rows))} RETURNING id, case_id, effective",
-        [v for row in rows for v in row],
-    )
-    await _make_effective(
-        conn, act_id, {int(r["case_id"]): int(r["id"]) for r in written if r["effective"]}
-    )
     stored = StoredRating(
-        id=min(int(r["id"]) for r in written),
+        id=0,  # filled in below from the database
         level=submission.level,
         category=str(decision.outcome["category"]),
         tags=list(submission.tags),
@@ -322,7 +340,89 @@ async def _write(
         channel=submission.channel.value,
         rated_at=rated_at.isoformat(),
     )
-    return Accepted(stored, [c.case_no for c in cases], decision.version, fired)
+    accepted = Accepted(stored, [c.case_no for c in cases], decision.version, fired)
+    if dialect(conn) == "postgres":
+        first_id = await _write_postgres(conn, act_id, rows, accepted, answer)
+        return _with_id(accepted, first_id), answer is not None
+    written = await fetch(
+        conn,
+        f"INSERT INTO rating ({_RATING_COLUMNS}) "  # noqa: S608
+        f"VALUES {values_rows(len(_RATING_TYPES), len(rows))} RETURNING id, case_id, effective",
+        [v for row in rows for v in row],
+    )
+    effective = {int(r["case_id"]): int(r["id"]) for r in written if r["effective"]}
+    if effective:
+        marks = ", ".join("?" * len(effective))
+        await execute(
+            conn,
+            f"UPDATE rating SET effective = ? WHERE case_id IN ({marks}) "  # noqa: S608
+            "AND act_id <> ? AND effective = ?",
+            [False, *effective, act_id, True],
+        )
+        for case_id, rating_id in effective.items():
+            await execute(
+                conn,
+                "UPDATE case_record SET effective_rating_id = ?, rating_status = ? WHERE id = ?",
+                [rating_id, RatingStatus.RATED.value, case_id],
+            )
+    return _with_id(accepted, min(int(r["id"]) for r in written)), False
+
+
+_RATING_COLUMNS = (
+    "case_id, act_id, target, level, category, tags, comment, channel, rater_role, rater_key, "
+    "rated_at, effective, held_for_review, rules_version, fired_rules"
+)
+_RATING_TYPES = (
+    "bigint",
+    "text",
+    "text",
+    "int",
+    "text",
+    "text",
+    "text",
+    "text",
+    "text",
+    "text",
+    "timestamptz",
+    "boolean",
+    "boolean",
+    "text",
+    "text",
+)
+
+
+async def _write_postgres(
+    conn: BaseDBAsyncClient,
+    act_id: str,
+    rows: list[list[Any]],
+    accepted: Accepted,
+    answer: tuple[str, str] | None,
+) -> int:
+    """The ratings, the displaced ratings, the cases and the idempotency answer in one
+    statement (one round trip instead of four); returns the first new rating's id."""
+    source, args = row_source(conn, _RATING_TYPES, rows)
+    rater_key, request_id = answer or ("", "")
+    body = json.dumps({"type": "Accepted", **asdict(accepted)})
+    found = await fetch(
+        conn,
+        f"WITH ins AS (INSERT INTO rating ({_RATING_COLUMNS}) {source} "  # noqa: S608
+        "RETURNING id, case_id, effective), "
+        "displaced AS (UPDATE rating r SET effective = FALSE "
+        "WHERE r.case_id IN (SELECT case_id FROM ins WHERE effective) "
+        "AND r.act_id <> ? AND r.effective), "
+        "cases AS (UPDATE case_record c SET effective_rating_id = ins.id, rating_status = ? "
+        "FROM ins WHERE c.id = ins.case_id AND ins.effective), "
+        "answered AS (UPDATE rating_request SET response = jsonb_set(?::jsonb, "
+        "'{rating,id}', to_jsonb((SELECT min(id) FROM ins)))::text "
+        "WHERE rater_key = ? AND client_request_id = ?) "
+        "SELECT min(id) AS id FROM ins",
+        [*args, act_id, RatingStatus.RATED.value, body, rater_key, request_id],
+    )
+    return int(found[0]["id"])
+
+
+def _with_id(accepted: Accepted, rating_id: int) -> Accepted:
+    return replace(accepted, rating=replace(accepted.rating, id=rating_id))
 
 
 def _becomes_effective(submission: Submission, case: _Case, scope: Decision) -> bool:
@@ -332,34 +432,6 @@ def _becomes_effective(submission: Submission, case: _Case, scope: Decision) -> 
         and scope.outcome.get("when_both") == "member_wins"
         and case.effective_target == "case"
     )
-
-
-async def _make_effective(conn: BaseDBAsyncClient, act_id: str, effective: dict[int, int]) -> None:
-    if not effective:
-        return
-    marks = ", ".join("?" * len(effective))
-    await execute(
-        conn,
-        f"UPDATE rating SET effective = ? WHERE case_id IN ({marks}) "  # noqa: S608
-        "AND act_id <> ? AND effective = ?",
-        [False, *effective, act_id, True],
-    )
-    for case_id, rating_id in effective.items():
-        await execute(
-            conn,
-            "UPDATE case_record SET effective_rating_id = ?, rating_status = ? WHERE id = ?",
-            [rating_id, RatingStatus.RATED.value, case_id],
-        )
-
-
-async def _locked(conn: BaseDBAsyncClient, cases: list[_Case]) -> list[_Case]:
-    """The cases again, locked (PostgreSQL) and as they are now that nobody else may write
-    them; SQLite serialises every write transaction."""
-    ids = [case.id for case in cases]
-    marks = ", ".join("?" * len(ids))
-    lock = " FOR UPDATE OF c" if dialect(conn) == "postgres" else ""
-    rows = await fetch(conn, f"{_CASE_COLUMNS} WHERE c.id IN ({marks}) ORDER BY c.id{lock}", ids)
-    return _cases(rows)
 
 
 async def _claim(conn: BaseDBAsyncClient, rater_key: str, request_id: str, now: datetime) -> bool:

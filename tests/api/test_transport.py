@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import socket
 from collections.abc import AsyncIterator
 
@@ -32,7 +33,8 @@ async def test_mutations_are_refused_over_get(api: Api) -> None:
 async def test_health_reports_the_database(api: Api) -> None:
     response = await api.client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "redis": "off"}
+    body = response.json()
+    assert body == {"status": "ok", "database": "ok", "redis": "off", "worker": os.getpid()}
 
 
 def _free_port() -> int:

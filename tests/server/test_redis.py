@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import httpx
@@ -20,7 +21,7 @@ async def test_health_reports_redis_when_configured(tmp_path: Path) -> None:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://hcp.test") as client:
             body = (await client.get("/healthz")).json()
-    assert body == {"status": "ok", "database": "ok", "redis": "ok"}
+    assert body == {"status": "ok", "database": "ok", "redis": "ok", "worker": os.getpid()}
 
 
 async def test_an_unreachable_redis_stops_start_up(tmp_path: Path) -> None:
