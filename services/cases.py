@@ -86,9 +86,10 @@ class CasePage:
     nodes: list[CaseView]
     has_next_page: bool
     end_cursor: str | None
+    total: int | None = None  # when asked for: every case of the viewer (with the status)
 
 
-_SELECT = """
+_COLUMNS = """
 SELECT c.id, c.case_no, c.status, c.served_via, c.accepted_at, c.completed_at,
        c.rating_status, c.effective_rating_id,
        m.code AS matter_code, m.name AS matter_name, m.type AS matter_type,
@@ -97,6 +98,8 @@ SELECT c.id, c.case_no, c.status, c.served_via, c.accepted_at, c.completed_at,
        b.batch_no, i.service_no, i.name AS service_name,
        a.kind AS applicant_kind, a.id_number_hash, a.name_enc, a.id_number_enc, a.phone_enc,
        a.key_id
+"""
+_FROM = """
 FROM case_record c
 JOIN matter m ON m.id = c.matter_id
 JOIN department d ON d.id = c.department_id
@@ -107,8 +110,9 @@ LEFT JOIN staff s ON s.id = c.staff_id
 LEFT JOIN batch b ON b.id = c.batch_id
 LEFT JOIN integrated_service i ON i.id = c.integrated_service_id
 """
+_SELECT = _COLUMNS + _FROM
 
-_APPLICANT = "c.applicant_id = (SELECT id FROM applicant WHERE id_number_hash = ?)"
+_APPLICANT = "{t}.applicant_id = (SELECT id FROM applicant WHERE id_number_hash = ?)"
 
 
 async def my_cases(
@@ -118,22 +122,38 @@ async def my_cases(
     first: int,
     after: str | None,
     status: RatingStatus | None = None,
+    with_total: bool = False,
 ) -> CasePage:
+    """A page of the viewer's cases; `with_total` counts all of them in the same statement
+    (one round trip instead of two for the usual "my cases" screen)."""
     if not 1 <= first <= MAX_PAGE:
         raise PageSizeError(f"first must be between 1 and {MAX_PAGE}")
     where, args = _mine(viewer, vault, status)
+    total_sql, total_args = "", list[Any]()
+    if with_total:
+        mine, total_args = _mine(viewer, vault, status, table="x")
+        total_sql = f", (SELECT COUNT(*) FROM case_record x WHERE {mine}) AS total"  # noqa: S608
     if after:
         accepted_at, case_id = decode_cursor(after)
         where += " AND (c.accepted_at < ? OR (c.accepted_at = ? AND c.id < ?))"
         args += [accepted_at, accepted_at, case_id]
     rows = await fetch(
         connection(),
-        f"{_SELECT} WHERE {where} ORDER BY c.accepted_at DESC, c.id DESC LIMIT ?",
-        [*args, first + 1],
+        f"{_COLUMNS}{total_sql}{_FROM} WHERE {where} "
+        "ORDER BY c.accepted_at DESC, c.id DESC LIMIT ?",
+        [*total_args, *args, first + 1],
     )
     nodes = [_view(row, viewer, vault) for row in rows[:first]]
     end = encode_cursor(nodes[-1]) if nodes else None
-    return CasePage(nodes=nodes, has_next_page=len(rows) > first, end_cursor=end)
+    total = None
+    if with_total:
+        # An empty page (no cases, or a cursor past the end) carries no count with it.
+        total = (
+            int(rows[0]["total"])
+            if rows
+            else await count_my_cases(viewer=viewer, vault=vault, status=status)
+        )
+    return CasePage(nodes=nodes, has_next_page=len(rows) > first, end_cursor=end, total=total)
 
 
 async def count_my_cases(
@@ -148,10 +168,12 @@ async def count_my_cases(
     return int(rows[0]["n"])
 
 
-def _mine(viewer: Principal, vault: Vault, status: RatingStatus | None) -> tuple[str, list[Any]]:
-    where, args = _APPLICANT, [vault.lookup_hash(viewer.id_number or "")]
+def _mine(
+    viewer: Principal, vault: Vault, status: RatingStatus | None, table: str = "c"
+) -> tuple[str, list[Any]]:
+    where, args = _APPLICANT.format(t=table), [vault.lookup_hash(viewer.id_number or "")]
     if status is not None:
-        where += " AND c.rating_status = ?"
+        where += f" AND {table}.rating_status = ?"
         args.append(status.value)
     return where, args
 
@@ -170,7 +192,7 @@ def _scope(viewer: Principal, vault: Vault) -> tuple[str, Sequence[Any]]:
     if viewer.role is Role.SYSTEM:
         return "1 = 1", ()
     if viewer.role is Role.CITIZEN:
-        return _APPLICANT, (vault.lookup_hash(viewer.id_number or ""),)
+        return _APPLICANT.format(t="c"), (vault.lookup_hash(viewer.id_number or ""),)
     if viewer.role in (Role.WINDOW_STAFF, Role.DEPT_HANDLER):
         return "d.code = ?", (viewer.department_code,)
     if viewer.role is Role.AREA_ADMIN:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import strawberry
 from strawberry.types import Info
+from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
 from models.enums import RatingStatus
 from schema.core.context import Context
@@ -19,9 +22,12 @@ class CaseConnection:
     page_info: PageInfo
     viewer: strawberry.Private[Principal]
     status: strawberry.Private[RatingStatus | None]
+    total: strawberry.Private[int | None]
 
     @strawberry.field(description="All cases of the viewer (with this status), not just this page")
     async def total_count(self, info: Info[Context, None]) -> int:
+        if self.total is not None:
+            return self.total
         return await cases.count_my_cases(
             viewer=self.viewer, vault=info.context.vault, status=self.status
         )
@@ -37,7 +43,12 @@ async def my_cases(
     viewer = info.context.require(Role.CITIZEN)
     try:
         page = await cases.my_cases(
-            viewer=viewer, vault=info.context.vault, first=first, after=after, status=status
+            viewer=viewer,
+            vault=info.context.vault,
+            first=first,
+            after=after,
+            status=status,
+            with_total=_asks_for(info.selected_fields, "totalCount"),
         )
     except (cases.BadCursorError, cases.PageSizeError) as exc:
         raise BadInputError(str(exc)) from None
@@ -46,7 +57,19 @@ async def my_cases(
         page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
         viewer=viewer,
         status=status,
+        total=page.total,
     )
+
+
+def _asks_for(selections: Sequence[Selection], name: str) -> bool:
+    """Whether `name` is selected directly under the field (through fragments too)."""
+    for field in selections:
+        for child in field.selections:
+            if isinstance(child, SelectedField) and child.name == name:
+                return True
+            if isinstance(child, FragmentSpread | InlineFragment) and _asks_for([child], name):
+                return True
+    return False
 
 
 async def case(info: Info[Context, None], case_no: str) -> Case:

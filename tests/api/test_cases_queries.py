@@ -95,6 +95,26 @@ async def test_pages_follow_the_cursor_without_gaps_or_repeats(api: Api) -> None
     assert seen == [f"W-{d:02d}" for d in range(7, 0, -1)]
 
 
+async def test_total_count_holds_past_the_last_page_and_through_fragments(api: Api) -> None:
+    await seed(api)
+    last = await api.gql(MY_CASES, {"first": 7}, citizen(WANG))
+    end = last["data"]["myCases"]["pageInfo"]["endCursor"]
+    past = await api.gql(MY_CASES, {"first": 3, "after": end}, citizen(WANG))
+    assert past["data"]["myCases"]["nodes"] == []
+    assert past["data"]["myCases"]["totalCount"] == 7
+    spread = await api.gql(
+        "query { myCases(first: 1) { ...Count nodes { caseNo } } } "
+        "fragment Count on CaseConnection { totalCount }",
+        token=citizen(WANG),
+    )
+    assert spread["data"]["myCases"] == {"totalCount": 7, "nodes": [{"caseNo": "W-07"}]}
+    inline = await api.gql(
+        "query { myCases(first: 2) { ... on CaseConnection { totalCount } } }",
+        token=citizen(CHEN),
+    )
+    assert inline["data"]["myCases"] == {"totalCount": 1}
+
+
 async def test_a_citizen_with_no_cases_gets_an_empty_page(api: Api) -> None:
     body = await api.gql(MY_CASES, {}, token("citizen", id_number="330283199001010012"))
     assert body["data"]["myCases"] == {
