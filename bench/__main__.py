@@ -180,6 +180,23 @@ def measure(args: argparse.Namespace, url: str, database_url: str) -> list[Figur
             "label": "myCases",
         }
     )
+    # One request at a time as well: the latency of the query itself, with no queueing
+    # behind the other requests for the two cores (server, PostgreSQL, load generator).
+    ping_one = load(
+        {**base, "kind": "ping", "requests": scale.requests, "warmup": 200, "concurrency": 1}
+    )
+    mine_one = load(
+        {
+            **base,
+            "kind": "my_cases",
+            "requests": scale.requests,
+            "warmup": 200,
+            "concurrency": 1,
+            "citizens": 2000,
+            "seed": 13,
+            "label": "myCases c=1",
+        }
+    )
     ping_rate = load(
         {**base, "kind": "ping", "requests": scale.requests, "warmup": 200, "concurrency": c_in}
     )
@@ -211,6 +228,10 @@ def measure(args: argparse.Namespace, url: str, database_url: str) -> list[Figur
         _vs_ping("intake_calls_per_s", "ingestCases calls", "calls/s", intake, ping_in, "rps"),
         _vs_ping("my_cases_p50_ms", "myCases first:20 p50", "ms", mine, ping_lat, "p50_ms"),
         _vs_ping("my_cases_p99_ms", "myCases first:20 p99", "ms", mine, ping_lat, "p99_ms", P99),
+        _vs_ping("my_cases_1_p50_ms", "myCases first:20 p50", "ms", mine_one, ping_one, "p50_ms"),
+        _vs_ping(
+            "my_cases_1_p99_ms", "myCases first:20 p99", "ms", mine_one, ping_one, "p99_ms", P99
+        ),
         _vs_ping(
             "submit_rating_per_s",
             "submitRating",
