@@ -16,6 +16,7 @@ from typing import Any
 
 from models.db import as_utc, connection, fetch
 from models.enums import ApplicantKind, CaseStatus, MatterType, RatingStatus, ServedVia
+from rules import Engine, apply_mask
 from services.identity import Principal, Role
 from services.vault import Vault
 
@@ -36,27 +37,55 @@ class Named:
     name: str
 
 
-class PersonalData:
-    """An applicant's own data for a viewer allowed to see it; each field is decrypted on
-    first use, so a page that does not show it costs no decryption."""
+PERSONAL_FIELDS = ("name", "id_number", "phone")
+Masks = dict[str, Any]  # personal field -> the policy's pattern for this viewer
+UNMASKED: Masks = dict.fromkeys(PERSONAL_FIELDS, "full")
 
-    def __init__(self, vault: Vault, row: dict[str, Any]) -> None:
+
+class PersonalData:
+    """An applicant's data as one viewer may see it: in full for the applicant themself,
+    masked or hidden for everyone else as the policy's `masking` section says. A field is
+    decrypted on first use, and a hidden one never, so a page that does not show it costs
+    no decryption."""
+
+    def __init__(self, vault: Vault, row: dict[str, Any], masks: Masks) -> None:
         self._vault = vault
         self._key_id = row["key_id"]
-        self._sealed = (row["name_enc"], row["id_number_enc"], row["phone_enc"])
+        self._sealed = {
+            "name": row["name_enc"],
+            "id_number": row["id_number_enc"],
+            "phone": row["phone_enc"],
+        }
+        self._masks = masks
+
+    def _shown(self, field: str) -> str | None:
+        pattern, sealed = self._masks.get(field), self._sealed[field]
+        if pattern in (None, "hidden") or not sealed:
+            return None
+        return apply_mask(pattern, self._vault.open(sealed, f"applicant.{field}", self._key_id))
 
     @cached_property
-    def name(self) -> str:
-        return self._vault.open(self._sealed[0], "applicant.name", self._key_id)
+    def name(self) -> str | None:
+        return self._shown("name")
 
     @cached_property
-    def id_number(self) -> str:
-        return self._vault.open(self._sealed[1], "applicant.id_number", self._key_id)
+    def id_number(self) -> str | None:
+        return self._shown("id_number")
 
     @cached_property
     def phone(self) -> str | None:
-        sealed = self._sealed[2]
-        return self._vault.open(sealed, "applicant.phone", self._key_id) if sealed else None
+        return self._shown("phone")
+
+
+def masks_for(viewer: Principal, engine: Engine) -> Masks:
+    """The policy's pattern for each personal field for this viewer's role (the rules
+    engine decides; a role the policy does not name sees nothing)."""
+    return {
+        field: engine.evaluate("mask", {"role": viewer.role.value, "field": field}).outcome.get(
+            "pattern"
+        )
+        for field in PERSONAL_FIELDS
+    }
 
 
 @dataclass(frozen=True)
@@ -76,7 +105,7 @@ class CaseView:
     batch_no: str | None
     integrated_service: Named | None
     applicant_kind: ApplicantKind
-    personal: PersonalData | None
+    personal: PersonalData
     rating_status: RatingStatus
     has_rating: bool
 
@@ -143,7 +172,8 @@ async def my_cases(
         "ORDER BY c.accepted_at DESC, c.id DESC LIMIT ?",
         [*total_args, *args, first + 1],
     )
-    nodes = [_view(row, viewer, vault) for row in rows[:first]]
+    # Every row is the viewer's own (the WHERE says so): their own data, unmasked.
+    nodes = [_view(row, PersonalData(vault, row, UNMASKED)) for row in rows[:first]]
     end = encode_cursor(nodes[-1]) if nodes else None
     total = None
     if with_total:
@@ -178,14 +208,20 @@ def _mine(
     return where, args
 
 
-async def find_case(*, case_no: str, viewer: Principal, vault: Vault) -> CaseView | None:
+async def find_case(
+    *, case_no: str, viewer: Principal, vault: Vault, engine: Engine
+) -> CaseView | None:
     """The case, or None when it does not exist or the viewer may not see it (the two are
     not told apart, so case numbers cannot be probed)."""
     scope, scope_args = _scope(viewer, vault)
     rows = await fetch(
         connection(), f"{_SELECT} WHERE c.case_no = ? AND {scope}", [case_no, *scope_args]
     )
-    return _view(rows[0], viewer, vault) if rows else None
+    if not rows:
+        return None
+    row = rows[0]
+    own = viewer.role is Role.CITIZEN and _viewer_hash(viewer, vault) == row["id_number_hash"]
+    return _view(row, PersonalData(vault, row, UNMASKED if own else masks_for(viewer, engine)))
 
 
 def _scope(viewer: Principal, vault: Vault) -> tuple[str, Sequence[Any]]:
@@ -205,7 +241,7 @@ def _scope(viewer: Principal, vault: Vault) -> tuple[str, Sequence[Any]]:
     return "1 = 0", ()
 
 
-def _view(row: dict[str, Any], viewer: Principal, vault: Vault) -> CaseView:
+def _view(row: dict[str, Any], personal: PersonalData) -> CaseView:
     accepted = as_utc(row["accepted_at"])
     assert accepted is not None
     return CaseView(
@@ -226,20 +262,10 @@ def _view(row: dict[str, Any], viewer: Principal, vault: Vault) -> CaseView:
             Named(row["service_no"], row["service_name"]) if row["service_no"] else None
         ),
         applicant_kind=ApplicantKind(row["applicant_kind"]),
-        personal=_personal(row, viewer, vault),
+        personal=personal,
         rating_status=RatingStatus(row["rating_status"]),
         has_rating=row["effective_rating_id"] is not None,
     )
-
-
-def _personal(row: dict[str, Any], viewer: Principal, vault: Vault) -> PersonalData | None:
-    """Personal data is opened for the applicant themself only; masked views for staff
-    come with the masking policy."""
-    if viewer.role is not Role.CITIZEN or not viewer.id_number:
-        return None
-    if _viewer_hash(viewer, vault) != row["id_number_hash"]:
-        return None
-    return PersonalData(vault, row)
 
 
 def _viewer_hash(viewer: Principal, vault: Vault) -> str:

@@ -78,7 +78,12 @@ async def case(info: Info[Context, None], case_no: str) -> Case:
     viewer = info.context.require(
         Role.CITIZEN, Role.WINDOW_STAFF, Role.DEPT_HANDLER, Role.AREA_ADMIN, Role.SYSTEM
     )
-    view = await cases.find_case(case_no=case_no, viewer=viewer, vault=info.context.vault)
+    view = await cases.find_case(
+        case_no=case_no,
+        viewer=viewer,
+        vault=info.context.vault,
+        engine=info.context.collaborators.engine,
+    )
     if view is None:
         raise NotFoundError("no case with this caseNo that you may see")
     return case_from_view(view)

@@ -46,7 +46,12 @@ async def rating_form(
 ) -> RatingForm:
     """The form for one case on one channel, built from the active policy."""
     viewer = info.context.require(Role.CITIZEN, Role.WINDOW_STAFF, Role.DEPT_HANDLER)
-    view = await cases.find_case(case_no=case_no, viewer=viewer, vault=info.context.vault)
+    view = await cases.find_case(
+        case_no=case_no,
+        viewer=viewer,
+        vault=info.context.vault,
+        engine=info.context.collaborators.engine,
+    )
     if view is None:
         raise NotFoundError("no case with this caseNo that you may rate")
     engine = info.context.collaborators.engine

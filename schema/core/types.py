@@ -60,22 +60,25 @@ class IntegratedService:
     name: str
 
 
-@strawberry.type(description="申请人; personal fields are null for viewers not allowed them")
+@strawberry.type(
+    description="申请人: in full for the applicant, masked per role by the policy's `masking` "
+    "section for staff (e.g. 王*明, 138****0001), null where the policy hides a field"
+)
 class Applicant:
     kind: ApplicantKindEnum  # type: ignore[valid-type]
-    personal: strawberry.Private[PersonalData | None]
+    personal: strawberry.Private[PersonalData]
 
     @strawberry.field
     def name(self) -> str | None:
-        return self.personal.name if self.personal else None
+        return self.personal.name
 
     @strawberry.field
     def id_number(self) -> str | None:
-        return self.personal.id_number if self.personal else None
+        return self.personal.id_number
 
     @strawberry.field
     def phone(self) -> str | None:
-        return self.personal.phone if self.personal else None
+        return self.personal.phone
 
 
 @strawberry.type(description="Why a rating was treated as it was")

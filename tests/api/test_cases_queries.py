@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import Api, token
+from tests.conftest import ROOT, Api, token
 from tests.factories import CASE_FIELDS, CHEN, COMPANY, INGEST, WANG, case_input
 
 MY_CASES = """
@@ -182,17 +182,49 @@ async def test_policy_staff_and_anonymous_callers_cannot_read_cases(api: Api) ->
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
-async def test_staff_never_receive_the_applicants_personal_data(api: Api) -> None:
+async def test_staff_see_the_applicant_as_the_policy_masks_it_for_their_role(api: Api) -> None:
+    """rules.yaml `masking`: window staff see nobody (no retaliation), department handlers
+    and area admins see masked values; roles the policy does not name see nothing."""
     await seed(api)
-    for bearer in (
-        token("window_staff", department_code="D-SCJG"),
-        token("area_admin", region_code="330283"),
-        token("system"),
-    ):
-        body = await api.gql(CASE, {"n": "W-01"}, bearer)
-        assert body["data"]["case"]["applicant"] == {
+    hidden = {"kind": "PERSON", "name": None, "idNumber": None, "phone": None}
+    expected = {
+        token("window_staff", department_code="D-SCJG"): hidden,
+        token("dept_handler", department_code="D-SCJG"): {
             "kind": "PERSON",
-            "name": None,
-            "idNumber": None,
-            "phone": None,
-        }
+            "name": "王**",
+            "idNumber": "110105********002X",
+            "phone": "138****0001",
+        },
+        token("area_admin", region_code="330283"): {
+            "kind": "PERSON",
+            "name": "王*明",
+            "idNumber": "110105********002X",
+            "phone": "138****0001",
+        },
+        token("system"): hidden,
+    }
+    for bearer, applicant in expected.items():
+        body = await api.gql(CASE, {"n": "W-01"}, bearer)
+        assert body["data"]["case"]["applicant"] == applicant
+
+
+async def test_a_masking_edit_in_the_policy_changes_what_staff_see(api: Api) -> None:
+    await seed(api)
+    text = (ROOT / "rules.yaml").read_text(encoding="utf-8")
+    edited = text.replace(
+        "    role: dept_handler\n    name: {keep_first: 1}\n",
+        "    role: dept_handler\n    name: hidden\n",
+    ).replace("    phone: {keep_first: 3, keep_last: 4}\n", "    phone: {keep_last: 4}\n", 1)
+    assert edited != text
+    published = await api.gql(
+        "mutation($y: String!) { publishRules(yaml: $y) { __typename } }",
+        {"y": edited},
+        token("policy_staff"),
+    )
+    assert published["data"]["publishRules"]["__typename"] == "RulesPublished"
+    body = await api.gql(CASE, {"n": "W-01"}, token("dept_handler", department_code="D-SCJG"))
+    applicant = body["data"]["case"]["applicant"]
+    assert applicant["name"] is None
+    assert applicant["phone"] == "*******0001"
+    own = await api.gql(CASE, {"n": "W-01"}, citizen(WANG))
+    assert own["data"]["case"]["applicant"]["phone"] == "13800000001"
