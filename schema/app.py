@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from graphql import ASTValidationRule
+from graphql import ASTValidationRule, NoSchemaIntrospectionCustomRule
 from graphql.error import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
@@ -31,6 +31,7 @@ _LIMIT_RULES: list[type[ASTValidationRule]] = [
     max_depth_rule(MAX_DEPTH),
     create_validator(MAX_ALIASES),
 ]
+_PROD_RULES = [*_LIMIT_RULES, NoSchemaIntrospectionCustomRule]
 
 
 @strawberry.type
@@ -70,7 +71,9 @@ class HcpSchema(strawberry.Schema):
         log_unexpected(errors)
 
 
-def build_schema(**overrides: Any) -> strawberry.Schema:
+def build_schema(*, introspection: bool = True, **overrides: Any) -> strawberry.Schema:
+    """`introspection=False` (production) refuses __schema and __type; __typename stays."""
+    rules = _LIMIT_RULES if introspection else _PROD_RULES
     return HcpSchema(
         query=Query,
         mutation=Mutation,
@@ -78,7 +81,7 @@ def build_schema(**overrides: Any) -> strawberry.Schema:
         extensions=[
             lambda: ParserCache(maxsize=512),
             lambda: ValidationCache(maxsize=512),
-            lambda: AddValidationRules(_LIMIT_RULES),
+            lambda: AddValidationRules(rules),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             ErrorPolicy,
             *overrides.pop("extensions", ()),

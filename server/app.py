@@ -31,6 +31,7 @@ from schema.core.context import Collaborators, Context
 from server import secrets
 from server.access_log import AccessLog
 from server.auth import InvalidTokenError, TokenVerifier
+from server.body_limit import BodyLimit
 from server.broker import LocalBroker, RedisBroker
 from server.database import open_database
 from server.rules_runtime import RulesBroadcast, watch_file
@@ -189,7 +190,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = Non
 
     graphql = HcpGraphQL(
         runtime,
-        schema=build_schema(),
+        schema=build_schema(introspection=not settings.is_prod),
         graphql_ide=None if settings.is_prod else "graphiql",
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
         allowed_origins=settings.cors_origins,
@@ -202,7 +203,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = Non
             WebSocketRoute("/graphql", graphql),
         ],
         lifespan=lifespan,
-        middleware=[Middleware(AccessLog)],
+        middleware=[Middleware(AccessLog), Middleware(BodyLimit)],
     )
 
 

@@ -23,6 +23,7 @@ from rules import Engine, PolicyError
 from rules import cli as rules_cli
 from server import secrets
 from server.auth import mint
+from server.body_limit import MAX_BODY_BYTES
 from server.database import migrate, open_database
 from server.demo import SeedReport, seed_demo
 from server.rules_runtime import RulesFileWatch, request_reload
@@ -58,6 +59,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         workers=args.workers,
         access_log=False,
         log_level=args.log_level,
+        ws_max_size=MAX_BODY_BYTES,
     )
     return 0
 
