@@ -65,3 +65,11 @@ class OutboxStatus(StrEnum):
     PENDING = "PENDING"
     SENT = "SENT"
     FAILED = "FAILED"
+
+
+class CallbackStatus(StrEnum):
+    """回访: a bad rating's callback, open until the department closes it (the bad-review
+    loop closes callbacks; opening one is what lets a handler reveal the rater's phone)."""
+
+    OPEN = "OPEN"
+    CLOSED = "CLOSED"

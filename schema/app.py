@@ -16,8 +16,15 @@ from strawberry.extensions import (
 from strawberry.extensions.max_aliases import create_validator
 from strawberry.types import ExecutionContext, ExecutionResult
 
-from resolvers.mutations import ingest_cases, pair_pad, ping, publish_rules, submit_rating
-from resolvers.queries import cases, rating_form, rules_version, viewer
+from resolvers.mutations import (
+    ingest_cases,
+    pair_pad,
+    ping,
+    publish_rules,
+    reveal_contact,
+    submit_rating,
+)
+from resolvers.queries import audit_log, cases, rating_form, rules_version, viewer
 from resolvers.subscriptions import window_events
 from schema.core.depth import max_depth_rule
 from schema.core.errors import ErrorPolicy, client_error, log_unexpected
@@ -41,6 +48,7 @@ class Query:
     case = strawberry.field(resolver=cases.case)
     rules_version = strawberry.field(resolver=rules_version.rules_version)
     rating_form = strawberry.field(resolver=rating_form.rating_form)
+    audit_log = strawberry.field(resolver=audit_log.audit_log)
 
 
 @strawberry.type
@@ -50,6 +58,7 @@ class Mutation:
     publish_rules = strawberry.mutation(resolver=publish_rules.resolve)
     submit_rating = strawberry.mutation(resolver=submit_rating.resolve)
     pair_pad = strawberry.mutation(resolver=pair_pad.resolve)
+    reveal_contact = strawberry.mutation(resolver=reveal_contact.resolve)
 
 
 @strawberry.type

@@ -213,7 +213,7 @@ async def find_case(
 ) -> CaseView | None:
     """The case, or None when it does not exist or the viewer may not see it (the two are
     not told apart, so case numbers cannot be probed)."""
-    scope, scope_args = _scope(viewer, vault)
+    scope, scope_args = visible_to(viewer, vault)
     rows = await fetch(
         connection(), f"{_SELECT} WHERE c.case_no = ? AND {scope}", [case_no, *scope_args]
     )
@@ -224,7 +224,9 @@ async def find_case(
     return _view(row, PersonalData(vault, row, UNMASKED if own else masks_for(viewer, engine)))
 
 
-def _scope(viewer: Principal, vault: Vault) -> tuple[str, Sequence[Any]]:
+def visible_to(viewer: Principal, vault: Vault) -> tuple[str, Sequence[Any]]:
+    """SQL condition (over `c` = case_record, `d` = its department) and arguments: the
+    cases this viewer may see."""
     if viewer.role is Role.SYSTEM:
         return "1 = 1", ()
     if viewer.role is Role.CITIZEN:

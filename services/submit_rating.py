@@ -21,6 +21,7 @@ from tortoise.transactions import in_transaction
 from models.db import as_utc, dialect, execute, fetch, row_source, values_rows
 from models.enums import Channel, RatingStatus
 from rules import Decision, Engine
+from services.callbacks import BAD, open_callbacks
 
 TARGETS = ("case", "batch", "integrated_service")
 MAX_TEXT = 500
@@ -343,7 +344,17 @@ async def _write(
     accepted = Accepted(stored, [c.case_no for c in cases], decision.version, fired)
     if dialect(conn) == "postgres":
         first_id = await _write_postgres(conn, act_id, rows, accepted, answer)
-        return _with_id(accepted, first_id), answer is not None
+        answered = answer is not None
+    else:
+        first_id, answered = await _write_portable(conn, act_id, rows), False
+    if stored.category == BAD:
+        await open_callbacks(conn, act_id, now)  # 差评: the department must call back
+    return _with_id(accepted, first_id), answered
+
+
+async def _write_portable(conn: BaseDBAsyncClient, act_id: str, rows: list[list[Any]]) -> int:
+    """Ratings, displaced ratings and cases in three statements (SQLite); returns the
+    first new rating's id."""
     written = await fetch(
         conn,
         f"INSERT INTO rating ({_RATING_COLUMNS}) "  # noqa: S608
@@ -365,7 +376,7 @@ async def _write(
                 "UPDATE case_record SET effective_rating_id = ?, rating_status = ? WHERE id = ?",
                 [rating_id, RatingStatus.RATED.value, case_id],
             )
-    return _with_id(accepted, min(int(r["id"]) for r in written)), False
+    return min(int(r["id"]) for r in written)
 
 
 _RATING_COLUMNS = (

@@ -25,7 +25,7 @@ import pytest
 from starlette.applications import Starlette
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 
-from models.db import connection, execute
+from models.db import connection, execute, fetch
 from models.reference import Region
 from server.app import create_app
 from server.auth import mint
@@ -154,6 +154,8 @@ def token(role: str, ttl: timedelta = timedelta(hours=1), **claims: Any) -> str:
 async def _reset_tables() -> None:
     conn = connection()
     tables = [
+        "audit_log",
+        "callback",
         "rating",
         "rating_request",
         "sms_outbox",
@@ -172,9 +174,16 @@ async def _reset_tables() -> None:
     if conn.capabilities.dialect == "postgres":
         await execute(conn, f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
     else:
+        # The audit log refuses DELETE (migration 0005); between tests it is emptied with
+        # its triggers lifted for the moment, then put back exactly as migrated.
+        triggers = await fetch(conn, "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+        for row in triggers:
+            await execute(conn, f'DROP TRIGGER "{row["name"]}"')
         await execute(conn, "UPDATE region SET parent_id = NULL")
         for table in tables:
             await execute(conn, f"DELETE FROM {table}")
+        for row in triggers:
+            await conn.execute_script(row["sql"])
 
 
 async def seed_regions() -> None:

@@ -11,17 +11,21 @@ import httpx
 
 from server.app import create_app
 from server.body_limit import MAX_BODY_BYTES
+from server.settings import Settings
 from tests.conftest import make_settings, token
 
 KEY = "t1:" + base64.b64encode(b"k" * 32).decode("ascii")
 INTROSPECT = "{ __schema { queryType { name } } }"
 
 
+def _settings(tmp_path: Path, env: str) -> Settings:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    return make_settings(tmp_path, f"sqlite://{tmp_path}/h.sqlite3", env=env, data_key=KEY)
+
+
 @asynccontextmanager
 async def _client_for(tmp_path: Path, env: str) -> AsyncIterator[httpx.AsyncClient]:
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    settings = make_settings(tmp_path, f"sqlite://{tmp_path}/h.sqlite3", env=env, data_key=KEY)
-    app = create_app(settings)
+    app = create_app(_settings(tmp_path, env))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://hcp.test") as client:

@@ -1,0 +1,229 @@
+"""Callbacks (回访) and audited access to a rater's contact.
+
+A bad rating that becomes a case's effective rating opens a callback for the case's
+department. While it is open, that department's handlers, and the admins of the case's
+region, may reveal the rater's full phone number to call back: with a reason, and every
+attempt (granted or refused) goes to the append-only audit log, which area admins read.
+The bad-review loop (later) closes callbacks; this module only opens them and checks them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from models.db import as_utc, connection, execute, fetch
+from models.enums import CallbackStatus
+from services.cases import visible_to
+from services.identity import Principal, Role
+from services.vault import Vault
+
+BAD = "bad"  # the rules format's word for the 差评 category (rules.spec.Level.category)
+REASON_MIN, REASON_MAX = 4, 200
+MAX_PAGE = 100
+REVEAL = "reveal_contact"
+
+MESSAGES = {
+    "NOT_FOUND": "没有找到这项办件，或无权查看",
+    "REASON_REQUIRED": f"请说明查看完整联系电话的原因（{REASON_MIN}-{REASON_MAX} 字）",
+    "NO_OPEN_CALLBACK": "这项办件没有本部门正在进行的差评回访，不能查看完整联系电话",
+    "NO_CONTACT": "评价人没有留下联系电话",
+}
+
+
+@dataclass(frozen=True)
+class Revealed:
+    case_no: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class Refused:
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class AuditView:
+    id: int
+    at: datetime
+    action: str
+    outcome: str
+    actor_role: str
+    actor_subject: str
+    actor_department_code: str | None
+    case_no: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    nodes: list[AuditView]
+    has_next_page: bool
+    end_cursor: str | None
+
+
+class BadCursorError(Exception):
+    """The pagination cursor was not issued by this service."""
+
+
+async def open_callbacks(conn: BaseDBAsyncClient, act_id: str, now: datetime) -> None:
+    """A callback for each case whose effective rating is now this act's (bad) rating,
+    unless one is already open."""
+    await execute(
+        conn,
+        "INSERT INTO callback (case_id, department_id, rating_id, status, opened_at) "
+        "SELECT c.id, c.department_id, r.id, ?, ? FROM rating r "
+        "JOIN case_record c ON c.id = r.case_id "
+        "WHERE r.act_id = ? AND r.effective AND NOT EXISTS "
+        "(SELECT 1 FROM callback k WHERE k.case_id = c.id AND k.status = ?)",
+        [CallbackStatus.OPEN.value, now.astimezone(UTC), act_id, CallbackStatus.OPEN.value],
+    )
+
+
+async def reveal_contact(
+    *, case_no: str, reason: str, viewer: Principal, vault: Vault, now: datetime
+) -> Revealed | Refused:
+    """The rater's full phone for a department handler or area admin with an open
+    callback on the case; every attempt is audited in the same transaction."""
+    reason = reason.strip()
+    scope, scope_args = visible_to(viewer, vault)
+    async with in_transaction() as conn:
+        # The case is found whoever asks, so that an attempt on another department's case
+        # is audited against that case (its region's admins see it); `visible` decides.
+        rows = await fetch(
+            conn,
+            f"SELECT c.id, a.phone_enc, a.key_id, CASE WHEN {scope} THEN 1 ELSE 0 END AS visible "  # noqa: S608
+            "FROM case_record c JOIN department d ON d.id = c.department_id "
+            "JOIN applicant a ON a.id = c.applicant_id WHERE c.case_no = ?",
+            [*scope_args, case_no],
+        )
+        case = rows[0] if rows else None
+        code = await _refusal(conn, case, reason, viewer)
+        await _audit(conn, viewer, case_no, case, reason, code or "REVEALED", now)
+    if code is not None:
+        return Refused(code, MESSAGES[code])
+    assert case is not None
+    phone = vault.open(case["phone_enc"], "applicant.phone", case["key_id"])
+    return Revealed(case_no=case_no, phone=phone)
+
+
+async def _refusal(
+    conn: BaseDBAsyncClient, case: dict[str, Any] | None, reason: str, viewer: Principal
+) -> str | None:
+    if case is None or not case["visible"]:
+        return "NOT_FOUND"
+    if not REASON_MIN <= len(reason) <= REASON_MAX:
+        return "REASON_REQUIRED"
+    if not await _callback_open(conn, int(case["id"]), viewer):
+        return "NO_OPEN_CALLBACK"
+    if not case["phone_enc"]:
+        return "NO_CONTACT"
+    return None
+
+
+async def _callback_open(conn: BaseDBAsyncClient, case_id: int, viewer: Principal) -> bool:
+    """Open for the viewer's own department (handlers); any open one (region admins, whose
+    scope is the case's region)."""
+    sql = "SELECT 1 AS open FROM callback k WHERE k.case_id = ? AND k.status = ?"
+    args: list[Any] = [case_id, CallbackStatus.OPEN.value]
+    if viewer.role is Role.DEPT_HANDLER:
+        sql += " AND k.department_id = (SELECT id FROM department WHERE code = ?)"
+        args.append(viewer.department_code)
+    return bool(await fetch(conn, sql, args))
+
+
+async def _audit(
+    conn: BaseDBAsyncClient,
+    viewer: Principal,
+    case_no: str,
+    case: dict[str, Any] | None,
+    reason: str,
+    outcome: str,
+    now: datetime,
+) -> None:
+    await execute(
+        conn,
+        "INSERT INTO audit_log (at, action, outcome, actor_role, actor_subject, "
+        "actor_department_code, actor_region_code, case_id, case_no, reason) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            now.astimezone(UTC),
+            REVEAL,
+            outcome,
+            viewer.role.value,
+            viewer.subject[:100],
+            viewer.department_code,
+            viewer.region_code,
+            int(case["id"]) if case else None,
+            case_no[:64],
+            reason[:REASON_MAX],
+        ],
+    )
+
+
+async def audit_log(*, viewer: Principal, vault: Vault, first: int, after: str | None) -> AuditPage:
+    """Audit entries about the cases of the admin's region (and its sub-regions), newest
+    first; attempts on case numbers that match no case are shown to the admin of the
+    region the actor belongs to."""
+    if not 1 <= first <= MAX_PAGE:
+        raise ValueError(f"first must be between 1 and {MAX_PAGE}")
+    scope, scope_args = visible_to(viewer, vault)
+    where = (
+        f"(l.case_id IN (SELECT c.id FROM case_record c JOIN department d "  # noqa: S608
+        f"ON d.id = c.department_id WHERE {scope}) "
+        "OR (l.case_id IS NULL AND l.actor_region_code = ?))"
+    )
+    args: list[Any] = [*scope_args, viewer.region_code]
+    if after:
+        where += " AND l.id < ?"
+        args.append(_decode(after))
+    rows = await fetch(
+        connection(),
+        "SELECT l.id, l.at, l.action, l.outcome, l.actor_role, l.actor_subject, "  # noqa: S608
+        f"l.actor_department_code, l.case_no, l.reason FROM audit_log l WHERE {where} "
+        "ORDER BY l.id DESC LIMIT ?",
+        [*args, first + 1],
+    )
+    nodes = [
+        AuditView(
+            id=int(r["id"]),
+            at=_at(r["at"]),
+            action=r["action"],
+            outcome=r["outcome"],
+            actor_role=r["actor_role"],
+            actor_subject=r["actor_subject"],
+            actor_department_code=r["actor_department_code"],
+            case_no=r["case_no"],
+            reason=r["reason"],
+        )
+        for r in rows[:first]
+    ]
+    end = _encode(nodes[-1].id) if nodes else None
+    return AuditPage(nodes=nodes, has_next_page=len(rows) > first, end_cursor=end)
+
+
+def _at(value: Any) -> datetime:
+    moment = as_utc(value)
+    assert moment is not None  # NOT NULL column
+    return moment
+
+
+def _encode(entry_id: int) -> str:
+    return base64.urlsafe_b64encode(f"audit|{entry_id}".encode()).decode("ascii")
+
+
+def _decode(cursor: str) -> int:
+    try:
+        kind, _, value = base64.urlsafe_b64decode(cursor.encode("ascii")).decode().partition("|")
+        if kind != "audit":
+            raise ValueError(kind)
+        return int(value)
+    except (ValueError, UnicodeError, binascii.Error):
+        raise BadCursorError("the cursor is not one this service issued") from None
