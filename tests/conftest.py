@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import concurrent.futures
+import logging
 import os
 import shutil
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -31,6 +33,7 @@ from server.app import create_app
 from server.auth import mint
 from server.database import migrate
 from server.settings import Settings
+from tests.privacy_guard import PROBE_LOGGER, PersonalDataCapture
 
 PG_URL = os.environ.get("HCP_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("HCP_TEST_REDIS_URL")
@@ -41,9 +44,29 @@ NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 SMS_SECRET = "test-sms-inbound-secret"
 
 BACKENDS = ["sqlite", "postgres"]
+# Searches every log record of the run for the fixtures' personal data (tests/privacy_guard.py).
+_PRIVACY = PersonalDataCapture(skip=(PROBE_LOGGER,))
+
+
+def _capture_logs() -> None:
+    root = logging.getLogger()
+    root.addHandler(_PRIVACY)
+    root.setLevel(logging.DEBUG)
+    # httpx logs each request line of the in-process test client (URLs the tests build,
+    # query strings included): the tests' own client, not the product's logs.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    logging.getLogger().removeHandler(_PRIVACY)
+    if _PRIVACY.hits:
+        lines = "\n  ".join(sorted(set(_PRIVACY.hits)))
+        sys.stderr.write(f"\npersonal data found in the logs of this run:\n  {lines}\n")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    _capture_logs()
     if IN_CI and not (PG_URL and REDIS_URL):
         raise pytest.UsageError(
             "CI must set HCP_TEST_POSTGRES_URL and HCP_TEST_REDIS_URL: those suites may not skip"
