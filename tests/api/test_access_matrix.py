@@ -1,0 +1,229 @@
+"""The access matrix in docs/access.md is what the API does: every role (and anonymous
+callers and a paired pad) against every query and mutation and the personal fields,
+including another department's and another region's cases. The document is the
+specification; this test runs each cell on SQLite and PostgreSQL and compares."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from tests.conftest import ROOT, Api, token
+from tests.factories import CHEN, COMPANY, INGEST, WANG, case_input
+
+DOC = ROOT / "docs" / "access.md"
+RULES = (ROOT / "rules.yaml").read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Operation:
+    query: str
+    variables: dict[str, Any]
+    outcome: Callable[[Any], str]
+
+
+def _ok(value: Any) -> str:
+    return "null" if value is None else "ok"
+
+
+def _union(value: Any) -> str:
+    if value is None:
+        return "null"
+    if "code" in value:
+        return str(value["code"])
+    return "ok"
+
+
+def _personal(value: Any) -> str:
+    shown = value["applicant"]
+    if shown == {"name": WANG["name"], "idNumber": WANG["idNumber"], "phone": WANG["phone"]}:
+        return "full"
+    if all(v is None for v in shown.values()):
+        return "hidden"
+    assert all("*" in v for v in shown.values() if v is not None), shown
+    return "masked"
+
+
+CASE = "query($n: String!) { case(caseNo: $n) { caseNo } }"
+OPERATIONS = {
+    "viewer": Operation("{ viewer { role } }", {}, _ok),
+    "myCases": Operation("{ myCases { totalCount } }", {}, _ok),
+    "case (W-01)": Operation(CASE, {"n": "W-01"}, _ok),
+    "case (other department, C-1)": Operation(CASE, {"n": "C-1"}, _ok),
+    "case (other region, E-1)": Operation(CASE, {"n": "E-1"}, _ok),
+    "case.applicant (W-01)": Operation(
+        "query($n: String!) { case(caseNo: $n) { applicant { name idNumber phone } } }",
+        {"n": "W-01"},
+        _personal,
+    ),
+    "ratingForm (W-01)": Operation(
+        "query($n: String!) { ratingForm(caseNo: $n, channel: APP) { caseNo } }",
+        {"n": "W-01"},
+        _ok,
+    ),
+    "rulesVersion": Operation("{ rulesVersion { version } }", {}, _ok),
+    "auditLog": Operation("{ auditLog { nodes { caseNo } } }", {}, _ok),
+    "ingestCases": Operation(
+        INGEST, {"cases": [case_input("W-01", windowCode="W-01")]}, lambda v: "ok"
+    ),
+    "publishRules": Operation(
+        "mutation($y: String!) { publishRules(yaml: $y) { __typename } }",
+        {"y": RULES},
+        lambda v: "ok" if v["__typename"] == "RulesPublished" else str(v),
+    ),
+    "submitRating (W-01)": Operation(
+        "mutation($i: RatingInput!) { submitRating(input: $i) { ... on RatingRejected { code } "
+        "... on RatingAccepted { appliesTo } } }",
+        {"i": {"caseNo": "W-01", "level": 5, "channel": "APP"}},
+        _union,
+    ),
+    "submitRating on PAD (W-01)": Operation(
+        "mutation($i: RatingInput!) { submitRating(input: $i) { ... on RatingRejected { code } "
+        "... on RatingAccepted { appliesTo } } }",
+        {"i": {"caseNo": "W-01", "level": 5, "channel": "PAD"}},
+        _union,
+    ),
+    "submitRating on PAD (W-02, just completed)": Operation(
+        "mutation($i: RatingInput!) { submitRating(input: $i) { ... on RatingRejected { code } "
+        "... on RatingAccepted { appliesTo } } }",
+        {"i": {"caseNo": "W-02", "level": 4, "channel": "PAD"}},
+        _union,
+    ),
+    "pairPad (W-01)": Operation('mutation { pairPad(windowCode: "W-01") { windowCode } }', {}, _ok),
+    "revealContact (W-01)": Operation(
+        'mutation { revealContact(caseNo: "W-01", reason: "差评回访核实") '
+        "{ ... on RevealRefused { code } ... on ContactRevealed { caseNo } } }",
+        {},
+        _union,
+    ),
+}
+FIELD = re.compile(r"[{(]\s*(\w+)")
+
+
+def root_field(query: str) -> str:
+    body = query[query.index("{") :]
+    found = FIELD.search(body)
+    assert found
+    return found.group(1)
+
+
+async def principals(api: Api) -> dict[str, str | None]:
+    """The column headings of the matrix -> the Authorization header each sends."""
+    staff = token("window_staff", department_code="D-SCJG", staff_code="S-02")
+    paired = await api.gql('mutation { pairPad(windowCode: "W-01") { token } }', token=staff)
+    pad = paired["data"]["pairPad"]["token"]
+    return {
+        "anonymous": None,
+        "citizen (applicant)": _bearer(
+            token("citizen", id_number=WANG["idNumber"], name=WANG["name"])
+        ),
+        "citizen (other)": _bearer(token("citizen", id_number=CHEN["idNumber"], name="陈美玲")),
+        "window_staff": _bearer(token("window_staff", department_code="D-SCJG")),
+        "dept_handler": _bearer(token("dept_handler", department_code="D-SCJG")),
+        "dept_handler (other dept)": _bearer(token("dept_handler", department_code="D-RSB")),
+        "area_admin": _bearer(token("area_admin", region_code="330283")),
+        "area_admin (other region)": _bearer(token("area_admin", region_code="330302")),
+        "policy_staff": _bearer(token("policy_staff")),
+        "system": _bearer(token("system")),
+        "pad (W-01)": f"Pad {pad}",
+    }
+
+
+def _bearer(value: str) -> str:
+    return f"Bearer {value}"
+
+
+async def seed(api: Api) -> None:
+    cases = [
+        case_input("W-01"),
+        # Completed five minutes before the test clock's now, at the pad's window.
+        case_input(
+            "W-02",
+            acceptedAt="2026-11-20T19:30:00+08:00",
+            completedAt="2026-11-20T19:55:00+08:00",
+        ),
+        case_input(
+            "C-1",
+            CHEN,
+            departmentCode="D-RSB",
+            departmentName="区人社保局",
+            windowCode="W-05",
+            windowName="社保医保窗口",
+            regionCode="330283100",
+        ),
+        case_input(
+            "E-1",
+            COMPANY,
+            regionCode="330302",
+            departmentCode="D-LC",
+            departmentName="鹿城区市场监管局",
+            windowCode=None,
+            windowName=None,
+            staffCode=None,
+            staffName=None,
+            servedVia="ONLINE",
+        ),
+    ]
+    body = await api.gql(INGEST, {"cases": cases}, token("system"))
+    assert body["data"]["ingestCases"]["acceptedCount"] == len(cases)
+    # A bad rating of W-01 opens the callback that revealContact needs.
+    bad = await api.gql(
+        "mutation($i: RatingInput!) { submitRating(input: $i) { __typename } }",
+        {"i": {"caseNo": "W-01", "level": 1, "channel": "APP", "tags": ["poor-attitude"]}},
+        token("citizen", id_number=WANG["idNumber"], name=WANG["name"]),
+    )
+    assert bad["data"]["submitRating"]["__typename"] == "RatingAccepted"
+
+
+async def run(api: Api, operation: Operation, authorization: str | None) -> str:
+    headers = {"authorization": authorization} if authorization else {}
+    payload = {"query": operation.query, "variables": operation.variables}
+    response = await api.client.post("/graphql", json=payload, headers=headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    if body.get("errors"):
+        return str(body["errors"][0]["extensions"]["code"])
+    return operation.outcome(body["data"][root_field(operation.query)])
+
+
+def documented() -> tuple[list[str], dict[str, dict[str, str]]]:
+    """(column headings, {operation: {column: outcome}}) from the table in docs/access.md."""
+    text = DOC.read_text(encoding="utf-8")
+    section = text.split("## Matrix", 1)[1].split("\n## ", 1)[0]
+    rows = [
+        [cell.strip() for cell in line.strip().strip("|").split("|")]
+        for line in section.splitlines()
+        if line.startswith("|")
+    ]
+    header, body = rows[0], [r for r in rows[2:]]
+    columns = header[1:]
+    return columns, {r[0].strip("`"): dict(zip(columns, r[1:], strict=True)) for r in body}
+
+
+async def test_the_api_does_what_the_access_matrix_says(api: Api) -> None:
+    await seed(api)
+    who = await principals(api)
+    columns, expected = documented()
+    assert columns == list(who), "docs/access.md columns"
+    assert list(expected) == list(OPERATIONS), "docs/access.md rows"
+    actual = {
+        name: {column: await run(api, op, who[column]) for column in columns}
+        for name, op in OPERATIONS.items()
+    }
+    mismatches = [
+        f"{name} / {column}: documented {expected[name][column]}, actual {actual[name][column]}"
+        for name in OPERATIONS
+        for column in columns
+        if expected[name][column] != actual[name][column]
+    ]
+    assert mismatches == [], "\n".join([*mismatches, "", "actual:", render(columns, actual)])
+
+
+def render(columns: list[str], table: dict[str, dict[str, str]]) -> str:
+    lines = ["| operation | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
+    lines += [
+        f"| `{name}` | " + " | ".join(row[c] for c in columns) + " |" for name, row in table.items()
+    ]
+    return "\n".join(lines)
