@@ -30,7 +30,7 @@ from schema.app import build_schema
 from schema.core.context import Collaborators, Context
 from server import secrets
 from server.access_log import AccessLog
-from server.auth import InvalidTokenError, TokenVerifier
+from server.auth import InvalidTokenError, JwksError, TokenVerifier
 from server.body_limit import BodyLimit
 from server.broker import LocalBroker, RedisBroker
 from server.database import open_database
@@ -76,8 +76,18 @@ def _load_rules(settings: Settings) -> Engine:
 
 def make_verifier(settings: Settings) -> TokenVerifier:
     claims = {"issuer": settings.jwt_issuer, "audience": settings.jwt_audience}
+    if settings.jwt_jwks:
+        try:
+            return TokenVerifier.for_jwks(
+                settings.jwt_jwks, min_interval=settings.jwt_jwks_refresh_seconds, **claims
+            )
+        except JwksError as exc:
+            raise StartupError(f"HCP_JWT_JWKS cannot be used: {exc}") from None
     if settings.jwt_public_key:
-        return TokenVerifier.for_public_key(settings.jwt_public_key, **claims)
+        try:
+            return TokenVerifier.for_public_key(settings.jwt_public_key, **claims)
+        except ValueError as exc:
+            raise StartupError(f"HCP_JWT_PUBLIC_KEY cannot be used: {exc}") from None
     secret = secrets.jwt_secret(settings)
     assert secret is not None
     return TokenVerifier.for_secret(secret, **claims)
@@ -110,6 +120,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = Non
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         engine = _load_rules(settings)
+        authenticate = _authenticator(make_verifier(settings))
         async with open_database(settings):
             runtime.redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
             if runtime.redis is not None:
@@ -128,7 +139,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = Non
                 announce = broadcast.announce_publish
             runtime.collaborators = Collaborators(
                 vault=Vault.from_ring(secrets.data_key(settings)),
-                authenticate=_authenticator(make_verifier(settings)),
+                authenticate=authenticate,
                 clock=clock or (lambda: datetime.now(UTC)),
                 engine=engine,
                 rules_path=settings.rules_path,

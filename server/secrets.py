@@ -22,7 +22,7 @@ def _kept(path: Path, make: str) -> str:
 
 def jwt_secret(settings: Settings) -> str | None:
     """The HS256 secret: configured, or in dev a generated one kept in var/jwt-secret."""
-    if settings.jwt_secret or settings.is_prod or settings.jwt_public_key:
+    if settings.jwt_secret or settings.is_prod or settings.jwt_public_key or settings.jwt_jwks:
         return settings.jwt_secret
     return _kept(settings.var_dir / "jwt-secret", secrets.token_urlsafe(48))
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 Env = Literal["dev", "prod"]
 
@@ -40,6 +41,8 @@ class Settings:
     sms_gateway_token: str | None = None
     sms_inbound_secret: str | None = None
     public_url: str = "http://127.0.0.1:8000"
+    jwt_jwks: str | None = None
+    jwt_jwks_refresh_seconds: float = 30.0
 
     @property
     def is_prod(self) -> bool:
@@ -59,6 +62,8 @@ class Settings:
             env=env,  # type: ignore[arg-type]
             jwt_secret=env_map.get("HCP_JWT_SECRET") or None,
             jwt_public_key=_pem_or_file(env_map.get("HCP_JWT_PUBLIC_KEY")),
+            jwt_jwks=_jwks_source(env_map.get("HCP_JWT_JWKS")),
+            jwt_jwks_refresh_seconds=float(env_map.get("HCP_JWT_JWKS_REFRESH_SECONDS") or 30),
             jwt_issuer=env_map.get("HCP_JWT_ISSUER") or None,
             jwt_audience=env_map.get("HCP_JWT_AUDIENCE") or None,
             data_key=env_map.get("HCP_DATA_KEY") or None,
@@ -78,18 +83,48 @@ class Settings:
         return settings
 
     def check(self) -> None:
+        if self.jwt_public_key and self.jwt_jwks:
+            raise SettingsError(
+                "set one of HCP_JWT_PUBLIC_KEY and HCP_JWT_JWKS, not both: "
+                "the identity provider's keys come from one place"
+            )
         if not self.is_prod:
             return
-        if not self.jwt_public_key:
+        if not (self.jwt_public_key or self.jwt_jwks):
             raise SettingsError(
-                "HCP_ENV=prod needs HCP_JWT_PUBLIC_KEY (the identity provider's key)"
+                "HCP_ENV=prod needs the identity provider's keys: HCP_JWT_JWKS (its key set, "
+                "an https:// URL or a file) or HCP_JWT_PUBLIC_KEY (one PEM public key)"
             )
         if self.jwt_secret:
             raise SettingsError("HCP_ENV=prod verifies RS256/ES256 only: unset HCP_JWT_SECRET")
+        if self.jwt_jwks and _plain_http_off_host(self.jwt_jwks):
+            raise SettingsError(
+                "HCP_ENV=prod fetches HCP_JWT_JWKS over https:// (or from 127.0.0.1): whoever "
+                "can change the key set in transit can sign tokens"
+            )
         if not self.data_key:
             raise SettingsError("HCP_ENV=prod needs HCP_DATA_KEY to encrypt personal data")
         if self.database_url.startswith("sqlite"):
             raise SettingsError("HCP_ENV=prod needs HCP_DATABASE_URL to point at PostgreSQL")
+
+
+def _plain_http_off_host(source: str) -> bool:
+    parts = urlsplit(source)
+    return parts.scheme.lower() == "http" and parts.hostname not in (
+        "127.0.0.1",
+        "localhost",
+        "::1",
+    )
+
+
+def _jwks_source(value: str | None) -> str | None:
+    """A JWKS URL or file path, read by the verifier at start-up (and again on rotation)."""
+    if not value or not value.strip():
+        return None
+    scheme, found, _ = value.strip().partition("://")
+    if found and scheme.lower() not in ("https", "http"):
+        raise SettingsError(f"HCP_JWT_JWKS must be an https:// URL or a file path, not {scheme}:")
+    return value.strip()
 
 
 def _pem_or_file(value: str | None) -> str | None:
