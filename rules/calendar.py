@@ -45,6 +45,8 @@ class WorkingCalendar:
 
     def add(self, start: dt.datetime, duration: Duration) -> dt.datetime:
         """When a period of `duration` that starts at `start` ends."""
+        if duration.unit is Unit.MINUTES:
+            return start + dt.timedelta(minutes=duration.amount)
         if duration.unit is Unit.HOURS:
             return start + dt.timedelta(hours=duration.amount)
         if duration.unit is Unit.NATURAL_DAYS:

@@ -17,6 +17,7 @@ The engine's traps are handled here, once:
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 import threading
@@ -258,6 +259,7 @@ def compile_policy(policy: Policy, kinds: Iterable[str]) -> CompiledPolicy:
         *_deadline_rules(policy, calendar),
         *_masking_rules(policy),
         *_moderation_rules(policy),
+        *_abuse_rules(policy, calendar),
     ]
     return CompiledPolicy(rules, kinds)
 
@@ -487,6 +489,28 @@ def _masking_rules(policy: Policy) -> list[CompiledRule]:
                 CompiledRule(masking.id, "mask", _eq(role=masking.role, field=field_name), mask)
             )
     return rules
+
+
+def _abuse_rules(policy: Policy, calendar: WorkingCalendar) -> list[CompiledRule]:
+    """The anti-abuse limits as counting windows in seconds, for the counters that keep
+    them (outside the engine: counting is not deciding)."""
+    abuse = policy.abuse
+    if abuse is None:
+        return []
+    epoch = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+    def seconds(duration: Any) -> int:
+        return int((calendar.add(epoch, duration) - epoch).total_seconds())
+
+    limits: Outcome = {}
+    for name in ("per_rater", "per_device", "per_window"):
+        limit = getattr(abuse, name)
+        if limit is not None:
+            limits[name] = {"max": limit.max, "seconds": seconds(limit.within)}
+    if abuse.hold_device_burst is not None:
+        burst = abuse.hold_device_burst
+        limits["hold_device_burst"] = {"raters": burst.raters, "seconds": seconds(burst.within)}
+    return [_always_true(CompiledRule(abuse.id, "abuse", {"$and": [{}]}, lambda _f: limits))]
 
 
 def _moderation_rules(policy: Policy) -> list[CompiledRule]:

@@ -1,5 +1,5 @@
 """Durations as policy texts write them: "5 working days", "7 natural days", "24 hours"
-(or 5个工作日, 7个自然日, 24小时)."""
+(or 5个工作日, 7个自然日, 24小时); "10 minutes" (10分钟) for the anti-abuse windows."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ class Unit(StrEnum):
     WORKING_DAYS = "working_days"
     NATURAL_DAYS = "natural_days"
     HOURS = "hours"
+    MINUTES = "minutes"
 
 
 _WORDS = {
@@ -27,6 +28,9 @@ _WORDS = {
     "hours": Unit.HOURS,
     "小时": Unit.HOURS,
     "个小时": Unit.HOURS,
+    "minute": Unit.MINUTES,
+    "minutes": Unit.MINUTES,
+    "分钟": Unit.MINUTES,
 }
 _PATTERN = re.compile(r"^\s*(\d{1,4})\s*([^\d].*?)\s*$")
 EXAMPLES = '"5 working days", "7 natural days", "24 hours" (or 5个工作日, 7个自然日, 24小时)'

@@ -31,6 +31,7 @@ KINDS = (
     "mask",
     "moderation",
     "cutoffs",
+    "abuse",
 )
 _KIND_SET = frozenset(KINDS)
 _TIME_FACTS = ("completed_at", "rated_at", "from", "now")

@@ -17,7 +17,7 @@ from pydantic import (
     StringConstraints,
 )
 
-from rules.durations import Duration, parse_duration
+from rules.durations import Duration, Unit, parse_duration
 
 CHANNELS = ("PAD", "QR", "KIOSK", "SMS", "WEB", "APP", "HOTLINE", "PAPER")
 
@@ -145,6 +145,39 @@ class Moderation(Rule):
     review_within: DurationText | None = None
 
 
+def _clock_time(value: object) -> Duration:
+    duration = _duration(value)
+    if duration.unit is Unit.WORKING_DAYS:
+        raise ValueError(
+            f"{value!r}: counting windows run on the clock; write minutes, hours or natural days"
+        )
+    return duration
+
+
+ClockDuration = Annotated[Duration, PlainValidator(_clock_time)]
+
+
+class Limit(Strict):
+    max: int = Field(ge=1, le=1_000_000)
+    within: ClockDuration
+
+
+class Burst(Strict):
+    raters: int = Field(ge=2, le=10_000)
+    within: ClockDuration
+
+
+class Abuse(Rule):
+    """Anti-abuse limits (local operating choices, not from the policy texts): at most `max`
+    ratings per rater / device / window `within` a period (more are refused), and a device
+    rating for `raters` different people within a period has its ratings held for review."""
+
+    per_rater: Limit | None = None
+    per_device: Limit | None = None
+    per_window: Limit | None = None
+    hold_device_burst: Burst | None = None
+
+
 class Calendar(Strict):
     holidays: list[dt.date] = Field(default_factory=list)
     working_days: list[dt.date] = Field(default_factory=list)
@@ -161,6 +194,7 @@ class Policy(Strict):
     deadlines: list[Deadline] = Field(default_factory=list)
     masking: list[Masking] = Field(default_factory=list)
     moderation: Moderation | None = None
+    abuse: Abuse | None = None
     calendar: Calendar = Field(default_factory=Calendar)
 
     def rules(self) -> list[Rule]:
@@ -283,6 +317,8 @@ def _rule_paths(policy: Policy) -> list[tuple[Path, Rule]]:
     found += [(("masking", i), m) for i, m in enumerate(policy.masking)]
     if policy.moderation is not None:
         found.append((("moderation",), policy.moderation))
+    if policy.abuse is not None:
+        found.append((("abuse",), policy.abuse))
     return found
 
 

@@ -7,6 +7,7 @@ import asyncio
 import hmac
 import logging
 import os
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from server.access_log import AccessLog
 from server.auth import InvalidTokenError, JwksError, TokenVerifier
 from server.body_limit import BodyLimit
 from server.broker import LocalBroker, RedisBroker
+from server.counters import LocalCounters, RedisCounters
 from server.database import open_database
 from server.rules_runtime import RulesBroadcast, watch_file
 from server.settings import Settings
@@ -111,7 +113,21 @@ class HcpGraphQL(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         assert self.runtime.collaborators is not None
-        return Context(self.runtime.collaborators, request.headers.get("authorization"))
+        return Context(
+            self.runtime.collaborators, request.headers.get("authorization"), _device(request)
+        )
+
+
+_DEVICE_ID = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
+
+
+def _device(request: Request | WebSocket) -> str | None:
+    """The device a request comes from, for the anti-abuse limits: the id the client sends
+    (`X-HCP-Device`, as the mini-program and the pad do), else the client's address."""
+    given = request.headers.get("x-hcp-device", "")
+    if _DEVICE_ID.match(given):
+        return f"id:{given}"
+    return f"ip:{request.client.host}" if request.client else None
 
 
 def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = None) -> Starlette:
@@ -146,6 +162,9 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = Non
                 broker=RedisBroker(runtime.redis) if runtime.redis is not None else LocalBroker(),
                 pad_lifetime=timedelta(hours=settings.pad_session_hours),
                 pad_rating_window=timedelta(minutes=settings.pad_rating_minutes),
+                counters=(
+                    RedisCounters(runtime.redis) if runtime.redis is not None else LocalCounters()
+                ),
                 announce_rules=announce,
             )
             try:
@@ -206,7 +225,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = Non
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
         allowed_origins=settings.cors_origins,
     )
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/healthz", healthz),
             Route("/sms/inbound", sms_inbound, methods=["POST"]),
@@ -216,6 +235,8 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = Non
         lifespan=lifespan,
         middleware=[Middleware(AccessLog), Middleware(BodyLimit)],
     )
+    app.state.runtime = runtime  # for operators' tools and tests: what the lifespan opened
+    return app
 
 
 def create_app_from_env() -> Starlette:

@@ -21,6 +21,7 @@ from tortoise.transactions import in_transaction
 from models.db import as_utc, dialect, execute, fetch, row_source, values_rows
 from models.enums import Channel, RatingStatus
 from rules import Decision, Engine
+from services.abuse import ALLOW, Guard
 from services.callbacks import BAD, open_callbacks
 
 TARGETS = ("case", "batch", "integrated_service")
@@ -89,6 +90,7 @@ MESSAGES = {
     "ALREADY_RATED": "这项办件已经评价过了",
     "RATE_EACH_MEMBER": "这项一件事服务需要对每个事项分别评价",
     "TOO_LONG": f"文字评价最多 {MAX_TEXT} 字",
+    "RATE_LIMITED": "评价过于频繁，请稍后再试",
 }
 
 
@@ -112,7 +114,12 @@ class _Case:
 
 
 async def submit_rating(
-    submission: Submission, rater: Rater, *, engine: Engine, now: datetime
+    submission: Submission,
+    rater: Rater,
+    *,
+    engine: Engine,
+    now: datetime,
+    guard: Guard | None = None,
 ) -> Result:
     """One transaction: claim the idempotency key (a concurrent retry waits on it and then
     replays the first answer), lock the cases, decide, write."""
@@ -126,7 +133,7 @@ async def submit_rating(
             if replay is not None:
                 return replay
         result, answered = await _decide_and_write(
-            conn, submission, rater, engine=engine, now=now, answer=answer
+            conn, submission, rater, engine=engine, now=now, answer=answer, guard=guard
         )
         if answer and not answered:
             await _answer(conn, *answer, result)
@@ -141,6 +148,7 @@ async def _decide_and_write(
     engine: Engine,
     now: datetime,
     answer: tuple[str, str] | None,
+    guard: Guard | None,
 ) -> tuple[Result, bool]:
     """The result, and whether the idempotency answer was written with it."""
     found = await _target_cases(conn, submission)
@@ -155,6 +163,9 @@ async def _decide_and_write(
     if problem:
         return problem, False
     anchor = targets[0]
+    verdict = await guard(anchor.window_code) if guard is not None else ALLOW
+    if verdict.refused_by is not None:
+        return rejected("RATE_LIMITED"), False
     scope = engine.evaluate(
         "scope",
         {
@@ -180,8 +191,10 @@ async def _decide_and_write(
     )
     if not decision.outcome["accepted"]:
         return rejected(str(decision.outcome["code"])), False
-    fired = list(dict.fromkeys([*scope.fired, *decision.fired]))
-    return await _write(conn, submission, rater, cases, decision, scope, fired, now, answer)
+    fired = list(dict.fromkeys([*scope.fired, *decision.fired, *verdict.rules]))
+    return await _write(
+        conn, submission, rater, cases, decision, scope, fired, now, answer, verdict.hold
+    )
 
 
 def _who_and_when(targets: Sequence[_Case], rater: Rater, now: datetime) -> Rejected | None:
@@ -309,7 +322,9 @@ async def _write(
     fired: list[str],
     now: datetime,
     answer: tuple[str, str] | None,
+    held: bool,
 ) -> tuple[Accepted, bool]:
+    """`held`: the anti-abuse check holds this rating for review: stored, not counted."""
     act_id = str(uuid.uuid4())
     rated_at = now.astimezone(UTC)
     rows = [
@@ -325,8 +340,8 @@ async def _write(
             rater.role,
             rater.key,
             rated_at,
-            _becomes_effective(submission, case, scope),
-            bool(decision.outcome.get("held_for_review")),
+            _becomes_effective(submission, case, scope) and not held,
+            held or bool(decision.outcome.get("held_for_review")),
             decision.version,
             json.dumps(fired),
         ]

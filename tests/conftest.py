@@ -243,6 +243,9 @@ async def api(running_app: Api) -> AsyncIterator[Api]:
     await _reset_tables()
     await seed_regions()
     running_app.clock.now = NOW
+    # The anti-abuse counts of earlier tests (the clock is the same fixed moment in every
+    # test, so they would all share one counting window).
+    running_app.app.state.runtime.collaborators.counters.clear()
     yield running_app
 
 

@@ -11,7 +11,9 @@ from strawberry.types import Info
 from models.enums import Channel
 from schema.core.context import Context
 from schema.core.errors import BadInputError
+from schema.core.text import refuse_nul
 from schema.core.types import ChannelEnum, RatingDecision, business_time
+from services.abuse import Verdict, check_rating
 from services.identity import Principal, Role
 from services.submit_rating import (
     Accepted,
@@ -111,6 +113,7 @@ async def resolve(info: Info[Context, None], input: RatingInput) -> SubmitRating
         raise BadInputError("clientRequestId must be 1-64 characters")
     if len(input.tags or ()) > 20:
         raise BadInputError("at most 20 tags")
+    refuse_nul(number, input.comment, input.client_request_id, *(input.tags or ()))
     channel = Channel(input.channel)
     rater = await _pad_rater(info)
     if rater is None:
@@ -121,6 +124,21 @@ async def resolve(info: Info[Context, None], input: RatingInput) -> SubmitRating
     if rater is None:
         refusal = rejected("NOT_RATER")
         return RatingRejected(code=refusal.code, message=refusal.message)
+    now = info.context.now()
+    collaborators = info.context.collaborators
+    limits = collaborators.engine.evaluate("abuse", {})
+    device = rater.key if rater.role == "pad" else info.context.device
+
+    async def guard(window_code: str | None) -> Verdict:
+        return await check_rating(
+            collaborators.counters,
+            limits,
+            rater=rater.key,
+            device=device,
+            window=window_code,
+            now=now,
+        )
+
     result = await submit_rating(
         Submission(
             target=target,
@@ -132,8 +150,9 @@ async def resolve(info: Info[Context, None], input: RatingInput) -> SubmitRating
             client_request_id=input.client_request_id,
         ),
         rater,
-        engine=info.context.collaborators.engine,
-        now=info.context.now(),
+        engine=collaborators.engine,
+        now=now,
+        guard=guard,
     )
     if not isinstance(result, Accepted):
         return RatingRejected(code=result.code, message=result.message)

@@ -14,6 +14,7 @@ from strawberry.dataloader import DataLoader
 from rules import Engine
 from schema.core.errors import ForbiddenError, UnauthenticatedError
 from schema.core.events import Broker
+from services.abuse import Counters
 from services.identity import Principal, Role
 from services.pads import PadBinding, pad_binding
 from services.ratings import RatingView, ratings_of
@@ -34,13 +35,22 @@ class Collaborators:
     broker: Broker
     pad_lifetime: timedelta
     pad_rating_window: timedelta
+    counters: Counters
     announce_rules: Callable[[str], Awaitable[None]] | None = None
 
 
 class Context:
-    def __init__(self, collaborators: Collaborators, authorization: str | None) -> None:
+    def __init__(
+        self,
+        collaborators: Collaborators,
+        authorization: str | None,
+        device: str | None = None,
+    ) -> None:
         self.collaborators = collaborators
         self._authorization = authorization
+        # What the anti-abuse limits count as one device: the client's own device id
+        # (`X-HCP-Device`), else its address; a pad is its pairing.
+        self.device = device
         self._principal: Principal | None = _UNSET
         # Set by Strawberry from graphql-transport-ws `connection_init` payloads.
         self.connection_params: dict[str, Any] | None = None
