@@ -1,4 +1,4 @@
-"""`hcp`: serve, migrate, seed the demo, mint dev tokens, sweep deadlines."""
+"""`hcp`: serve, migrate, seed the demo, mint dev tokens, sweep deadlines, rotate the data key."""
 
 from __future__ import annotations
 
@@ -30,9 +30,17 @@ from server.rules_runtime import RulesFileWatch, request_reload
 from server.settings import Settings, SettingsError
 from server.sms_gateway import DevFileSender, HttpGatewaySender
 from services.identity import Role
+from services.rotate_key import (
+    DEFAULT_BATCH_SIZE,
+    MAX_BATCH_SIZE,
+    MissingKeyError,
+    RotationReport,
+    UnreadableRowError,
+    rotate_key,
+)
 from services.sms import SmsSender, deliver_due
 from services.sweep_deadlines import SweepReport, sweep
-from services.vault import Vault
+from services.vault import KeyRingError, Vault
 
 log = logging.getLogger("hcp.sweep")
 
@@ -235,6 +243,43 @@ async def _work(settings: Settings, engine: Engine, interval: float, link_base: 
                 await asyncio.wait_for(stop.wait(), interval)
 
 
+def _batch_size(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a whole number of rows") from None
+    if not 1 <= value <= MAX_BATCH_SIZE:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_BATCH_SIZE}")
+    return value
+
+
+def _rotate_key(settings: Settings, args: argparse.Namespace) -> int:
+    """Re-seal and re-hash under the first key of the ring; progress on stderr, one JSON
+    line on stdout. Errors name rows and key ids only, never what the rows hold."""
+    try:
+        vault = Vault.from_ring(secrets.data_key(settings))
+    except KeyRingError as exc:
+        print(f"hcp rotate-key: the key ring is not usable: {exc}", file=sys.stderr)
+        return 2
+    try:
+        report = asyncio.run(_rotate(settings, vault, args.batch))
+    except (MissingKeyError, UnreadableRowError) as exc:
+        print(f"hcp rotate-key: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(asdict(report)), flush=True)
+    return 0
+
+
+async def _rotate(settings: Settings, vault: Vault, batch_size: int) -> RotationReport:
+    async with open_database(settings):
+        return await rotate_key(vault=vault, batch_size=batch_size, progress=_rotation_progress)
+
+
+def _rotation_progress(what: str, done: int, total: int) -> None:
+    share = min(100, done * 100 // total)
+    print(f"rotate-key: {done:,}/{total:,} {what} ({share}%)", file=sys.stderr, flush=True)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hcp", description="政务服务好差评 backend")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -276,6 +321,17 @@ def _parser() -> argparse.ArgumentParser:
     worker.add_argument("--interval", type=_interval, default=60.0, help="seconds between passes")
     worker.add_argument("--link-base", help="reminder link prefix (default: HCP_PUBLIC_URL)")
     worker.set_defaults(run=_worker)
+    rotate = sub.add_parser(
+        "rotate-key",
+        help="re-seal personal data and re-hash look-ups under the first key of HCP_DATA_KEY",
+    )
+    rotate.add_argument(
+        "--batch",
+        type=_batch_size,
+        default=DEFAULT_BATCH_SIZE,
+        help=f"rows per transaction (default {DEFAULT_BATCH_SIZE})",
+    )
+    rotate.set_defaults(run=_rotate_key)
     return parser
 
 

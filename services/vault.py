@@ -49,6 +49,10 @@ class Vault:
             raise KeyRingError("the key ring is empty")
         return cls(keys, next(iter(keys)))
 
+    def holds(self, key_id: str) -> bool:
+        """Whether values sealed under `key_id` open with this ring."""
+        return key_id in self._ciphers
+
     def seal(self, text: str, purpose: str) -> str:
         nonce = os.urandom(_NONCE)
         sealed = self._ciphers[self.active].encrypt(nonce, text.encode(), purpose.encode())
