@@ -26,17 +26,21 @@ from resolvers.mutations import (
 )
 from resolvers.queries import audit_log, cases, rating_form, rules_version, viewer
 from resolvers.subscriptions import window_events
+from schema.core.complexity import max_cost_rule
 from schema.core.depth import max_depth_rule
 from schema.core.errors import ErrorPolicy, client_error, log_unexpected
+from services.cases import MAX_PAGE
 
 MAX_DEPTH = 15
 MAX_ALIASES = 15
 MAX_TOKENS = 2000
+MAX_COST = 5000  # a full page of 100 cases with every field of each costs ~3,000
 # Built once: ValidationCache keys on the rule classes, so classes made per request would
 # make every request miss the cache and validate again (~1.5 ms a request here).
 _LIMIT_RULES: list[type[ASTValidationRule]] = [
     max_depth_rule(MAX_DEPTH),
     create_validator(MAX_ALIASES),
+    max_cost_rule(MAX_COST, largest_page=MAX_PAGE),
 ]
 _PROD_RULES = [*_LIMIT_RULES, NoSchemaIntrospectionCustomRule]
 

@@ -37,6 +37,7 @@ from server.broker import LocalBroker, RedisBroker
 from server.counters import LocalCounters, RedisCounters
 from server.database import open_database
 from server.rules_runtime import RulesBroadcast, watch_file
+from server.security_headers import SecurityHeaders
 from server.settings import Settings
 from services.identity import Principal
 from services.sms import rate_by_reply
@@ -233,7 +234,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = Non
             WebSocketRoute("/graphql", graphql),
         ],
         lifespan=lifespan,
-        middleware=[Middleware(AccessLog), Middleware(BodyLimit)],
+        middleware=[Middleware(AccessLog), Middleware(SecurityHeaders), Middleware(BodyLimit)],
     )
     app.state.runtime = runtime  # for operators' tools and tests: what the lifespan opened
     return app

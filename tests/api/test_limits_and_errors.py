@@ -34,6 +34,34 @@ async def test_alias_floods_are_refused(api: Api) -> None:
     assert "aliases" in body["errors"][0]["message"].lower()
 
 
+FULL_PAGE = """
+myCases(first: 100) { totalCount nodes {
+  caseNo status servedVia acceptedAt completedAt ratingStatus ratingDeadline regionCode batchNo
+  matter { code name type } department { code name } window { code name } staff { code name }
+  applicant { kind name idNumber phone }
+  effectiveRating { level category }
+  ratings { id level category tags comment channel ratedAt effective target
+            decision { rulesVersion firedRules } }
+} }
+"""
+
+
+async def test_costly_queries_are_refused_and_a_full_page_is_not(api: Api) -> None:
+    citizen = token("citizen", id_number=WANG["idNumber"], name=WANG["name"])
+    full = await api.gql("{ " + FULL_PAGE + " }", token=citizen)
+    assert "errors" not in full, full
+    twice = await api.gql("{ a: " + FULL_PAGE + " b: " + FULL_PAGE + " }", token=citizen)
+    assert twice["data"] is None
+    assert twice["errors"][0]["extensions"]["code"] == "BAD_INPUT"
+    assert "cost" in twice["errors"][0]["message"]
+    # A page size from a variable counts as the largest page.
+    paged = FULL_PAGE.replace("first: 100", "first: $n")
+    body = await api.gql(
+        "query($n: Int) { a: " + paged + " b: " + paged + " }", {"n": 1}, token=citizen
+    )
+    assert body["errors"][0]["extensions"]["code"] == "BAD_INPUT"
+
+
 async def test_huge_documents_are_refused(api: Api) -> None:
     huge = "{ viewer { " + " ".join(["role"] * 3000) + " } }"
     body = await api.gql(huge, token=token("system"))
