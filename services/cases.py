@@ -172,8 +172,10 @@ async def my_cases(
         "ORDER BY c.accepted_at DESC, c.id DESC LIMIT ?",
         [*total_args, *args, first + 1],
     )
-    # Every row is the viewer's own (the WHERE says so): their own data, unmasked.
-    nodes = [_view(row, PersonalData(vault, row, UNMASKED)) for row in rows[:first]]
+    # Every row is the viewer's own (the WHERE says so): their own data, unmasked, and the
+    # same applicant on every row, so it is decrypted once per page, not once per case.
+    personal = PersonalData(vault, rows[0], UNMASKED) if rows else None
+    nodes = [_view(row, personal) for row in rows[:first] if personal is not None]
     end = encode_cursor(nodes[-1]) if nodes else None
     total = None
     if with_total:
