@@ -180,6 +180,36 @@ def measure(args: argparse.Namespace, url: str, database_url: str) -> list[Figur
             "label": "myCases",
         }
     )
+    # The cost of personal data: the same pages with the applicant decrypted (the citizen's
+    # own, in full) and masked (a department handler's view), against the same run without.
+    mine_personal = load(
+        {
+            **base,
+            "kind": "my_cases",
+            "personal": True,
+            "requests": scale.requests,
+            "warmup": 200,
+            "concurrency": c_lat,
+            "citizens": 2000,
+            "seed": 11,
+            "label": "myCases with applicant",
+        }
+    )
+    staff_plain, staff_masked = (
+        load(
+            {
+                **base,
+                "kind": "case_staff",
+                "personal": personal,
+                "requests": scale.requests,
+                "warmup": 200,
+                "concurrency": c_lat,
+                "seed": 17,
+                "label": f"case for a handler{', masked applicant' if personal else ''}",
+            }
+        )
+        for personal in (False, True)
+    )
     # One request at a time as well: the latency of the query itself, with no queueing
     # behind the other requests for the two cores (server, PostgreSQL, load generator).
     ping_one = load(
@@ -232,6 +262,20 @@ def measure(args: argparse.Namespace, url: str, database_url: str) -> list[Figur
         _vs_ping(
             "my_cases_1_p99_ms", "myCases first:20 p99", "ms", mine_one, ping_one, "p99_ms", P99
         ),
+        _vs(
+            "my_cases_personal_p50_ms",
+            "myCases + applicant (decrypt) p50",
+            mine_personal,
+            mine,
+            "ms myCases p50 without",
+        ),
+        _vs(
+            "case_masked_p50_ms",
+            "case + applicant (masked) p50",
+            staff_masked,
+            staff_plain,
+            "ms case p50 without",
+        ),
         _vs_ping(
             "submit_rating_per_s",
             "submitRating",
@@ -246,6 +290,29 @@ def measure(args: argparse.Namespace, url: str, database_url: str) -> list[Figur
             "submit_rating_p99_ms", "submitRating p99", "ms", rating, ping_rate, "p99_ms", "< 50 ms"
         ),
     ]
+
+
+PERSONAL_TARGET = "<= 1.15x (15 % slower)"
+
+
+def _vs(
+    name: str, label: str, result: dict[str, Any], without: dict[str, Any], unit: str
+) -> Figure:
+    """A p50 against the same request without the personal data, in the same run."""
+    value, baseline = result["p50_ms"], without["p50_ms"]
+    return Figure(
+        name,
+        label,
+        value,
+        "ms",
+        baseline,
+        unit,
+        value / baseline,
+        "baseline",
+        PERSONAL_TARGET,
+        result["concurrency"],
+        result["errors"],
+    )
 
 
 PING_UNITS = {"rps": "req/s ping", "p50_ms": "ms ping p50", "p99_ms": "ms ping p99"}

@@ -37,6 +37,15 @@ MY_CASES = (
     "query { myCases(first: 20) { totalCount nodes { caseNo completedAt matter { code name } "
     "department { code name } window { code name } } } }"
 )
+# The same page with the applicant's personal data: 60 values decrypted per page.
+MY_CASES_PERSONAL = MY_CASES.replace(
+    "window { code name } }", "window { code name } applicant { name idNumber phone } }"
+)
+CASE = "query($n: String!) { case(caseNo: $n) { caseNo department { code } } }"
+# A department handler's view of one case with the applicant masked by the policy.
+CASE_MASKED = CASE.replace(
+    "department { code } }", "department { code } applicant { name idNumber phone } }"
+)
 SUBMIT = (
     "mutation($input: RatingInput!) { submitRating(input: $input) { __typename "
     "... on RatingRejected { code } } }"
@@ -187,7 +196,7 @@ def build(job: dict[str, Any]) -> tuple[list[Request], list[Request]]:
             )
             for j in people
         }
-        body = _body(MY_CASES)
+        body = _body(MY_CASES_PERSONAL if job.get("personal") else MY_CASES)
         reqs = [
             Request(body, headers[j], _my_cases_check(layout.case_count(j)))
             for j in (rng.choice(people) for _ in range(warmup + count))
@@ -195,6 +204,8 @@ def build(job: dict[str, Any]) -> tuple[list[Request], list[Request]]:
         return reqs[:warmup], reqs[warmup:]
     if kind == "submit":
         return _submits(job, layout, secret, warmup, count)
+    if kind == "case_staff":
+        return _staff_views(job, layout, secret, warmup, count)
     raise ValueError(f"unknown job kind {kind!r}")
 
 
@@ -234,6 +245,44 @@ def _submits(
         }
         reqs.append(Request(_body(SUBMIT, {"input": rating}), headers[j], _submit_check))
     return reqs[:warmup], reqs[warmup:]
+
+
+def _staff_views(
+    job: dict[str, Any], layout: Layout, secret: str, warmup: int, count: int
+) -> tuple[list[Request], list[Request]]:
+    """Department handlers opening random cases of their department."""
+    rng = random.Random(job["seed"])
+    query = CASE_MASKED if job.get("personal") else CASE
+    headers: dict[str, dict[str, str]] = {}
+    reqs = []
+    for _ in range(warmup + count):
+        k = rng.randrange(layout.total)
+        department = bench_case(layout, k).as_input()["departmentCode"]
+        if department not in headers:
+            headers[department] = _auth(
+                secret,
+                {
+                    "sub": f"bench-handler-{department}",
+                    "role": "dept_handler",
+                    "department_code": department,
+                },
+            )
+        body = _body(query, {"n": case_no(k)})
+        reqs.append(
+            Request(body, headers[department], _case_check(case_no(k), job.get("personal")))
+        )
+    return reqs[:warmup], reqs[warmup:]
+
+
+def _case_check(number: str, personal: bool | None) -> Check:
+    def check(reply: dict[str, Any]) -> str | None:
+        found = (reply.get("data") or {}).get("case") or {}
+        masked = "*" in str((found.get("applicant") or {}).get("phone") or "")
+        if found.get("caseNo") == number and masked == bool(personal):
+            return None
+        return json.dumps(reply.get("errors") or found, ensure_ascii=False)[:300]
+
+    return check
 
 
 @dataclass
