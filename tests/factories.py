@@ -72,3 +72,32 @@ def case_input(case_no: str, applicant: dict[str, Any] = WANG, **overrides: Any)
     }
     item.update(overrides)
     return item
+
+
+def other_department_case(case_no: str = "C-1") -> dict[str, Any]:
+    """陈美玲's case at another department (区人社保局) in a town of the same district."""
+    return case_input(
+        case_no,
+        CHEN,
+        departmentCode="D-RSB",
+        departmentName="区人社保局",
+        windowCode="W-05",
+        windowName="社保医保窗口",
+        regionCode="330283100",
+    )
+
+
+def other_region_case(case_no: str = "E-1") -> dict[str, Any]:
+    """A company's online case in another city's district (鹿城区)."""
+    return case_input(
+        case_no,
+        COMPANY,
+        regionCode="330302",
+        departmentCode="D-LC",
+        departmentName="鹿城区市场监管局",
+        windowCode=None,
+        windowName=None,
+        staffCode=None,
+        staffName=None,
+        servedVia="ONLINE",
+    )

@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from tests.conftest import ROOT, Api, token
-from tests.factories import CHEN, COMPANY, INGEST, WANG, case_input
+from tests.factories import (
+    CHEN,
+    INGEST,
+    WANG,
+    case_input,
+    other_department_case,
+    other_region_case,
+)
 
 DOC = ROOT / "docs" / "access.md"
 RULES = (ROOT / "rules.yaml").read_text(encoding="utf-8")
@@ -144,27 +151,8 @@ async def seed(api: Api) -> None:
             acceptedAt="2026-11-20T19:30:00+08:00",
             completedAt="2026-11-20T19:55:00+08:00",
         ),
-        case_input(
-            "C-1",
-            CHEN,
-            departmentCode="D-RSB",
-            departmentName="区人社保局",
-            windowCode="W-05",
-            windowName="社保医保窗口",
-            regionCode="330283100",
-        ),
-        case_input(
-            "E-1",
-            COMPANY,
-            regionCode="330302",
-            departmentCode="D-LC",
-            departmentName="鹿城区市场监管局",
-            windowCode=None,
-            windowName=None,
-            staffCode=None,
-            staffName=None,
-            servedVia="ONLINE",
-        ),
+        other_department_case(),
+        other_region_case(),
     ]
     body = await api.gql(INGEST, {"cases": cases}, token("system"))
     assert body["data"]["ingestCases"]["acceptedCount"] == len(cases)

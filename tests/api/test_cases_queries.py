@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from tests.conftest import ROOT, Api, token
-from tests.factories import CASE_FIELDS, CHEN, COMPANY, INGEST, WANG, case_input
+from tests.factories import (
+    CASE_FIELDS,
+    CHEN,
+    INGEST,
+    WANG,
+    case_input,
+    other_department_case,
+    other_region_case,
+)
 
 MY_CASES = """
 query($first: Int, $after: String) {
@@ -35,27 +43,8 @@ async def seed(api: Api) -> None:
         for day in range(1, 8)
     ]
     cases += [
-        case_input(
-            "C-1",
-            CHEN,
-            departmentCode="D-RSB",
-            departmentName="区人社保局",
-            windowCode="W-05",
-            windowName="社保医保窗口",
-            regionCode="330283100",
-        ),
-        case_input(
-            "E-1",
-            COMPANY,
-            regionCode="330302",
-            departmentCode="D-LC",
-            departmentName="鹿城区市场监管局",
-            windowCode=None,
-            windowName=None,
-            staffCode=None,
-            staffName=None,
-            servedVia="ONLINE",
-        ),
+        other_department_case(),
+        other_region_case(),
     ]
     body = await api.gql(INGEST, {"cases": cases}, token("system"))
     assert body["data"]["ingestCases"]["acceptedCount"] == len(cases)
