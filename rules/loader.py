@@ -71,6 +71,11 @@ def parse(text: str, name: str = "<rules>") -> Source:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise PolicyError([Problem(name, line, column, f"YAML syntax: {exc.problem}")]) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, e.g. a NUL
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - text.rfind("\n", 0, exc.position)
+        message = f"YAML: {exc.reason} (U+{exc.character:04X})"
+        raise PolicyError([Problem(name, line, column, message)]) from None
     if not isinstance(data, dict) or tree is None:
         raise PolicyError(
             [Problem(name, 1, 1, "the file must be a mapping of keys (levels:, rating:, …)")]

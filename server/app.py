@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import json
 import logging
 import os
 import re
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from cross_web import HTTPException
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from starlette.applications import Starlette
@@ -29,6 +31,7 @@ from models.db import connection, fetch
 from rules import Engine, PolicyError
 from schema.app import build_schema
 from schema.core.context import Collaborators, Context
+from schema.core.text import holds_unpaired_surrogate
 from server import secrets
 from server.access_log import AccessLog
 from server.auth import InvalidTokenError, JwksError, TokenVerifier
@@ -107,6 +110,11 @@ def _authenticator(verifier: TokenVerifier) -> Callable[[str], Principal | None]
     return authenticate
 
 
+# Only a body with such an escape can decode to a lone surrogate: raw ones are not UTF-8.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE_ESCAPE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
 class HcpGraphQL(GraphQL[Context, None]):
     def __init__(self, runtime: Runtime, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -117,6 +125,30 @@ class HcpGraphQL(GraphQL[Context, None]):
         return Context(
             self.runtime.collaborators, request.headers.get("authorization"), _device(request)
         )
+
+    def decode_json(self, data: str | bytes) -> object:
+        """JSON as I-JSON (RFC 7493) has it: an escaped lone surrogate is refused like JSON
+        that does not parse (HTTP 400, WebSocket close 4400), before it can fail in the
+        database driver or in the response that quotes it."""
+        value = json.loads(data)
+        if isinstance(data, bytes):
+            escaped = _SURROGATE_ESCAPE_BYTES.search(data) is not None
+        else:
+            escaped = _SURROGATE_ESCAPE.search(data) is not None
+        if escaped and holds_unpaired_surrogate(value):
+            raise json.JSONDecodeError("unpaired surrogate", "", 0)
+        return value
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """A request's JSON (its body, or its GET `variables`) is an object or a batch;
+        Strawberry answers any other value, and bytes that are not UTF-8, with a 500."""
+        try:
+            value = self.decode_json(data)
+        except ValueError:  # not JSON, or not UTF-8
+            raise HTTPException(400, "Unable to parse request body as JSON") from None
+        if not isinstance(value, dict | list):
+            raise HTTPException(400, "The request JSON must be an object")
+        return value
 
 
 _DEVICE_ID = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")

@@ -9,6 +9,7 @@ from strawberry.types import Info
 
 from schema.core.context import Context
 from schema.core.errors import ForbiddenError
+from schema.core.text import refuse_nul
 from schema.core.types import business_time
 from services.identity import Role
 from services.pads import PairingRefusedError, pair_pad
@@ -23,6 +24,7 @@ class PadPairing:
 
 async def resolve(info: Info[Context, None], window_code: str) -> PadPairing:
     staff = info.context.require(Role.WINDOW_STAFF, Role.DEPT_HANDLER)
+    refuse_nul(window_code)
     try:
         pairing = await pair_pad(
             window_code=window_code.strip(),

@@ -9,6 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from schema.core.context import Context
+from schema.core.text import refuse_nul
 from services.callbacks import Revealed, reveal_contact
 from services.identity import Role
 
@@ -34,6 +35,7 @@ RevealContactResult = Annotated[
 
 async def resolve(info: Info[Context, None], case_no: str, reason: str) -> RevealContactResult:
     viewer = info.context.require(Role.DEPT_HANDLER, Role.AREA_ADMIN)
+    refuse_nul(case_no, reason)
     result = await reveal_contact(
         case_no=case_no.strip(),
         reason=reason,

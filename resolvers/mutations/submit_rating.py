@@ -11,6 +11,7 @@ from strawberry.types import Info
 from models.enums import Channel
 from schema.core.context import Context
 from schema.core.errors import BadInputError
+from schema.core.text import refuse_nul
 from schema.core.types import ChannelEnum, RatingDecision, business_time
 from services.abuse import Verdict, check_rating
 from services.identity import Principal, Role
@@ -112,6 +113,7 @@ async def resolve(info: Info[Context, None], input: RatingInput) -> SubmitRating
         raise BadInputError("clientRequestId must be 1-64 characters")
     if len(input.tags or ()) > 20:
         raise BadInputError("at most 20 tags")
+    refuse_nul(number, input.comment, input.client_request_id, *(input.tags or ()))
     channel = Channel(input.channel)
     rater = await _pad_rater(info)
     if rater is None:

@@ -11,6 +11,7 @@ from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 from models.enums import RatingStatus
 from schema.core.context import Context
 from schema.core.errors import BadInputError, NotFoundError
+from schema.core.text import refuse_nul
 from schema.core.types import Case, PageInfo, RatingStatusEnum, case_from_view
 from services import cases
 from services.identity import Principal, Role
@@ -78,6 +79,7 @@ async def case(info: Info[Context, None], case_no: str) -> Case:
     viewer = info.context.require(
         Role.CITIZEN, Role.WINDOW_STAFF, Role.DEPT_HANDLER, Role.AREA_ADMIN, Role.SYSTEM
     )
+    refuse_nul(case_no)
     view = await cases.find_case(
         case_no=case_no,
         viewer=viewer,

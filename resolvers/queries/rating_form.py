@@ -10,6 +10,7 @@ from strawberry.types import Info
 from models.enums import Channel, RatingStatus
 from schema.core.context import Context
 from schema.core.errors import NotFoundError
+from schema.core.text import refuse_nul
 from schema.core.types import ChannelEnum, business_time
 from services import cases
 from services.identity import Role
@@ -46,6 +47,7 @@ async def rating_form(
 ) -> RatingForm:
     """The form for one case on one channel, built from the active policy."""
     viewer = info.context.require(Role.CITIZEN, Role.WINDOW_STAFF, Role.DEPT_HANDLER)
+    refuse_nul(case_no)
     view = await cases.find_case(
         case_no=case_no,
         viewer=viewer,

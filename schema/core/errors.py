@@ -49,7 +49,14 @@ class NotFoundError(ApiError):
 
 # graphql-core quotes the offending value when a value does not coerce; it may be an ID
 # number or a phone, so the quoted values are cut and the variable, path and reason kept.
+# An unknown input field is named only when it could be a field name: a JSON key can be
+# anything, an ID number included.
 _VALUE_PATTERNS = (
+    (re.compile(r"(\?) Found: .*", re.S), r"\1"),
+    (
+        re.compile(r"unknown field '(?![_A-Za-z][_0-9A-Za-z]*'[.,]).*?'(?=[.,])", re.S),
+        "an unknown field",
+    ),
     (re.compile(r"got invalid value .*?(?= at '[\w.\[\]]*'(?:;|$))", re.S), "has an invalid value"),
     (re.compile(r"got invalid value .*?;", re.S), "has an invalid value;"),
     (re.compile(r"Value '.*?' does not exist", re.S), "The value does not exist"),

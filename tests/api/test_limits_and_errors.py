@@ -80,8 +80,10 @@ async def test_syntax_errors_are_bad_input(api: Api) -> None:
         {**WANG, "kind": "ALIEN-13800000001"},
         {**WANG, "phone": 13800000001},
         {"name": "王小明", "kind": "PERSON", "phone": "13800000001"},
+        {**WANG, "phon": "13800000001"},
+        {**WANG, WANG["idNumber"]: "13800000001"},
     ],
-    ids=["enum", "number-for-string", "missing-field"],
+    ids=["enum", "number-for-string", "missing-field", "misspelt-field", "id-number-as-field"],
 )
 async def test_a_wrongly_typed_variable_does_not_echo_its_value(
     api: Api, applicant: dict[str, object]
@@ -92,7 +94,44 @@ async def test_a_wrongly_typed_variable_does_not_echo_its_value(
     assert error["extensions"]["code"] == "BAD_INPUT"
     assert "13800000001" not in error["message"]
     assert "王小明" not in error["message"]
+    assert WANG["idNumber"] not in error["message"]
     assert "$cases" in error["message"], error["message"]
+
+
+NUL_TEXT = {
+    "case": ("query($t: String!) { case(caseNo: $t) { caseNo } }", "system"),
+    "case, inline": ('{ case(caseNo: "W-01\\u0000") { caseNo } }', "system"),
+    "ratingForm": (
+        "query($t: String!) { ratingForm(caseNo: $t, channel: APP) { caseNo } }",
+        "citizen",
+    ),
+    "pairPad": ("mutation($t: String!) { pairPad(windowCode: $t) { token } }", "window_staff"),
+    "submitRating": (
+        'mutation($t: String!) { submitRating(input: {level: 5, channel: APP, caseNo: "W-01", '
+        "clientRequestId: $t}) { __typename } }",
+        "citizen",
+    ),
+    "revealContact": (
+        'mutation($t: String!) { revealContact(caseNo: "W-01", reason: $t) { __typename } }',
+        "dept_handler",
+    ),
+}
+CLAIMS = {
+    "system": {},
+    "citizen": {"id_number": WANG["idNumber"]},
+    "window_staff": {"department_code": "D-SCJG"},
+    "dept_handler": {"department_code": "D-SCJG"},
+}
+
+
+@pytest.mark.parametrize("operation", sorted(NUL_TEXT))
+async def test_text_with_a_nul_is_bad_input_on_every_database(api: Api, operation: str) -> None:
+    """PostgreSQL can neither store nor compare NUL; it must not get that far."""
+    await api.gql(INGEST, {"cases": [case_input("W-01")]}, token("system"))
+    query, role = NUL_TEXT[operation]
+    body = await api.gql(query, {"t": "W-01\x00"}, token(role, **CLAIMS[role]))
+    assert body["errors"][0]["extensions"]["code"] == "BAD_INPUT", body
+    assert "NUL" in body["errors"][0]["message"]
 
 
 async def test_unexpected_failures_are_masked_and_logged_without_their_text(

@@ -69,6 +69,17 @@ async def test_an_invalid_policy_is_refused_with_located_problems(api: Api) -> N
     assert api.settings.rules_path.read_text(encoding="utf-8") == TEXT
 
 
+async def test_a_policy_with_a_control_character_is_refused_where_it_is(api: Api) -> None:
+    before = await version(api)
+    broken = TEXT.replace("version: template-2026.1", "version: template-2026.1\x01")
+    result = (await publish(api, broken))["data"]["publishRules"]
+    assert result["__typename"] == "RulesRejected" and result["code"] == "INVALID_RULES"
+    problem = result["problems"][0]
+    line = next(i for i, text in enumerate(broken.split("\n"), 1) if "\x01" in text)
+    assert (problem["line"], "U+0001" in problem["message"]) == (line, True), problem
+    assert await version(api) == before
+
+
 async def test_only_policy_staff_may_publish(api: Api) -> None:
     for role, claims in [
         ("citizen", {"id_number": "11010519491231002X"}),

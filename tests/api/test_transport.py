@@ -30,6 +30,35 @@ async def test_mutations_are_refused_over_get(api: Api) -> None:
     assert response.status_code in (400, 405)
 
 
+CASE = "query($n: String!) { case(caseNo: $n) { caseNo } }"
+SYSTEM_JSON = {"content-type": "application/json", "Authorization": f"Bearer {token('system')}"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"null",
+        b"1",
+        b'"{ viewer { role } }"',
+        b'{"query": "{ viewer { role \xff } }"}',
+        json.dumps({"query": CASE, "variables": {"n": "W-\ud800"}}).encode(),
+        json.dumps({"query": CASE, "operationName": "\udfff"}).encode(),
+    ],
+    ids=["null", "number", "string", "not-utf-8", "lone-surrogate", "lone-surrogate-name"],
+)
+async def test_a_body_that_is_not_a_json_object_of_text_is_refused(api: Api, body: bytes) -> None:
+    response = await api.client.post("/graphql", content=body, headers=SYSTEM_JSON)
+    assert response.status_code == 400, response.text
+
+
+async def test_an_escaped_surrogate_pair_is_text(api: Api) -> None:
+    """ASCII-only JSON (Python's default) escapes 😀 as a pair of surrogates: that is text."""
+    body = json.dumps({"query": CASE, "variables": {"n": "W-😀"}}).encode()
+    assert b"\\ud83d\\ude00" in body
+    response = await api.client.post("/graphql", content=body, headers=SYSTEM_JSON)
+    assert response.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
 async def test_health_reports_the_database(api: Api) -> None:
     response = await api.client.get("/healthz")
     assert response.status_code == 200
