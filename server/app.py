@@ -20,6 +20,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
@@ -151,6 +152,23 @@ class HcpGraphQL(GraphQL[Context, None]):
         return value
 
 
+def _cors(settings: Settings) -> list[Middleware]:
+    """Pages on the origins of HCP_CORS_ORIGINS (e.g. a mini-program's web view) may call
+    the API from the browser; without it, no cross-origin reads (and the same list decides
+    which origins may open the GraphQL websocket)."""
+    if not settings.cors_origins:
+        return []
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["authorization", "content-type", "x-hcp-device"],
+            max_age=600,
+        )
+    ]
+
+
 _DEVICE_ID = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
 
 
@@ -266,7 +284,12 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = Non
             WebSocketRoute("/graphql", graphql),
         ],
         lifespan=lifespan,
-        middleware=[Middleware(AccessLog), Middleware(SecurityHeaders), Middleware(BodyLimit)],
+        middleware=[
+            Middleware(AccessLog),
+            *_cors(settings),
+            Middleware(SecurityHeaders),
+            Middleware(BodyLimit),
+        ],
     )
     app.state.runtime = runtime  # for operators' tools and tests: what the lifespan opened
     return app
