@@ -24,7 +24,14 @@ from resolvers.mutations import (
     reveal_contact,
     submit_rating,
 )
-from resolvers.queries import audit_log, cases, rating_form, rules_version, viewer
+from resolvers.queries import (
+    audit_log,
+    cases,
+    rating_form,
+    rules_version,
+    viewer,
+    window_info,
+)
 from resolvers.subscriptions import window_events
 from schema.core.complexity import max_cost_rule
 from schema.core.depth import max_depth_rule
@@ -53,6 +60,7 @@ class Query:
     rules_version = strawberry.field(resolver=rules_version.rules_version)
     rating_form = strawberry.field(resolver=rating_form.rating_form)
     audit_log = strawberry.field(resolver=audit_log.audit_log)
+    window_info = strawberry.field(resolver=window_info.window_info)
 
 
 @strawberry.type

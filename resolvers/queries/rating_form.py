@@ -15,6 +15,7 @@ from schema.core.types import ChannelEnum, business_time
 from services import cases
 from services.identity import Role
 from services.ratings import form_levels, rating_deadline
+from services.windows import pad_case
 
 
 @strawberry.type(description="A reason tag offered for a level")
@@ -45,7 +46,12 @@ async def rating_form(
     case_no: str,
     channel: ChannelEnum,  # type: ignore[valid-type]
 ) -> RatingForm:
-    """The form for one case on one channel, built from the active policy."""
+    """The form for one case on one channel, built from the active policy. A paired pad gets
+    it for the cases it may rate: completed at its window within HCP_PAD_RATING_MINUTES."""
+    pad = await info.context.pad()
+    if pad is not None:
+        refuse_nul(case_no)
+        return await _pad_form(info, case_no, Channel(channel), pad.window_code)
     viewer = info.context.require(Role.CITIZEN, Role.WINDOW_STAFF, Role.DEPT_HANDLER)
     refuse_nul(case_no)
     view = await cases.find_case(
@@ -56,10 +62,34 @@ async def rating_form(
     )
     if view is None:
         raise NotFoundError("no case with this caseNo that you may rate")
+    return _form(info, view.case_no, Channel(channel), view.completed_at, view.rating_status)
+
+
+async def _pad_form(
+    info: Info[Context, None], case_no: str, channel: Channel, window_code: str
+) -> RatingForm:
+    found = await pad_case(
+        case_no,
+        window_code=window_code,
+        now=info.context.now(),
+        within=info.context.collaborators.pad_rating_window,
+    )
+    if found is None:
+        raise NotFoundError("no case with this caseNo that you may rate")
+    return _form(info, found.case_no, channel, found.completed_at, found.rating_status)
+
+
+def _form(
+    info: Info[Context, None],
+    case_no: str,
+    channel: Channel,
+    completed_at: datetime | None,
+    status: RatingStatus,
+) -> RatingForm:
     engine = info.context.collaborators.engine
-    deadline = rating_deadline(engine, view.completed_at)
+    deadline = rating_deadline(engine, completed_at)
     return RatingForm(
-        case_no=view.case_no,
+        case_no=case_no,
         levels=[
             FormLevel(
                 level=lv.level,
@@ -68,8 +98,8 @@ async def rating_form(
                 reason_required=lv.reason_required,
                 tags=[FormTag(code=t["code"], label=t["label"]) for t in lv.tags],
             )
-            for lv in form_levels(engine, Channel(channel).value)
+            for lv in form_levels(engine, channel.value)
         ],
         deadline=business_time(deadline) if deadline else None,
-        already_rated=view.rating_status in (RatingStatus.RATED, RatingStatus.DEFAULTED),
+        already_rated=status in (RatingStatus.RATED, RatingStatus.DEFAULTED),
     )

@@ -71,6 +71,9 @@ OPERATIONS = {
         _ok,
     ),
     "rulesVersion": Operation("{ rulesVersion { version } }", {}, _ok),
+    "windowInfo (W-01)": Operation(
+        'query { windowInfo(code: "W-01") { name department { name } staffOnDuty } }', {}, _ok
+    ),
     "auditLog": Operation("{ auditLog { nodes { caseNo } } }", {}, _ok),
     "ingestCases": Operation(
         INGEST, {"cases": [case_input("W-01", windowCode="W-01")]}, lambda v: "ok"

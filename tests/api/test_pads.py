@@ -147,3 +147,55 @@ async def test_other_windows_and_citizens_cannot_listen(api: Api, live_url: str)
             payload = message["payload"]
             errors = payload.get("errors", payload) if isinstance(payload, dict) else payload
             assert errors[0]["extensions"]["code"] == "FORBIDDEN", message
+
+
+FORM = (
+    "query($n: String!, $c: Channel!) { ratingForm(caseNo: $n, channel: $c) "
+    "{ caseNo alreadyRated levels { level reasonRequired tags { code } } } }"
+)
+
+
+async def pad_form(api: Api, pad_token: str, case_no: str) -> dict[str, Any]:
+    response = await api.client.post(
+        "/graphql",
+        json={"query": FORM, "variables": {"n": case_no, "c": "PAD"}},
+        headers={"Authorization": f"Pad {pad_token}"},
+    )
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def test_a_pad_gets_the_form_of_the_cases_it_may_rate(api: Api) -> None:
+    """The pad renders its levels from ratingForm, for exactly the cases it may rate: those
+    completed at its window within HCP_PAD_RATING_MINUTES; anything else is NOT_FOUND."""
+    completed = "2026-11-20T19:50:00+08:00"  # ten minutes before the suite's clock
+    await ingest(
+        api,
+        case_input("F-1", acceptedAt="2026-11-20T19:00:00+08:00", completedAt=completed),
+        case_input(
+            "F-2",
+            acceptedAt="2026-11-20T19:00:00+08:00",
+            completedAt=completed,
+            windowCode="W-02",
+            windowName="综合受理2号窗口",
+        ),
+        case_input("F-3"),
+    )
+    pad_token = (await pair(api))["data"]["pairPad"]["token"]
+    form = (await pad_form(api, pad_token, "F-1"))["data"]["ratingForm"]
+    assert form["caseNo"] == "F-1" and form["alreadyRated"] is False
+    assert [lv["level"] for lv in form["levels"]] == [5, 4, 3, 2, 1]
+    dissatisfied = next(lv for lv in form["levels"] if lv["level"] == 2)
+    assert dissatisfied["reasonRequired"] is True
+    assert "online-not-working" not in {t["code"] for t in dissatisfied["tags"]}  # online only
+    for case_no in ("F-2", "F-3", "F-NONE"):  # another window; completed days ago; no such case
+        refused = await pad_form(api, pad_token, case_no)
+        assert refused["errors"][0]["extensions"]["code"] == "NOT_FOUND", case_no
+    await pad_rate(api, pad_token, "F-1")
+    assert (await pad_form(api, pad_token, "F-1"))["data"]["ratingForm"]["alreadyRated"] is True
+    api.clock.advance(hours=1)
+    late = await pad_form(api, pad_token, "F-1")
+    assert late["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert (await pad_form(api, "not-a-pad", "F-1"))["errors"][0]["extensions"][
+        "code"
+    ] == "UNAUTHENTICATED"
