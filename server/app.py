@@ -28,6 +28,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from mini_program_mock import client_routes
 from models.db import connection, fetch
 from rules import Engine, PolicyError
 from schema.app import build_schema
@@ -40,6 +41,7 @@ from server.body_limit import BodyLimit
 from server.broker import LocalBroker, RedisBroker
 from server.counters import LocalCounters, RedisCounters
 from server.database import open_database
+from server.devices import device_of
 from server.rules_runtime import RulesBroadcast, watch_file
 from server.security_headers import SecurityHeaders
 from server.settings import Settings
@@ -124,7 +126,7 @@ class HcpGraphQL(GraphQL[Context, None]):
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         assert self.runtime.collaborators is not None
         return Context(
-            self.runtime.collaborators, request.headers.get("authorization"), _device(request)
+            self.runtime.collaborators, request.headers.get("authorization"), device_of(request)
         )
 
     def decode_json(self, data: str | bytes) -> object:
@@ -167,18 +169,6 @@ def _cors(settings: Settings) -> list[Middleware]:
             max_age=600,
         )
     ]
-
-
-_DEVICE_ID = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
-
-
-def _device(request: Request | WebSocket) -> str | None:
-    """The device a request comes from, for the anti-abuse limits: the id the client sends
-    (`X-HCP-Device`, as the mini-program and the pad do), else the client's address."""
-    given = request.headers.get("x-hcp-device", "")
-    if _DEVICE_ID.match(given):
-        return f"id:{given}"
-    return f"ip:{request.client.host}" if request.client else None
 
 
 def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = None) -> Starlette:
@@ -282,6 +272,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = Non
             Route("/sms/inbound", sms_inbound, methods=["POST"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            *client_routes(settings),
         ],
         lifespan=lifespan,
         middleware=[

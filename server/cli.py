@@ -54,11 +54,21 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             flush=True,
         )
     base = f"http://{args.host}:{args.port}"
-    print(
-        f"hcp serving on {base}\n  GraphQL + GraphiQL: {base}/graphql\n"
+    window = "W-01" if args.demo else "<windowCode>"
+    lines = [
+        f"hcp serving on {base}",
+        f"  GraphQL + GraphiQL: {base}/graphql"
+        if not settings.is_prod
+        else f"  GraphQL: {base}/graphql",
         f"  health:             {base}/healthz",
-        flush=True,
-    )
+        f"  my cases (mobile):  {base}/m/",
+        f"  window scan page:   {base}/w/{window}",
+        f"  window QR poster:   {base}/qr/{window}/poster",
+        f"  evaluator pad:      {base}/pad/{window}",
+    ]
+    if not settings.is_prod:
+        lines.append(f"  mock platform login (dev only): {base}/mock-platform/login")
+    print("\n".join(lines), flush=True)
     uvicorn.run(
         "server.app:create_app_from_env",
         factory=True,

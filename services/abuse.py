@@ -79,3 +79,22 @@ async def check_rating(
     if raters >= int(burst["raters"]):
         return Verdict(hold=True, rules=decision.fired)
     return ALLOW
+
+
+async def check_visit(
+    counters: Counters, decision: Decision, *, device: str | None, window: str, now: datetime
+) -> str | None:
+    """A window's scan page (the QR code's target) under the same per-device and per-window
+    limits as ratings, counted apart from them: the limit that refuses, or None."""
+    limits: Mapping[str, Any] = decision.outcome
+    stamp = int(now.timestamp())
+    for name, subject in (("per_device", device), ("per_window", window)):
+        limit = limits.get(name)
+        if limit is None or subject is None:
+            continue
+        seconds = int(limit["seconds"])
+        key = f"hcp:abuse:visit:{name}:{subject}:{stamp // seconds}"
+        if await counters.hit(key, seconds) > int(limit["max"]):
+            await counters.release(key)
+            return name
+    return None

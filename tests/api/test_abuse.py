@@ -173,3 +173,20 @@ async def test_redis_counters_are_shared_by_every_worker_and_expire() -> None:
         await first.delete(key, f"{key}:s")
         await first.aclose()
         await second.aclose()
+
+
+async def test_the_scan_page_has_the_same_device_and_window_limits(api: Api) -> None:
+    limits = "  per_device: {max: 2, within: 1 hour}\n  per_window: {max: 3, within: 1 hour}\n"
+    async with policy(api, with_limits(limits)):
+        mine = [
+            (await api.client.get("/w/W-01", headers={"x-hcp-device": "phone-aaaa-1"})).status_code
+            for _ in range(3)
+        ]
+        other = await api.client.get("/w/W-01", headers={"x-hcp-device": "phone-bbbb-2"})
+        third = await api.client.get("/w/W-01", headers={"x-hcp-device": "phone-cccc-3"})
+        elsewhere = await api.client.get("/w/W-02", headers={"x-hcp-device": "phone-cccc-3"})
+    assert mine == [200, 200, 429]
+    assert other.status_code == 200  # the window's third scan
+    assert third.status_code == 429  # the window's fourth
+    assert third.text == "访问过于频繁，请稍后再试"
+    assert elsewhere.status_code == 200

@@ -1,0 +1,175 @@
+"""The routes of the clients: pages, their assets, the windows' QR codes and, outside
+production, the mock platform login."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import re
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import segno
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from server import secrets
+from server.auth import mint
+from server.demo import load_catalog
+from server.devices import device_of
+from server.settings import Settings
+from services.abuse import check_visit
+from services.identifiers import is_company_id, is_person_id
+from services.windows import window_exists
+
+STATIC = Path(__file__).with_name("static")
+ASSET = re.compile(r"^[a-z0-9-]+\.(?:js|css)$")
+TOKEN_LIFETIME = timedelta(hours=2)
+_PAGE_HEADERS = {"cache-control": "no-cache"}
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def client_routes(settings: Settings) -> list[BaseRoute]:
+    """Every client route; the mock platform only outside production (404 there)."""
+    routes: list[BaseRoute] = [
+        Route("/mp/{name}", _asset),
+        Route("/w/{window_code}", _limited(_page("scan.html"))),
+        Route("/m", lambda _r: RedirectResponse("/m/", status_code=308)),
+        Route("/m/", _page("cases.html")),
+        Route("/pad/{window_code}", _page("pad.html")),
+        Route("/qr/{window_code}.svg", _qr(settings, "svg")),
+        Route("/qr/{window_code}.png", _qr(settings, "png")),
+        Route("/qr/{window_code}/poster", _page("poster.html", window_must_exist=True)),
+    ]
+    if not settings.is_prod:
+        routes += [
+            Route("/mock-platform/login", _page("login.html")),
+            Route("/mock-platform/citizens", _citizens(settings)),
+            Route("/mock-platform/token", _issue(settings), methods=["POST"]),
+        ]
+    return routes
+
+
+async def _asset(request: Request) -> Response:
+    name = request.path_params["name"]
+    if not ASSET.match(name) or not (STATIC / name).is_file():
+        return Response("Not Found", status_code=404)
+    return FileResponse(STATIC / name, headers=_PAGE_HEADERS)
+
+
+def _limited(endpoint: Endpoint) -> Endpoint:
+    """The scan page under the policy's per-device and per-window limits (rules.yaml
+    `abuse`): a flood of scans of one window, or from one device, gets 429."""
+
+    async def limited(request: Request) -> Response:
+        collaborators = request.app.state.runtime.collaborators
+        refused = await check_visit(
+            collaborators.counters,
+            collaborators.engine.evaluate("abuse", {}),
+            device=device_of(request),
+            window=request.path_params["window_code"],
+            now=collaborators.clock(),
+        )
+        if refused is not None:
+            return Response(
+                "访问过于频繁，请稍后再试", status_code=429, media_type="text/plain; charset=utf-8"
+            )
+        return await endpoint(request)
+
+    return limited
+
+
+def _page(name: str, *, window_must_exist: bool = False) -> Endpoint:
+    async def page(request: Request) -> Response:
+        if window_must_exist and not await window_exists(request.path_params["window_code"]):
+            return Response("未找到该窗口", status_code=404, media_type="text/plain")
+        return FileResponse(STATIC / name, media_type="text/html", headers=_PAGE_HEADERS)
+
+    return page
+
+
+def _qr(settings: Settings, kind: str) -> Endpoint:
+    """The window's static QR code: the scan page's URL at the public address."""
+
+    async def qr(request: Request) -> Response:
+        code = request.path_params["window_code"]
+        if not await window_exists(code):
+            return Response("Not Found", status_code=404)
+        symbol = segno.make(f"{settings.public_url}/w/{quote(code, safe='')}", error="m")
+        out = io.BytesIO()
+        if kind == "svg":
+            symbol.save(out, kind="svg", scale=10, border=4, xmldecl=False, title="窗口评价二维码")
+            return Response(out.getvalue(), media_type="image/svg+xml")
+        symbol.save(out, kind="png", scale=10, border=4)
+        return Response(out.getvalue(), media_type="image/png")
+
+    return qr
+
+
+def _citizens(settings: Settings) -> Endpoint:
+    """The demo's fictional people, offered for one-click sign-in."""
+
+    async def citizens(_request: Request) -> Response:
+        listed = [
+            {"name": c["name"], "idNumber": c["id_number"], "phone": c["phone"]}
+            for c in load_catalog()["citizens"]
+        ]
+        can_sign = secrets.jwt_secret(settings) is not None
+        return JSONResponse({"canSign": can_sign, "citizens": listed})
+
+    return citizens
+
+
+def _issue(settings: Settings) -> Endpoint:
+    """Plays the platform's real-name login: a JWT with the identity contract's claims,
+    signed with the dev HS256 secret the backend trusts. With a public key or key set
+    configured there is no secret to sign with, as with a real provider's private key."""
+
+    async def issue(request: Request) -> Response:
+        secret = secrets.jwt_secret(settings)
+        if secret is None:
+            return JSONResponse({"error": "NO_SIGNING_KEY"}, status_code=503)
+        try:
+            body = await request.json()
+            claims = _identity(body, secret)
+        except (ValueError, TypeError, AttributeError):
+            return JSONResponse({"error": "BAD_INPUT"}, status_code=400)
+        if claims is None:
+            return JSONResponse({"error": "INVALID_ID_NUMBER"}, status_code=400)
+        if settings.jwt_issuer:
+            claims["iss"] = settings.jwt_issuer
+        if settings.jwt_audience:
+            claims["aud"] = settings.jwt_audience
+        return JSONResponse({"token": mint(secret, claims, ttl=TOKEN_LIFETIME)})
+
+    return issue
+
+
+_PHONE = re.compile(r"^\+?\d{5,20}$")
+
+
+def _identity(body: dict[str, Any], secret: str) -> dict[str, Any] | None:
+    name = str(body.get("name") or "").strip()
+    id_number = str(body.get("idNumber") or "").strip().upper()
+    phone = str(body.get("phone") or "").strip()
+    if not 1 <= len(name) <= 64 or (phone and not _PHONE.match(phone)):
+        raise ValueError("name or phone")
+    if not (is_person_id(id_number) or is_company_id(id_number)):
+        return None
+    # A stable subject that does not reveal the ID number (a plain hash of one is guessable).
+    digest = hmac.new(secret.encode(), id_number.encode(), hashlib.sha256).hexdigest()
+    subject = "mp-" + digest[:24]
+    claims: dict[str, Any] = {
+        "sub": subject,
+        "role": "citizen",
+        "id_number": id_number,
+        "name": name,
+    }
+    if phone:
+        claims["phone"] = phone
+    return claims

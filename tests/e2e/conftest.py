@@ -1,0 +1,268 @@
+"""End-to-end: the real app (`hcp serve --demo` in a subprocess, on a fresh SQLite database)
+driven by Debian's Chromium through Playwright, one browser for the whole suite.
+
+Without /usr/bin/chromium (or Playwright) the suite is skipped locally; with CI=true it
+fails instead, like the PostgreSQL and Redis suites. Each test saves a screenshot of every
+screen it passes through under var/screenshots/ (git-ignored) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+
+from tests.conftest import DATA_KEY, IN_CI, ROOT, SECRET, token
+from tests.factories import INGEST, case_input, person_id
+
+async_api: Any
+try:
+    from playwright import async_api
+except ImportError:  # local runs without the e2e packages; CI has them (see _require_browser)
+    async_api = None
+
+expect: Any = async_api.expect if async_api is not None else None
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+SCREENSHOTS = ROOT / "var" / "screenshots"
+MOBILE = {"width": 375, "height": 667}
+TABLET = {"width": 1024, "height": 768}
+BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
+STAFF = token("window_staff", staff_code="S-02", department_code="D-SCJG")
+
+
+def _missing() -> list[str]:
+    missing = [] if CHROMIUM.exists() else [str(CHROMIUM)]
+    return missing + ([] if async_api is not None else ["the playwright package"])
+
+
+def _require_browser() -> None:
+    missing = _missing()
+    if missing and IN_CI:
+        pytest.fail(f"CI must provide {', '.join(missing)}: the e2e suite may not skip")
+    if missing:
+        pytest.skip(f"{', '.join(missing)} not installed (CI installs them)")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def at(minutes_ago: float) -> str:
+    """A real moment (the served app runs on the real clock) in business time, ISO-8601."""
+    moment = datetime.now(UTC) - timedelta(minutes=minutes_ago)
+    return moment.astimezone(BUSINESS_TZ).isoformat(timespec="seconds")
+
+
+@dataclass
+class Citizen:
+    name: str
+    id_number: str
+    phone: str
+
+    @property
+    def token(self) -> str:
+        return token("citizen", id_number=self.id_number, name=self.name, phone=self.phone)
+
+    def applicant(self) -> dict[str, str]:
+        return {
+            "name": self.name,
+            "idNumber": self.id_number,
+            "phone": self.phone,
+            "kind": "PERSON",
+        }
+
+
+@dataclass
+class Served:
+    """The app under test, at `base`, and the API calls the tests make to set up data."""
+
+    base: str
+    log: Path
+
+    async def gql(self, query: str, variables: dict[str, Any], bearer: str) -> dict[str, Any]:
+        async with httpx.AsyncClient(base_url=self.base, timeout=10) as client:
+            response = await client.post(
+                "/graphql",
+                json={"query": query, "variables": variables},
+                headers={"Authorization": f"Bearer {bearer}"},
+            )
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def ingest(self, *cases: dict[str, Any]) -> None:
+        body = await self.gql(INGEST, {"cases": list(cases)}, token("system"))
+        assert body["data"]["ingestCases"]["rejectedCount"] == 0, body
+
+    async def case(self, citizen: Citizen, case_no: str, **extra: Any) -> dict[str, Any]:
+        """A case of `citizen` at W-01, completed ten minutes ago unless told otherwise."""
+        completed = extra.pop("completedAt", at(10))
+        item = case_input(
+            case_no,
+            citizen.applicant(),
+            acceptedAt=extra.pop("acceptedAt", completed),
+            completedAt=completed,
+            **extra,
+        )
+        await self.ingest(item)
+        return item
+
+    async def pair_pad(self, window: str = "W-01") -> str:
+        body = await self.gql(
+            "mutation($w: String!) { pairPad(windowCode: $w) { token } }", {"w": window}, STAFF
+        )
+        pad: str = body["data"]["pairPad"]["token"]
+        return pad
+
+
+_serial = iter(range(500, 10_000))
+
+
+def new_citizen(name: str) -> Citizen:
+    """A fictional person of its own, so each test sees only the cases it made."""
+    serial = next(_serial)
+    return Citizen(name=name, id_number=person_id(serial), phone=f"139{serial:08d}")
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{time.time_ns() % 10**12}"
+
+
+def _wait_until_serving(process: subprocess.Popen[bytes], base: str, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the app exited:\n{log.read_text(errors='replace')[-3000:]}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)  # start-up readiness poll, not a timing assumption of a test
+    raise RuntimeError(f"the app did not start:\n{log.read_text(errors='replace')[-3000:]}")
+
+
+@pytest.fixture(scope="package")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """`hcp serve --demo` (migrate, seed the demo district, serve) on a free port."""
+    _require_browser()
+    var = tmp_path_factory.mktemp("e2e")
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    rules = var / "rules.yaml"
+    shutil.copyfile(ROOT / "rules.yaml", rules)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HCP_")}
+    env.update(
+        HCP_ENV="dev",
+        HCP_DATABASE_URL=f"sqlite://{var}/e2e.sqlite3",
+        HCP_VAR_DIR=str(var),
+        HCP_JWT_SECRET=SECRET,
+        HCP_DATA_KEY=DATA_KEY,
+        HCP_PUBLIC_URL=base,
+        HCP_RULES=str(rules),
+        # The tree under test, whatever copy of the project the venv was installed from.
+        PYTHONPATH=os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])]),
+    )
+    log = var / "app.log"
+    hcp = Path(sys.executable).with_name("hcp")
+    command = [str(hcp), "serve", "--demo", "--host", "127.0.0.1", "--port", str(port)]
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [*command, "--log-level", "warning"], cwd=ROOT, env=env, stdout=out, stderr=out
+        )
+    try:
+        _wait_until_serving(process, base, log)
+        yield Served(base=base, log=log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="package")
+async def browser(served: Served) -> AsyncIterator[Any]:
+    assert async_api is not None
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    playwright = await async_api.async_playwright().start()
+    try:
+        chromium = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
+    finally:
+        await playwright.stop()
+
+
+class Screen:
+    """A page plus what it did wrong: uncaught script errors and CSP refusals fail the test."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.problems: list[str] = []
+        page.on("pageerror", lambda error: self.problems.append(f"script error: {error}"))
+        page.on("console", self._console)
+
+    def _console(self, message: Any) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            self.problems.append(f"CSP: {message.text}")
+
+    async def shot(self, name: str) -> None:
+        """Save what the screen shows; it must never show a raw value or error object."""
+        await self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        shown = await self.page.locator("body").inner_text()
+        for raw in ("null", "undefined", "[object", "NaN", "Error:"):
+            assert raw not in shown, f"{name} shows {raw!r}"
+
+
+async def _screen(browser: Any, served: Served, viewport: dict[str, int]) -> AsyncIterator[Screen]:
+    context = await browser.new_context(
+        viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai", base_url=served.base
+    )
+    context.set_default_timeout(10_000)
+    screen = Screen(await context.new_page())
+    try:
+        yield screen
+    finally:
+        await context.close()
+    assert screen.problems == []
+
+
+@pytest.fixture
+async def mobile(browser: Any, served: Served) -> AsyncIterator[Screen]:
+    """A phone-sized page (375×667), as citizens see the pages."""
+    async for screen in _screen(browser, served, MOBILE):
+        yield screen
+
+
+@pytest.fixture
+async def tablet(browser: Any, served: Served) -> AsyncIterator[Screen]:
+    """A tablet-sized page, as the evaluator pad at a window shows it."""
+    async for screen in _screen(browser, served, TABLET):
+        yield screen

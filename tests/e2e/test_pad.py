@@ -1,0 +1,74 @@
+"""The evaluator pad: paired with a token from hall staff, it hears of a case completed at
+its window over the windowEvents subscription, offers the five levels, goes back to idle
+after the rating or a timeout, and reconnects by itself when the connection drops."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import token
+from tests.e2e.conftest import Screen, Served, at, expect, new_citizen, unique
+
+
+async def test_the_pad_rates_a_case_just_completed_at_its_window(
+    tablet: Screen, served: Served
+) -> None:
+    page = tablet.page
+    sockets: list[Any] = []
+
+    async def relay(ws: Any) -> None:
+        """A pass-through that lets the test cut the pad's connection like a network drop."""
+        sockets.append(ws)
+        ws.connect_to_server()
+
+    await page.route_web_socket("**/graphql", relay)
+    await page.clock.install()  # real time flows; the test may jump over the pad's timeouts
+    pad_token = await served.pair_pad("W-01")
+    await page.goto("/pad/W-01")
+    await expect(page.get_by_role("heading", name="评价器配对")).to_be_visible()
+    await tablet.shot("pad-1-pairing")
+    await page.get_by_label("配对令牌").fill(pad_token)
+    await page.get_by_role("button", name="配对").click()
+    status = page.locator("#connection")
+    await expect(status).to_have_text("已连接")
+    await expect(page.locator("#idle")).to_contain_text("综合受理1号窗口")
+    await tablet.shot("pad-2-idle")
+
+    citizen = new_citizen("评价器测试人")
+    first = unique("PAD")
+    await served.case(citizen, first, completedAt=at(1))
+    await expect(page.locator("#case-no")).to_have_text(first)
+    await expect(page.locator("#case-matter")).to_have_text("营业执照设立登记")
+    await expect(page.locator("#case-staff")).to_have_text("李晓燕")
+    await expect(page.locator(".choice")).to_have_count(5)
+    await tablet.shot("pad-3-case")
+    await page.get_by_text("非常满意", exact=True).click()
+    await page.get_by_role("button", name="提交评价").click()
+    await expect(page.get_by_text("感谢您的评价！（非常满意）")).to_be_visible()
+    await tablet.shot("pad-4-thanks")
+    await page.clock.fast_forward(5_000)
+    await expect(page.locator("#idle")).to_be_visible()
+
+    await sockets[-1].close()
+    await expect(status).to_have_text("已连接")
+    assert len(sockets) == 2
+    second = unique("PAD")
+    await served.case(citizen, second, completedAt=at(1))
+    await expect(page.locator("#case-no")).to_have_text(second)
+    await tablet.shot("pad-5-after-reconnect")
+    await page.clock.fast_forward("01:31")  # nobody rated it: back to idle after 90 s
+    await expect(page.locator("#idle")).to_be_visible()
+
+    stored = await served.gql(
+        "query($n: String!) { case(caseNo: $n) { ratings { level channel } } }",
+        {"n": first},
+        token("system"),
+    )
+    assert stored["data"]["case"]["ratings"] == [{"level": 5, "channel": "PAD"}]
+
+
+async def test_a_pad_with_a_stale_pairing_asks_to_be_paired_again(tablet: Screen) -> None:
+    page = tablet.page
+    await page.goto("/pad/W-01#pair=not-a-real-pairing")
+    await expect(page.get_by_role("alert")).to_contain_text("配对已失效")
+    await expect(page.get_by_label("配对令牌")).to_be_visible()
