@@ -79,13 +79,24 @@ class PersonalData:
 
 def masks_for(viewer: Principal, engine: Engine) -> Masks:
     """The policy's pattern for each personal field for this viewer's role (the rules
-    engine decides; a role the policy does not name sees nothing)."""
-    return {
-        field: engine.evaluate("mask", {"role": viewer.role.value, "field": field}).outcome.get(
-            "pattern"
-        )
-        for field in PERSONAL_FIELDS
-    }
+    engine decides; a role the policy does not name sees nothing). The answer depends only on
+    the role and the policy, so it is kept per policy version."""
+    key = (engine.version, viewer.role.value)
+    found = _MASKS.get(key)
+    if found is None:
+        found = {
+            field: engine.evaluate("mask", {"role": viewer.role.value, "field": field}).outcome.get(
+                "pattern"
+            )
+            for field in PERSONAL_FIELDS
+        }
+        if len(_MASKS) > 64:  # old policy versions
+            _MASKS.clear()
+        _MASKS[key] = found
+    return found
+
+
+_MASKS: dict[tuple[str, str], Masks] = {}
 
 
 @dataclass(frozen=True)
