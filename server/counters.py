@@ -4,7 +4,7 @@ together), otherwise in this process."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from redis.asyncio import Redis
 
@@ -13,23 +13,28 @@ class RedisCounters:
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
 
-    async def hit(self, key: str, seconds: int) -> int:
+    async def count(
+        self, hits: Sequence[tuple[str, int]], member: tuple[str, str, int] | None = None
+    ) -> tuple[list[int], int]:
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.incr(key)
-            pipe.expire(key, seconds, nx=True)
-            count, _ = await pipe.execute()
-        return int(count)
+            for key, seconds in hits:
+                pipe.incr(key)
+                pipe.expire(key, seconds, nx=True)
+            if member is not None:
+                key, value, seconds = member
+                pipe.sadd(key, value)
+                pipe.expire(key, seconds, nx=True)
+                pipe.scard(key)
+            replies = await pipe.execute()
+        counts = [int(replies[2 * i]) for i in range(len(hits))]
+        return counts, int(replies[-1]) if member is not None else 0
 
-    async def release(self, key: str) -> None:
-        await self._redis.decr(key)
-
-    async def distinct(self, key: str, member: str, seconds: int) -> int:
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.sadd(key, member)
-            pipe.expire(key, seconds, nx=True)
-            pipe.scard(key)
-            _, _, size = await pipe.execute()
-        return int(size)
+    async def release(self, keys: Sequence[str]) -> None:
+        if keys:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for key in keys:
+                    pipe.decr(key)
+                await pipe.execute()
 
 
 class LocalCounters:
@@ -40,36 +45,40 @@ class LocalCounters:
         self._counts: dict[str, tuple[float, int]] = {}
         self._sets: dict[str, tuple[float, set[str]]] = {}
 
+    def clear(self) -> None:
+        self._counts.clear()
+        self._sets.clear()
+
     def _prune(self, now: float) -> None:
         if len(self._counts) + len(self._sets) < 10_000:
             return
         self._counts = {k: v for k, v in self._counts.items() if v[0] > now}
         self._sets = {k: v for k, v in self._sets.items() if v[0] > now}
 
-    def clear(self) -> None:
-        self._counts.clear()
-        self._sets.clear()
-
-    async def hit(self, key: str, seconds: int) -> int:
+    async def count(
+        self, hits: Sequence[tuple[str, int]], member: tuple[str, str, int] | None = None
+    ) -> tuple[list[int], int]:
         now = self._clock()
         self._prune(now)
-        expires, count = self._counts.get(key, (now + seconds, 0))
-        if expires <= now:
-            expires, count = now + seconds, 0
-        self._counts[key] = (expires, count + 1)
-        return count + 1
-
-    async def release(self, key: str) -> None:
-        if key in self._counts:
-            expires, count = self._counts[key]
-            self._counts[key] = (expires, max(0, count - 1))
-
-    async def distinct(self, key: str, member: str, seconds: int) -> int:
-        now = self._clock()
-        self._prune(now)
+        counts = []
+        for key, seconds in hits:
+            expires, count = self._counts.get(key, (now + seconds, 0))
+            if expires <= now:
+                expires, count = now + seconds, 0
+            self._counts[key] = (expires, count + 1)
+            counts.append(count + 1)
+        if member is None:
+            return counts, 0
+        key, value, seconds = member
         expires, members = self._sets.get(key, (now + seconds, set()))
         if expires <= now:
             expires, members = now + seconds, set()
-        members.add(member)
+        members.add(value)
         self._sets[key] = (expires, members)
-        return len(members)
+        return counts, len(members)
+
+    async def release(self, keys: Sequence[str]) -> None:
+        for key in keys:
+            if key in self._counts:
+                expires, count = self._counts[key]
+                self._counts[key] = (expires, max(0, count - 1))

@@ -8,7 +8,7 @@ the process. Counting windows are fixed buckets of the policy's length.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -17,16 +17,16 @@ from rules import Decision
 
 
 class Counters(Protocol):
-    async def hit(self, key: str, seconds: int) -> int:
-        """Count one event under `key`; the count now (the key lives `seconds`)."""
+    async def count(
+        self, hits: Sequence[tuple[str, int]], member: tuple[str, str, int] | None = None
+    ) -> tuple[list[int], int]:
+        """In one round trip: count one event under each key (a key lives its seconds) and,
+        with `member` = (key, member, seconds), remember the member in that set. Returns the
+        counts now and the set's size (0 without a member)."""
         ...
 
-    async def release(self, key: str) -> None:
-        """Take back one event counted under `key` (an attempt that was refused)."""
-        ...
-
-    async def distinct(self, key: str, member: str, seconds: int) -> int:
-        """Remember `member` under `key`; how many different members it holds now."""
+    async def release(self, keys: Sequence[str]) -> None:
+        """Take back one event counted under each key (an attempt that was refused)."""
         ...
 
 
@@ -55,28 +55,26 @@ async def check_rating(
     limits: Mapping[str, Any] = decision.outcome
     stamp = int(now.timestamp())
     subjects = {"per_rater": rater, "per_device": device, "per_window": window}
-    counted: list[str] = []
-    for name, subject in subjects.items():
-        limit = limits.get(name)
-        if limit is None or subject is None:
-            continue
-        seconds = int(limit["seconds"])
-        key = f"hcp:abuse:{name}:{subject}:{stamp // seconds}"
-        counted.append(key)
-        if await counters.hit(key, seconds) > int(limit["max"]):
+    checked = [
+        (name, f"hcp:abuse:{name}:{subject}:{stamp // int(limits[name]['seconds'])}")
+        for name, subject in subjects.items()
+        if name in limits and subject is not None
+    ]
+    burst = limits.get("hold_device_burst")
+    member = None
+    if burst is not None and device is not None:
+        seconds = int(burst["seconds"])
+        member = (f"hcp:abuse:device_raters:{device}:{stamp // seconds}", rater, seconds)
+    counts, raters = await counters.count(
+        [(key, int(limits[name]["seconds"])) for name, key in checked], member
+    )
+    for (name, _key), count in zip(checked, counts, strict=True):
+        if count > int(limits[name]["max"]):
             # A refused attempt uses up nobody's allowance: a device over its own limit
             # cannot exhaust the window's for everyone else.
-            for done in counted:
-                await counters.release(done)
+            await counters.release([key for _name, key in checked])
             return Verdict(refused_by=name, rules=decision.fired)
-    burst = limits.get("hold_device_burst")
-    if burst is None or device is None:
-        return ALLOW
-    seconds = int(burst["seconds"])
-    raters = await counters.distinct(
-        f"hcp:abuse:device_raters:{device}:{stamp // seconds}", rater, seconds
-    )
-    if raters >= int(burst["raters"]):
+    if burst is not None and raters >= int(burst["raters"]):
         return Verdict(hold=True, rules=decision.fired)
     return ALLOW
 
@@ -88,13 +86,14 @@ async def check_visit(
     limits as ratings, counted apart from them: the limit that refuses, or None."""
     limits: Mapping[str, Any] = decision.outcome
     stamp = int(now.timestamp())
-    for name, subject in (("per_device", device), ("per_window", window)):
-        limit = limits.get(name)
-        if limit is None or subject is None:
-            continue
-        seconds = int(limit["seconds"])
-        key = f"hcp:abuse:visit:{name}:{subject}:{stamp // seconds}"
-        if await counters.hit(key, seconds) > int(limit["max"]):
-            await counters.release(key)
+    checked = [
+        (name, f"hcp:abuse:visit:{name}:{subject}:{stamp // int(limits[name]['seconds'])}")
+        for name, subject in (("per_device", device), ("per_window", window))
+        if name in limits and subject is not None
+    ]
+    counts, _ = await counters.count([(key, int(limits[name]["seconds"])) for name, key in checked])
+    for (name, _key), count in zip(checked, counts, strict=True):
+        if count > int(limits[name]["max"]):
+            await counters.release([key for _name, key in checked])
             return name
     return None

@@ -146,13 +146,14 @@ def test_counting_windows_run_on_the_clock() -> None:
 async def test_local_counters_forget_when_the_window_ends() -> None:
     now = [1000.0]
     counters = LocalCounters(clock=lambda: now[0])
-    assert [await counters.hit("k", 60) for _ in range(3)] == [1, 2, 3]
-    assert await counters.distinct("s", "a", 60) == 1
-    assert await counters.distinct("s", "a", 60) == 1
-    assert await counters.distinct("s", "b", 60) == 2
+    assert [await counters.count([("k", 60)]) for _ in range(3)] == [([1], 0), ([2], 0), ([3], 0)]
+    assert await counters.count([], ("s", "a", 60)) == ([], 1)
+    assert await counters.count([("k", 60)], ("s", "a", 60)) == ([4], 1)
+    assert await counters.count([], ("s", "b", 60)) == ([], 2)
+    await counters.release(["k"])
+    assert await counters.count([("k", 60)]) == ([4], 0)
     now[0] += 61
-    assert await counters.hit("k", 60) == 1
-    assert await counters.distinct("s", "c", 60) == 1
+    assert await counters.count([("k", 60)], ("s", "c", 60)) == ([1], 1)
 
 
 @pytest.mark.redis
@@ -162,15 +163,15 @@ async def test_redis_counters_are_shared_by_every_worker_and_expire() -> None:
     key = f"hcp:test:{uuid.uuid4().hex}"
     try:
         one, two = RedisCounters(first), RedisCounters(second)
-        assert [await one.hit(key, 30), await two.hit(key, 30), await one.hit(key, 30)] == [1, 2, 3]
-        await two.release(key)
-        assert await one.hit(key, 30) == 3
+        assert await one.count([(key, 30), (f"{key}:2", 30)]) == ([1, 1], 0)
+        assert await two.count([(key, 30)], (f"{key}:s", WANG["idNumber"][-4:], 30)) == ([2], 1)
+        assert await one.count([(key, 30)], (f"{key}:s", CHEN["idNumber"][-4:], 30)) == ([3], 2)
+        await two.release([key])
+        assert await one.count([(key, 30)]) == ([3], 0)
         assert 0 < await first.ttl(key) <= 30
-        assert await one.distinct(f"{key}:s", WANG["idNumber"][-4:], 30) == 1
-        assert await two.distinct(f"{key}:s", CHEN["idNumber"][-4:], 30) == 2
         assert 0 < await first.ttl(f"{key}:s") <= 30
     finally:
-        await first.delete(key, f"{key}:s")
+        await first.delete(key, f"{key}:2", f"{key}:s")
         await first.aclose()
         await second.aclose()
 
