@@ -80,12 +80,7 @@ async def case(info: Info[Context, None], case_no: str) -> Case:
         Role.CITIZEN, Role.WINDOW_STAFF, Role.DEPT_HANDLER, Role.AREA_ADMIN, Role.SYSTEM
     )
     refuse_nul(case_no)
-    view = await cases.find_case(
-        case_no=case_no,
-        viewer=viewer,
-        vault=info.context.vault,
-        engine=info.context.collaborators.engine,
-    )
+    view = await info.context.visible_case(case_no, viewer)
     if view is None:
         raise NotFoundError("no case with this caseNo that you may see")
     return case_from_view(view)

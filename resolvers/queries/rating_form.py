@@ -12,7 +12,6 @@ from schema.core.context import Context
 from schema.core.errors import NotFoundError
 from schema.core.text import refuse_nul
 from schema.core.types import ChannelEnum, business_time
-from services import cases
 from services.identity import Role
 from services.ratings import form_levels, rating_deadline
 from services.windows import pad_case
@@ -54,12 +53,7 @@ async def rating_form(
         return await _pad_form(info, case_no, Channel(channel), pad.window_code)
     viewer = info.context.require(Role.CITIZEN, Role.WINDOW_STAFF, Role.DEPT_HANDLER)
     refuse_nul(case_no)
-    view = await cases.find_case(
-        case_no=case_no,
-        viewer=viewer,
-        vault=info.context.vault,
-        engine=info.context.collaborators.engine,
-    )
+    view = await info.context.visible_case(case_no, viewer)
     if view is None:
         raise NotFoundError("no case with this caseNo that you may rate")
     return _form(info, view.case_no, Channel(channel), view.completed_at, view.rating_status)

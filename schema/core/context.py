@@ -15,6 +15,7 @@ from rules import Engine
 from schema.core.errors import ForbiddenError, UnauthenticatedError
 from schema.core.events import Broker
 from services.abuse import Counters
+from services.cases import CaseView, find_case
 from services.identity import Principal, Role
 from services.pads import PadBinding, pad_binding
 from services.ratings import RatingView, ratings_of
@@ -66,6 +67,12 @@ class Context:
 
     def now(self) -> datetime:
         return self.collaborators.clock()
+
+    async def visible_case(self, case_no: str, viewer: Principal) -> CaseView | None:
+        """The case if this viewer may see it (personal data masked for their role)."""
+        return await find_case(
+            case_no=case_no, viewer=viewer, vault=self.vault, engine=self.collaborators.engine
+        )
 
     async def pad(self) -> PadBinding | None:
         """The pad making this request (`Authorization: Pad <token>`), None otherwise; an

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import os
-import socket
 from collections.abc import AsyncIterator
 
 import pytest
-import uvicorn
 from websockets.asyncio.client import connect
 
-from tests.conftest import Api, token
+from tests.conftest import Api, serving, token
 
 
 async def test_queries_work_over_get(api: Api) -> None:
@@ -66,28 +63,11 @@ async def test_health_reports_the_database(api: Api) -> None:
     assert body == {"status": "ok", "database": "ok", "redis": "off", "worker": os.getpid()}
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 async def live_url(api: Api) -> AsyncIterator[str]:
     """The suite's app behind a real uvicorn socket, in the test's own event loop."""
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(api.app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
-    )
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.01)
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
+    async with serving(api.app) as where:
+        yield where
 
 
 async def test_operations_run_over_graphql_transport_ws(live_url: str) -> None:

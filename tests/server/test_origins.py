@@ -2,33 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 from websockets.typing import Origin, Subprotocol
 
 from server.app import create_app
 from server.settings import Settings
-from tests.conftest import make_settings, token
+from tests.conftest import make_settings, serving, token
 
 ALLOWED = "https://mp.example.gov.cn"
 FOREIGN = "https://evil.example"
 PROTOCOLS = [Subprotocol("graphql-transport-ws")]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _settings(tmp_path: Path) -> Settings:
@@ -38,19 +28,8 @@ def _settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 async def served(tmp_path: Path) -> AsyncIterator[str]:
     app = create_app(_settings(tmp_path))
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
-    )
-    async with app.router.lifespan_context(app):
-        task = asyncio.create_task(server.serve())
-        while not server.started:
-            await asyncio.sleep(0.01)
-        try:
-            yield f"127.0.0.1:{port}"
-        finally:
-            server.should_exit = True
-            await task
+    async with app.router.lifespan_context(app), serving(app) as where:
+        yield where
 
 
 async def test_http_cross_origin_reads_only_for_the_configured_origins(served: str) -> None:
