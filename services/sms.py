@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from cryptography.exceptions import InvalidTag
+
 from models.db import connection, dialect, execute, fetch
 from models.enums import Channel, OutboxStatus
 from rules import Engine
@@ -47,6 +49,15 @@ async def deliver_due(
         message_id = f"hcp-sms-{row['id']}"
         try:
             phone = vault.open(row["phone_enc"], "applicant.phone", row["key_id"])
+        except (KeyError, ValueError, InvalidTag):
+            # A key that left the ring, or a damaged value: retrying cannot help, and the
+            # lease would hand it back to a worker forever. Given up, with nothing personal.
+            await _failed(
+                int(row["id"]), MAX_ATTEMPTS, now, f"UNREADABLE key {row['key_id']}", True
+            )
+            failed += 1
+            continue
+        try:
             await sender.send(message_id, phone, row["body"])
         except SmsSendError as exc:
             gave_up = int(row["attempts"]) >= MAX_ATTEMPTS

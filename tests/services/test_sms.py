@@ -105,6 +105,33 @@ async def test_a_reminder_is_retried_after_a_gateway_error_and_sent_once(
     assert row["status"] == "SENT" and WANG["phone"] not in row["phone_enc"]
 
 
+async def test_a_message_that_cannot_be_decrypted_is_given_up_not_retried_forever(
+    api: Api, tmp_path: Path
+) -> None:
+    await queue_reminder(api, "S-7")
+    await queue_reminder(api, "S-8")
+    await execute(
+        connection(),
+        "UPDATE sms_outbox SET key_id = 'gone' WHERE case_id = "
+        "(SELECT id FROM case_record WHERE case_no = 'S-7')",
+    )
+    sink = tmp_path / "sms.log"
+    sender, vault = DevFileSender(sink), Vault.from_ring(DATA_KEY)
+    report = await deliver_due(sender=sender, vault=vault, now=api.clock.now)
+    assert (report.sent, report.failed, report.retrying) == (1, 1, 0)
+    later = await deliver_due(sender=sender, vault=vault, now=api.clock.now + timedelta(days=1))
+    assert later.sent == later.failed == later.retrying == 0
+    rows = await fetch(
+        connection(),
+        "SELECT c.case_no, m.status, m.last_error FROM sms_outbox m "
+        "JOIN case_record c ON c.id = m.case_id ORDER BY c.case_no",
+    )
+    assert [(r["case_no"], r["status"], r["last_error"]) for r in rows] == [
+        ("S-7", "FAILED", "UNREADABLE key gone"),
+        ("S-8", "SENT", None),
+    ]
+
+
 async def test_the_dev_gateway_writes_masked_numbers(api: Api, tmp_path: Path) -> None:
     await queue_reminder(api, "S-2")
     sink = tmp_path / "sms.log"
