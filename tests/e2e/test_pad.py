@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.conftest import token
-from tests.e2e.conftest import Screen, Served, at, expect, new_citizen, unique
+from tests.e2e.conftest import TABLET, Screen, Served, at, expect, new_citizen, unique
 
 
 async def test_the_pad_rates_a_case_just_completed_at_its_window(
@@ -42,6 +42,11 @@ async def test_the_pad_rates_a_case_just_completed_at_its_window(
     await expect(page.locator("#case-staff")).to_have_text("李晓燕")
     await expect(page.locator(".choice")).to_have_count(5)
     await tablet.shot("pad-3-case")
+    # The same screen at the mobile size every other screenshot has, then back to the tablet.
+    await page.set_viewport_size({"width": 375, "height": 667})
+    await expect(page.locator(".choice")).to_have_count(5)
+    await tablet.shot("pad-3-case-mobile")
+    await page.set_viewport_size(TABLET)
     await page.get_by_text("非常满意", exact=True).click()
     await page.get_by_role("button", name="提交评价").click()
     await expect(page.get_by_text("感谢您的评价！（非常满意）")).to_be_visible()
