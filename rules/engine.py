@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -34,6 +34,10 @@ KINDS = (
     "abuse",
 )
 _KIND_SET = frozenset(KINDS)
+# Decisions that read no clock and depend only on the policy and a few small facts (a role,
+# a field, a channel, a target): asked again on every request, decided once per policy.
+_MEMO_KINDS = frozenset({"form", "scope", "mask", "abuse"})
+_MEMO_LIMIT = 1024  # distinct fact sets kept per policy; beyond it, decided every time
 _TIME_FACTS = ("completed_at", "rated_at", "from", "now")
 _ENGINE_KINDS = tuple(k for k in KINDS if k != "rating")  # rating is composed, see _rating
 
@@ -51,6 +55,7 @@ class Decision(NamedTuple):
 class _Active:
     source: Source
     compiled: CompiledPolicy
+    memo: dict[tuple[Any, ...], Decision] = field(default_factory=dict)
 
 
 class Engine:
@@ -75,9 +80,14 @@ class Engine:
         return self._active.source
 
     def evaluate(self, kind: str, facts: Mapping[str, Any]) -> Decision:
+        """The policy's decision on `facts`. Outcomes are read-only: some are shared by every
+        caller of the same policy (see _MEMO_KINDS)."""
         if kind not in _KIND_SET:
             raise ValueError(f"unknown decision kind {kind!r}")
         active = self._active
+        key = _memo_key(kind, facts)
+        if key is not None and key in active.memo:
+            return active.memo[key]
         while not active.compiled.enter():  # retired and freed between read and enter
             active = self._active
         try:
@@ -87,7 +97,10 @@ class Engine:
                 fired, outcome = _run(active, kind, facts)
         finally:
             active.compiled.leave()
-        return Decision(kind, MappingProxyType(outcome), tuple(fired), active.source.version)
+        decision = Decision(kind, MappingProxyType(outcome), tuple(fired), active.source.version)
+        if key is not None and len(active.memo) < _MEMO_LIMIT:
+            active.memo[key] = decision  # kept with the policy that decided it
+        return decision
 
     def replace(self, source: Source) -> bool:
         """Make `source` the active policy; False when it is already active."""
@@ -105,6 +118,15 @@ class Engine:
 
     def publish(self, text: str, name: str = "<published>") -> bool:
         return self.replace(parse(text, name))
+
+
+def _memo_key(kind: str, facts: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    if kind not in _MEMO_KINDS:
+        return None
+    items = tuple(sorted(facts.items()))
+    if not all(isinstance(v, str | int | bool | None) for _, v in items):
+        return None
+    return (kind, items)
 
 
 def _normalised(facts: Mapping[str, Any]) -> Mapping[str, Any]:

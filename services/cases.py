@@ -79,24 +79,14 @@ class PersonalData:
 
 def masks_for(viewer: Principal, engine: Engine) -> Masks:
     """The policy's pattern for each personal field for this viewer's role (the rules
-    engine decides; a role the policy does not name sees nothing). The answer depends only on
-    the role and the policy, so it is kept per policy version."""
-    key = (engine.version, viewer.role.value)
-    found = _MASKS.get(key)
-    if found is None:
-        found = {
-            field: engine.evaluate("mask", {"role": viewer.role.value, "field": field}).outcome.get(
-                "pattern"
-            )
-            for field in PERSONAL_FIELDS
-        }
-        if len(_MASKS) > 64:  # old policy versions
-            _MASKS.clear()
-        _MASKS[key] = found
-    return found
-
-
-_MASKS: dict[tuple[str, str], Masks] = {}
+    engine decides, once per policy and role; a role the policy does not name sees
+    nothing)."""
+    return {
+        field: engine.evaluate("mask", {"role": viewer.role.value, "field": field}).outcome.get(
+            "pattern"
+        )
+        for field in PERSONAL_FIELDS
+    }
 
 
 @dataclass(frozen=True)
@@ -185,8 +175,10 @@ async def my_cases(
     )
     # Every row is the viewer's own (the WHERE says so): their own data, unmasked, and the
     # same applicant on every row, so it is decrypted once per page, not once per case.
-    personal = PersonalData(vault, rows[0], UNMASKED) if rows else None
-    nodes = [_view(row, personal) for row in rows[:first] if personal is not None]
+    nodes = []
+    if rows:
+        personal = PersonalData(vault, rows[0], UNMASKED)
+        nodes = [_view(row, personal) for row in rows[:first]]
     end = encode_cursor(nodes[-1]) if nodes else None
     total = None
     if with_total:

@@ -97,6 +97,21 @@ def test_a_reload_under_concurrent_evaluation_never_errors_or_mixes_versions() -
     assert errors == [] and mixed == []
 
 
+def test_decisions_that_read_no_clock_are_made_once_per_policy() -> None:
+    engine = Engine(parse(TEXT))
+    facts = {"role": "dept_handler", "field": "phone"}
+    first = engine.evaluate("mask", facts)
+    assert engine.evaluate("mask", dict(facts)) is first
+    assert engine.evaluate("mask", {**facts, "field": "name"}) is not first
+    # Time-dependent kinds are decided every time.
+    deadline = {"step": "callback", "from": "2026-11-20T10:00:00+08:00"}
+    assert engine.evaluate("deadline", deadline) is not engine.evaluate("deadline", deadline)
+    engine.replace(parse(edited("after: 7 natural days", "after: 8 natural days")))
+    again = engine.evaluate("mask", facts)
+    assert again is not first and again.version != first.version
+    assert again.outcome == first.outcome
+
+
 def test_failing_actions_are_raised_and_leave_no_live_sid() -> None:
     engine = Engine(parse(TEXT))
     compiled = engine._active.compiled
@@ -107,7 +122,8 @@ def test_failing_actions_are_raised_and_leave_no_live_sid() -> None:
                 engine.evaluate("deadline", {"step": "callback"})  # no `from`: the action fails
             failures += 1
         else:
-            engine.evaluate("mask", {"role": "dept_handler", "field": "phone"})
+            # A decision the engine makes every time (mask and form are kept per policy).
+            engine.evaluate("deadline", {"step": "callback", "from": "2026-11-20T10:00:00+08:00"})
     assert failures == 10_000
     assert compiled._inflight == {}
     # durable allows 1,024 live sids per ruleset: a single leak per failure would be 10x that.
