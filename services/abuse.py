@@ -52,28 +52,21 @@ async def check_rating(
 ) -> Verdict:
     """Count this rating against every limit the policy sets and say what to do with it
     (`decision` is the engine's `abuse` decision: the limits as counting windows)."""
-    limits: Mapping[str, Any] = decision.outcome
-    stamp = int(now.timestamp())
-    subjects = {"per_rater": rater, "per_device": device, "per_window": window}
-    checked = [
-        (name, f"hcp:abuse:{name}:{subject}:{stamp // int(limits[name]['seconds'])}")
-        for name, subject in subjects.items()
-        if name in limits and subject is not None
-    ]
-    burst = limits.get("hold_device_burst")
+    burst = decision.outcome.get("hold_device_burst")
     member = None
     if burst is not None and device is not None:
         seconds = int(burst["seconds"])
-        member = (f"hcp:abuse:device_raters:{device}:{stamp // seconds}", rater, seconds)
-    counts, raters = await counters.count(
-        [(key, int(limits[name]["seconds"])) for name, key in checked], member
+        member = (f"hcp:abuse:device_raters:{device}:{_bucket(now, seconds)}", rater, seconds)
+    refused_by, raters = await _count(
+        counters,
+        decision.outcome,
+        "rating",
+        {"per_rater": rater, "per_device": device, "per_window": window},
+        now,
+        member,
     )
-    for (name, _key), count in zip(checked, counts, strict=True):
-        if count > int(limits[name]["max"]):
-            # A refused attempt uses up nobody's allowance: a device over its own limit
-            # cannot exhaust the window's for everyone else.
-            await counters.release([key for _name, key in checked])
-            return Verdict(refused_by=name, rules=decision.fired)
+    if refused_by is not None:
+        return Verdict(refused_by=refused_by, rules=decision.fired)
     if burst is not None and raters >= int(burst["raters"]):
         return Verdict(hold=True, rules=decision.fired)
     return ALLOW
@@ -84,16 +77,37 @@ async def check_visit(
 ) -> str | None:
     """A window's scan page (the QR code's target) under the same per-device and per-window
     limits as ratings, counted apart from them: the limit that refuses, or None."""
-    limits: Mapping[str, Any] = decision.outcome
-    stamp = int(now.timestamp())
+    subjects = {"per_device": device, "per_window": window}
+    refused_by, _ = await _count(counters, decision.outcome, "visit", subjects, now, None)
+    return refused_by
+
+
+async def _count(
+    counters: Counters,
+    limits: Mapping[str, Any],
+    what: str,
+    subjects: Mapping[str, str | None],
+    now: datetime,
+    member: tuple[str, str, int] | None,
+) -> tuple[str | None, int]:
+    """One round trip counting `what` against each limit that applies; (the limit that
+    refuses or None, the size of `member`'s set)."""
     checked = [
-        (name, f"hcp:abuse:visit:{name}:{subject}:{stamp // int(limits[name]['seconds'])}")
-        for name, subject in (("per_device", device), ("per_window", window))
+        (name, f"hcp:abuse:{what}:{name}:{subject}:{_bucket(now, int(limits[name]['seconds']))}")
+        for name, subject in subjects.items()
         if name in limits and subject is not None
     ]
-    counts, _ = await counters.count([(key, int(limits[name]["seconds"])) for name, key in checked])
+    counts, size = await counters.count(
+        [(key, int(limits[name]["seconds"])) for name, key in checked], member
+    )
     for (name, _key), count in zip(checked, counts, strict=True):
         if count > int(limits[name]["max"]):
+            # A refused attempt uses up nobody's allowance: a device over its own limit
+            # cannot exhaust the window's for everyone else.
             await counters.release([key for _name, key in checked])
-            return name
-    return None
+            return name, size
+    return None, size
+
+
+def _bucket(now: datetime, seconds: int) -> int:
+    return int(now.timestamp()) // seconds
