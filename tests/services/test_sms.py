@@ -3,9 +3,7 @@ the rater's phone becomes a rating on channel SMS."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import socket
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -13,7 +11,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -23,7 +20,7 @@ from models.db import connection, execute, fetch
 from server.sms_gateway import DevFileSender, HttpGatewaySender
 from services.sms import deliver_due, parse_reply
 from services.vault import Vault
-from tests.conftest import DATA_KEY, SMS_SECRET, Api, token
+from tests.conftest import DATA_KEY, SMS_SECRET, Api, serving, token
 from tests.factories import CHEN, INGEST, WANG, case_input
 
 
@@ -45,20 +42,8 @@ class MockGateway:
 async def gateway() -> AsyncIterator[tuple[MockGateway, str]]:
     mock = MockGateway(failures=1)
     app = Starlette(routes=[Route("/send", mock.endpoint, methods=["POST"])])
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.01)
-    try:
-        yield mock, f"http://127.0.0.1:{port}/send"
-    finally:
-        server.should_exit = True
-        await task
+    async with serving(app) as where:
+        yield mock, f"http://{where}/send"
 
 
 async def queue_reminder(api: Api, case_no: str, status: str = "PENDING") -> None:
