@@ -66,19 +66,9 @@ class IntegratedService:
 )
 class Applicant:
     kind: ApplicantKindEnum  # type: ignore[valid-type]
-    personal: strawberry.Private[PersonalData]
-
-    @strawberry.field
-    def name(self) -> str | None:
-        return self.personal.name
-
-    @strawberry.field
-    def id_number(self) -> str | None:
-        return self.personal.id_number
-
-    @strawberry.field
-    def phone(self) -> str | None:
-        return self.personal.phone
+    name: str | None
+    id_number: str | None
+    phone: str | None
 
 
 @strawberry.type(description="Why a rating was treated as it was")
@@ -130,10 +120,22 @@ class Case:
     staff: Staff | None
     batch_no: str | None
     integrated_service: IntegratedService | None
-    applicant: Applicant
     rating_status: RatingStatusEnum  # type: ignore[valid-type]
     case_id: strawberry.Private[int]
     completed_utc: strawberry.Private[datetime | None]
+    applicant_kind: strawberry.Private[ApplicantKind]
+    personal: strawberry.Private[PersonalData]
+
+    @strawberry.field(description="The applicant, as the viewer may see them")
+    def applicant(self) -> Applicant:
+        # Built when asked for: a page that does not show the applicant decrypts nothing.
+        personal = self.personal
+        return Applicant(
+            kind=self.applicant_kind,
+            name=personal.name,
+            id_number=personal.id_number,
+            phone=personal.phone,
+        )
 
     @strawberry.field(description="End of the late-rating window; null when the policy has none")
     def rating_deadline(self, info: Info[Context, None]) -> datetime | None:
@@ -174,7 +176,8 @@ def case_from_view(view: CaseView) -> Case:
         staff=_named(Staff, view.staff),
         batch_no=view.batch_no,
         integrated_service=_named(IntegratedService, view.integrated_service),
-        applicant=Applicant(kind=view.applicant_kind, personal=view.personal),
+        applicant_kind=view.applicant_kind,
+        personal=view.personal,
         rating_status=view.rating_status,
         case_id=view.id,
         completed_utc=view.completed_at,
