@@ -37,15 +37,20 @@ MY_CASES = (
     "query { myCases(first: 20) { totalCount nodes { caseNo completedAt matter { code name } "
     "department { code name } window { code name } } } }"
 )
-# The same page with the applicant's personal data: 60 values decrypted per page.
-MY_CASES_PERSONAL = MY_CASES.replace(
-    "window { code name } }", "window { code name } applicant { name idNumber phone } }"
-)
 CASE = "query($n: String!) { case(caseNo: $n) { caseNo department { code } } }"
-# A department handler's view of one case with the applicant masked by the policy.
-CASE_MASKED = CASE.replace(
-    "department { code } }", "department { code } applicant { name idNumber phone } }"
-)
+# What the personal-data figures add to a query: the applicant (decrypted in full for the
+# citizen's own page, masked by the policy for a department handler), or, for the same run
+# without personal data, an object of the same shape that holds none.
+EXTRA = {
+    "applicant": "applicant { name idNumber phone }",
+    "same_shape": "again: matter { code name type }",
+}
+
+
+def _with(query: str, after: str, extra: str | None) -> str:
+    return query.replace(after, f"{after} {EXTRA[extra]}", 1) if extra else query
+
+
 SUBMIT = (
     "mutation($input: RatingInput!) { submitRating(input: $input) { __typename "
     "... on RatingRejected { code } } }"
@@ -196,7 +201,7 @@ def build(job: dict[str, Any]) -> tuple[list[Request], list[Request]]:
             )
             for j in people
         }
-        body = _body(MY_CASES_PERSONAL if job.get("personal") else MY_CASES)
+        body = _body(_with(MY_CASES, "window { code name }", job.get("extra")))
         reqs = [
             Request(body, headers[j], _my_cases_check(layout.case_count(j)))
             for j in (rng.choice(people) for _ in range(warmup + count))
@@ -252,7 +257,7 @@ def _staff_views(
 ) -> tuple[list[Request], list[Request]]:
     """Department handlers opening random cases of their department."""
     rng = random.Random(job["seed"])
-    query = CASE_MASKED if job.get("personal") else CASE
+    query = _with(CASE, "department { code }", job.get("extra"))
     headers: dict[str, dict[str, str]] = {}
     reqs = []
     for _ in range(warmup + count):
@@ -269,16 +274,18 @@ def _staff_views(
             )
         body = _body(query, {"n": case_no(k)})
         reqs.append(
-            Request(body, headers[department], _case_check(case_no(k), job.get("personal")))
+            Request(
+                body, headers[department], _case_check(case_no(k), job.get("extra") == "applicant")
+            )
         )
     return reqs[:warmup], reqs[warmup:]
 
 
-def _case_check(number: str, personal: bool | None) -> Check:
+def _case_check(number: str, personal: bool) -> Check:
     def check(reply: dict[str, Any]) -> str | None:
         found = (reply.get("data") or {}).get("case") or {}
         masked = "*" in str((found.get("applicant") or {}).get("phone") or "")
-        if found.get("caseNo") == number and masked == bool(personal):
+        if found.get("caseNo") == number and masked == personal:
             return None
         return json.dumps(reply.get("errors") or found, ensure_ascii=False)[:300]
 
