@@ -5,11 +5,13 @@ The rest of the product uses only this surface:
     load(path) / parse(text) -> Source, raising PolicyError with located Problems
 """
 
+from rules.calendar import BUSINESS_TZ
 from rules.engine import KINDS, Decision, Engine
 from rules.loader import PolicyError, Problem, Source, load, parse
 from rules.masking import apply_mask
 
 __all__ = [
+    "BUSINESS_TZ",
     "KINDS",
     "Decision",
     "Engine",

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import TypeVar
-from zoneinfo import ZoneInfo
 
 import strawberry
 from strawberry.types import Info
 
 from models.enums import ApplicantKind, CaseStatus, Channel, MatterType, RatingStatus, ServedVia
+from rules import BUSINESS_TZ
 from schema.core.context import Context
 from services.cases import CaseView, Named, PersonalData
 from services.ratings import RatingView, rating_deadline
 
-BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
 _T = TypeVar("_T")
 
 MatterTypeEnum = strawberry.enum(MatterType, name="MatterType", description="“6+1”类事项")

@@ -11,20 +11,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import yaml
 
 from models.case import Case
 from models.enums import ApplicantKind, MatterType, ServedVia
 from models.reference import Department, Hall, Region, Staff, Window
+from rules import BUSINESS_TZ
 from services.case_intake import ApplicantData, CaseData
 from services.ingest_cases import ingest_cases
 from services.vault import Vault
 
 CATALOG = Path(__file__).with_name("catalog.yaml")
 DISTRICT = "330283"
-BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
 
 
 def load_catalog() -> dict[str, Any]:
