@@ -26,6 +26,21 @@ class PadBinding:
     department_code: str
 
 
+def pad_may_rate(
+    *,
+    case_window: str | None,
+    completed_at: datetime | None,
+    pad_window: str | None,
+    within: timedelta,
+    now: datetime,
+) -> bool:
+    """A pad rates (and shows the form of) only cases completed at its own window, and
+    only within `within` of completion (HCP_PAD_RATING_MINUTES)."""
+    if completed_at is None or case_window is None or case_window != pad_window:
+        return False
+    return completed_at <= now <= completed_at + within
+
+
 class PairingRefusedError(Exception):
     """The staff member may not pair a pad to this window (or it does not exist)."""
 

@@ -23,6 +23,7 @@ from models.enums import Channel, RatingStatus
 from rules import Decision, Engine
 from services.abuse import ALLOW, Guard
 from services.callbacks import BAD, open_callbacks
+from services.pads import pad_may_rate
 
 TARGETS = ("case", "batch", "integrated_service")
 MAX_TEXT = 500
@@ -215,11 +216,13 @@ def _who_and_when(targets: Sequence[_Case], rater: Rater, now: datetime) -> Reje
 
 
 def _pad_may_rate(case: _Case, rater: Rater, now: datetime) -> bool:
-    """A pad rates only cases completed at its own window, and only just after."""
-    if case.window_code != rater.pad_window_code or case.completed_at is None:
-        return False
-    window = rater.pad_rating_window or timedelta(0)
-    return case.completed_at <= now <= case.completed_at + window
+    return pad_may_rate(
+        case_window=case.window_code,
+        completed_at=case.completed_at,
+        pad_window=rater.pad_window_code,
+        within=rater.pad_rating_window or timedelta(0),
+        now=now,
+    )
 
 
 def _prior(case: _Case, engine: Engine, now: datetime) -> str:

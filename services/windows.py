@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from models.db import as_utc, connection, fetch
 from models.enums import RatingStatus
+from rules import BUSINESS_TZ
+from services.pads import pad_may_rate
 
-BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
 MAX_STAFF_SHOWN = 6
 
 
@@ -108,10 +108,14 @@ async def pad_case(
         "JOIN service_window w ON w.id = c.window_id WHERE c.case_no = ? AND w.code = ?",
         [case_no, window_code],
     )
-    if not rows:
-        return None
-    completed = as_utc(rows[0]["completed_at"])
-    moment = now.astimezone(UTC)
-    if completed is None or not completed <= moment <= completed + within:
+    completed = as_utc(rows[0]["completed_at"]) if rows else None
+    may = pad_may_rate(
+        case_window=window_code if rows else None,
+        completed_at=completed,
+        pad_window=window_code,
+        within=within,
+        now=now,
+    )
+    if not may or completed is None:
         return None
     return WindowCase(rows[0]["case_no"], completed, RatingStatus(rows[0]["rating_status"]))
