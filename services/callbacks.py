@@ -20,13 +20,12 @@ from tortoise.transactions import in_transaction
 
 from models.db import as_utc, connection, execute, fetch
 from models.enums import CallbackStatus
-from services.cases import visible_to
+from services.cases import MAX_PAGE, BadCursorError, PageSizeError, visible_to
 from services.identity import Principal, Role
 from services.vault import Vault
 
 BAD = "bad"  # the rules format's word for the 差评 category (rules.spec.Level.category)
 REASON_MIN, REASON_MAX = 4, 200
-MAX_PAGE = 100
 REVEAL = "reveal_contact"
 
 MESSAGES = {
@@ -67,10 +66,6 @@ class AuditPage:
     nodes: list[AuditView]
     has_next_page: bool
     end_cursor: str | None
-
-
-class BadCursorError(Exception):
-    """The pagination cursor was not issued by this service."""
 
 
 async def open_callbacks(conn: BaseDBAsyncClient, act_id: str, now: datetime) -> None:
@@ -173,7 +168,7 @@ async def audit_log(*, viewer: Principal, vault: Vault, first: int, after: str |
     first; attempts on case numbers that match no case are shown to the admin of the
     region the actor belongs to."""
     if not 1 <= first <= MAX_PAGE:
-        raise ValueError(f"first must be between 1 and {MAX_PAGE}")
+        raise PageSizeError(f"first must be between 1 and {MAX_PAGE}")
     scope, scope_args = visible_to(viewer, vault)
     where = (
         f"(l.case_id IN (SELECT c.id FROM case_record c JOIN department d "  # noqa: S608

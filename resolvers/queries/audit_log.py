@@ -11,6 +11,7 @@ from schema.core.context import Context
 from schema.core.errors import BadInputError
 from schema.core.types import PageInfo, business_time
 from services import callbacks
+from services.cases import BadCursorError, PageSizeError
 from services.identity import Role
 
 
@@ -41,7 +42,7 @@ async def audit_log(
         page = await callbacks.audit_log(
             viewer=viewer, vault=info.context.vault, first=first, after=after
         )
-    except (callbacks.BadCursorError, ValueError) as exc:
+    except (BadCursorError, PageSizeError) as exc:
         raise BadInputError(str(exc)) from None
     return AuditConnection(
         nodes=[
