@@ -35,8 +35,9 @@ KINDS = (
 )
 _KIND_SET = frozenset(KINDS)
 # Decisions that read no clock and depend only on the policy and a few small facts (a role,
-# a field, a channel, a target): asked again on every request, decided once per policy.
-_MEMO_KINDS = frozenset({"form", "scope", "mask", "abuse"})
+# a field, a channel, a target, a level, what a case already has): asked again on every
+# request, decided once per policy. `level` and `history` are also steps of every rating.
+_MEMO_KINDS = frozenset({"form", "scope", "mask", "abuse", "level", "history"})
 _MEMO_LIMIT = 1024  # distinct fact sets kept per policy; beyond it, decided every time
 _TIME_FACTS = ("completed_at", "rated_at", "from", "now")
 _ENGINE_KINDS = tuple(k for k in KINDS if k != "rating")  # rating is composed, see _rating
@@ -56,6 +57,10 @@ class _Active:
     source: Source
     compiled: CompiledPolicy
     memo: dict[tuple[Any, ...], Decision] = field(default_factory=dict)
+
+    @property
+    def version(self) -> str:
+        return self.source.version
 
 
 class Engine:
@@ -93,14 +98,10 @@ class Engine:
         try:
             if kind == "rating":
                 fired, outcome = _rating(active, facts)
-            else:
-                fired, outcome = _run(active, kind, facts)
+                return Decision(kind, MappingProxyType(outcome), tuple(fired), active.version)
+            return _decided(active, kind, facts)
         finally:
             active.compiled.leave()
-        decision = Decision(kind, MappingProxyType(outcome), tuple(fired), active.source.version)
-        if key is not None and len(active.memo) < _MEMO_LIMIT:
-            active.memo[key] = decision  # kept with the policy that decided it
-        return decision
 
     def replace(self, source: Source) -> bool:
         """Make `source` the active policy; False when it is already active."""
@@ -127,6 +128,18 @@ def _memo_key(kind: str, facts: Mapping[str, Any]) -> tuple[Any, ...] | None:
     if not all(isinstance(v, str | int | bool | None) for _, v in items):
         return None
     return (kind, items)
+
+
+def _decided(active: _Active, kind: str, facts: Mapping[str, Any]) -> Decision:
+    """One decision of `active` (entered by the caller), memoised where _MEMO_KINDS says."""
+    key = _memo_key(kind, facts)
+    if key is not None and key in active.memo:
+        return active.memo[key]
+    fired, outcome = _run(active, kind, facts)
+    decision = Decision(kind, MappingProxyType(outcome), tuple(fired), active.version)
+    if key is not None and len(active.memo) < _MEMO_LIMIT:
+        active.memo[key] = decision  # kept with the policy that decided it
+    return decision
 
 
 def _normalised(facts: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -162,10 +175,10 @@ def _rating(active: _Active, facts: Mapping[str, Any]) -> tuple[list[str], dict[
     in the order a citizen would meet the problems."""
     fired: list[str] = []
 
-    def step(kind: str, step_facts: Mapping[str, Any]) -> dict[str, Any]:
-        step_fired, outcome = _run(active, kind, step_facts)
-        fired.extend(r for r in step_fired if r not in fired)
-        return outcome
+    def step(kind: str, step_facts: Mapping[str, Any]) -> Mapping[str, Any]:
+        decision = _decided(active, kind, step_facts)
+        fired.extend(r for r in decision.fired if r not in fired)
+        return decision.outcome
 
     level = step("level", {"level": facts.get("level"), "channel": facts.get("channel")})
     if not level:

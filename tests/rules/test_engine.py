@@ -112,6 +112,32 @@ def test_decisions_that_read_no_clock_are_made_once_per_policy() -> None:
     assert again.outcome == first.outcome
 
 
+def test_a_rating_reuses_its_clock_free_steps_only_within_one_policy() -> None:
+    engine = Engine(parse(TEXT))
+    rating = {
+        "level": 3,
+        "channel": "APP",
+        "tags": [],
+        "comment": "",
+        **COMPLETED,
+        "rated_at": "2026-11-17T10:00:00+08:00",
+        "prior": "rating",
+    }
+    first = engine.evaluate("rating", rating)
+    assert first.outcome["category"] == "good" and first.outcome["accepted"]
+    assert engine.evaluate("rating", rating).outcome == first.outcome
+    engine.publish(
+        edited(
+            "    label: 基本满意\n    category: good", "    label: 基本满意\n    category: neutral"
+        )
+    )
+    after = engine.evaluate("rating", rating)
+    assert after.outcome["category"] == "neutral" and after.version != first.version
+    # The clock-dependent step is still asked every time: a day past the window is refused.
+    late = engine.evaluate("rating", {**rating, "rated_at": "2027-11-17T10:00:00+08:00"})
+    assert late.outcome["code"] == "RATING_WINDOW_CLOSED"
+
+
 def test_failing_actions_are_raised_and_leave_no_live_sid() -> None:
     engine = Engine(parse(TEXT))
     compiled = engine._active.compiled
