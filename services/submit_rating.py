@@ -127,6 +127,8 @@ async def submit_rating(
     if submission.comment and len(submission.comment) > MAX_TEXT:
         return rejected("TOO_LONG")
     async with in_transaction() as conn:
+        if dialect(conn) == "postgres":
+            await execute(conn, _GENERIC_PLANS)
         key = submission.client_request_id
         answer = (rater.key, key) if key else None
         if answer and not await _claim(conn, *answer, now):
@@ -139,6 +141,13 @@ async def submit_rating(
         if answer and not answered:
             await _answer(conn, *answer, result)
         return result
+
+
+# The rating's statements have one good plan whatever the case. PostgreSQL would otherwise
+# plan the write (an INSERT from unnest() with three UPDATEs in one WITH) afresh on every
+# execution: measured with the rating's SQL alone, 1.26 -> 0.72 ms of machine CPU a rating.
+# LOCAL: the pooled connection goes back with the session default.
+_GENERIC_PLANS = "SET LOCAL plan_cache_mode = force_generic_plan"
 
 
 async def _decide_and_write(
