@@ -71,8 +71,11 @@ _PLACEHOLDER = re.compile(r"\?")
 
 
 def prepare(conn: BaseDBAsyncClient, sql: str) -> str:
-    if dialect(conn) != "postgres":
-        return sql
+    return numbered(sql) if dialect(conn) == "postgres" else sql
+
+
+def numbered(sql: str) -> str:
+    """`?` placeholders as PostgreSQL's `$1`, `$2`, ..."""
     counter = iter(range(1, 1_000_000))
     return _PLACEHOLDER.sub(lambda _m: f"${next(counter)}", sql)
 
