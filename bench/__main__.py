@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 import redis
 
 from bench import rules_bench, sweep_bench
+from bench.cpu import machine_times
 from bench.data import Layout
 from bench.fill import count_cases, fill, reset_database, seed_regions
 from bench.report import Figure, table, write_json
@@ -65,18 +66,12 @@ def progress(message: str) -> None:
 
 def cpu_busy(seconds: float = 1.0) -> float | None:
     """Share of CPU time in use on this machine over `seconds` (None without /proc/stat)."""
-
-    def sample() -> tuple[int, int]:
-        ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-        return sum(ticks), ticks[3] + ticks[4]  # all, idle + iowait
-
-    try:
-        total, idle = sample()
-        time.sleep(seconds)
-        total2, idle2 = sample()
-    except (OSError, ValueError, IndexError):
+    before = machine_times()
+    time.sleep(seconds)
+    after = machine_times()
+    if before is None or after is None:
         return None
-    return 1 - (idle2 - idle) / max(1, total2 - total)
+    return (after[0] - before[0]) / max(1e-9, after[1] - before[1])
 
 
 def server_env(database_url: str) -> dict[str, str]:
@@ -108,11 +103,11 @@ def _answers(redis_url: str) -> bool:
         client.close()
 
 
-def load(job: dict[str, Any]) -> dict[str, Any]:
-    """Run one job in the load-generator process (python -m bench.load)."""
+def load(job: dict[str, Any], module: str = "bench.load") -> dict[str, Any]:
+    """Run one job in a process of its own (python -m bench.load: the load generator)."""
     job = {"secret": JWT_SECRET, "warmup": 0, "workers": 1, **job}
     done = subprocess.run(
-        [sys.executable, "-m", "bench.load"],
+        [sys.executable, "-m", module],
         input=json.dumps(job).encode(),
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -204,6 +199,19 @@ def measure(args: argparse.Namespace, url: str, database_url: str) -> list[Figur
             "label": "submitRating",
         }
     )
+    sql_alone = load(
+        {
+            **base,
+            "kind": "sql_alone",
+            "requests": scale.requests,
+            "warmup": 200,
+            "concurrency": c_in,
+            "seed": 8,
+            "label": "submitRating's SQL alone",
+            "database_url": database_url,
+        },
+        module="bench.sql_alone",
+    )
     return [
         Figure(
             "intake_cases_per_s",
@@ -251,6 +259,32 @@ def measure(args: argparse.Namespace, url: str, database_url: str) -> list[Figur
         _vs_ping("submit_rating_p50_ms", "submitRating p50", "ms", rating, ping_rate, "p50_ms"),
         _vs_ping(
             "submit_rating_p99_ms", "submitRating p99", "ms", rating, ping_rate, "p99_ms", "< 50 ms"
+        ),
+        _vs_ping(
+            "submit_rating_cpu_ms",
+            "submitRating machine CPU per rating",
+            "ms",
+            rating,
+            ping_rate,
+            "machine_cpu_ms",
+            "<= 2.5x (= 0.40 of ping)",
+        ),
+        _vs_ping(
+            "rating_sql_alone_per_s",
+            "submitRating's SQL alone, no server",
+            "ratings/s",
+            sql_alone,
+            ping_rate,
+            "rps",
+        ),
+        _vs_ping(
+            "rating_sql_alone_cpu_ms",
+            "submitRating's SQL alone: machine CPU per rating",
+            "ms",
+            sql_alone,
+            ping_rate,
+            "machine_cpu_ms",
+            "<= 1.5x (else 0.40 is out of reach)",
         ),
         _personal_work_of_a_rating(rating),
     ]
@@ -328,7 +362,12 @@ def _vs(
     )
 
 
-PING_UNITS = {"rps": "req/s ping", "p50_ms": "ms ping p50", "p99_ms": "ms ping p99"}
+PING_UNITS = {
+    "rps": "req/s ping",
+    "p50_ms": "ms ping p50",
+    "p99_ms": "ms ping p99",
+    "machine_cpu_ms": "ms CPU per ping",
+}
 P99 = f"< {LATENCY_TARGET_MS:.0f} ms"
 
 

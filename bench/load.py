@@ -25,6 +25,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from bench.cpu import busy_between, machine_times
 from bench.data import Layout, bench_case, case_no, id_number, person_name
 from server.auth import mint
 
@@ -407,9 +408,11 @@ async def run(job: dict[str, Any]) -> dict[str, Any]:
     try:
         if warm:
             await drive(connections, warm, job["deadline_s"], "")
+        before = machine_times()
         tally, elapsed, timed_out = await drive(
             connections, timed, job["deadline_s"], job.get("label", "")
         )
+        machine_s = busy_between(before, machine_times())
     finally:
         for conn in connections:
             conn.close()
@@ -429,6 +432,7 @@ async def run(job: dict[str, Any]) -> dict[str, Any]:
         "p99_ms": percentile(ms, 0.99),
         "max_ms": max(ms, default=math.nan),
         "client_cpu_s": tally.cpu_s,
+        "machine_cpu_ms": machine_s * 1000 / max(1, len(ms)),
     }
 
 

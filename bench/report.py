@@ -11,7 +11,12 @@ baseline: `mutation { ping }` (no auth check, no database) on the same server, f
           same load generator at the same concurrency c, measured just before the figure.
 ratio:    value / baseline (a latency ratio of 3.0x costs three pings), except for intake
           throughput, where ratio = value / target: cases/s and ping req/s do not divide.
-          The ingestCases calls/s row compares call rates (1 call = 1,000 cases) with ping."""
+          The ingestCases calls/s row compares call rates (1 call = 1,000 cases) with ping.
+CPU:      the whole machine's busy CPU time during the run (server, PostgreSQL, Redis, load
+          generator, kernel) per request. Both runs keep the two cores busy, so a throughput
+          ratio is about 1 / the CPU ratio: 0.40 of ping needs a rating to cost at most 2.5
+          pings of CPU. A rating costs at least a ping (HTTP, GraphQL) plus its SQL, so its
+          SQL alone may cost at most 1.5 pings."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,110 @@
+"""`python -m bench.sql_alone` (a job as JSON on stdin): the statements one submitRating sends
+to PostgreSQL, taken from services.submit_rating, run straight through asyncpg with no
+server, GraphQL, token, policy decision or Redis in the way.
+
+What it tells: the machine CPU a rating's durable writes cost by themselves. A server that
+sends these statements pays that much for every rating on top of what any request costs
+it (the ping), so the pair bounds what submitRating can reach against ping on this machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+
+from bench.cpu import busy_between, machine_times
+from bench.data import Layout, case_no
+from bench.load import percentile
+from models.db import POSTGRES_SETTINGS, numbered
+from services.submit_rating import CLAIM_SQL, GENERIC_PLANS_SQL, READ_CASE_SQL, WRITE_SQL
+
+CLAIM, READ, WRITE = numbered(CLAIM_SQL), numbered(READ_CASE_SQL), numbered(WRITE_SQL)
+
+
+async def rate(conn: asyncpg.Connection, number: str, rater: str, request: str) -> None:
+    """One rating of case `number` as the service writes it: claim the request id, read and
+    lock the case with its batch, write rating + case + answer, commit."""
+    now = datetime.now(UTC)
+    async with conn.transaction():
+        await conn.execute(GENERIC_PLANS_SQL)
+        await conn.fetch(CLAIM, rater, request, "", now)
+        rows = await conn.fetch(READ, number, number)
+        case = next(r for r in rows if r["case_no"] == number)
+        act = str(uuid.uuid4())
+        # One value per rating column, in services.submit_rating._RATING_COLUMNS order.
+        row = [case["id"], act, "case", 5, "good", "[]", None, "APP", "citizen", rater, now]
+        row += [True, False, "bench", "[]"]
+        answer = json.dumps({"type": "Accepted", "rating": {"id": 0}})
+        await conn.fetch(WRITE, *[[v] for v in row], act, "RATED", answer, rater, request)
+
+
+async def run(job: dict[str, Any]) -> dict[str, Any]:
+    layout, rng = Layout(job["total"]), random.Random(job["seed"])
+    concurrency, count, warmup = job["concurrency"], job["requests"], job["warmup"]
+    rater = f"bench-sql-{uuid.uuid4().hex[:12]}"
+    numbers = iter([case_no(rng.randrange(layout.total)) for _ in range(warmup + count)])
+    latencies: list[float] = []
+    pool = await asyncpg.create_pool(
+        job["database_url"],
+        min_size=concurrency,
+        max_size=concurrency,
+        server_settings=dict(POSTGRES_SETTINGS),
+    )
+
+    async def worker(todo: int, timed: bool) -> None:
+        async with pool.acquire() as conn:
+            for _ in range(todo):
+                number = next(numbers)
+                sent = time.perf_counter()
+                await rate(conn, number, rater, f"{number}-{sent}")
+                if timed:
+                    latencies.append(time.perf_counter() - sent)
+                    if len(latencies) % max(1, count // 10) == 0:
+                        print(f"  {job['label']}: {len(latencies)}/{count}", file=sys.stderr)
+
+    try:
+        await asyncio.gather(*(worker(warmup // concurrency, False) for _ in range(concurrency)))
+        before, cpu, started = machine_times(), time.process_time(), time.perf_counter()
+        await asyncio.gather(*(worker(count // concurrency, True) for _ in range(concurrency)))
+        elapsed, machine_s = time.perf_counter() - started, busy_between(before, machine_times())
+        cpu = time.process_time() - cpu
+    finally:
+        await pool.close()
+    ms = [s * 1000 for s in latencies]
+    return {
+        "kind": "sql_alone",
+        "concurrency": concurrency,
+        "requests": len(ms),
+        "errors": 0,
+        "first_error": None,
+        "timed_out": False,
+        "elapsed_s": elapsed,
+        "rps": len(ms) / elapsed,
+        "p50_ms": percentile(ms, 0.50),
+        "p99_ms": percentile(ms, 0.99),
+        "client_cpu_s": cpu,
+        "machine_cpu_ms": machine_s * 1000 / max(1, len(ms)),
+    }
+
+
+def main() -> None:
+    job = json.load(sys.stdin)
+    try:
+        import uvloop  # as the server runs, so the driver's own CPU compares
+    except ImportError:
+        result = asyncio.run(run(job))
+    else:
+        result = uvloop.run(run(job))
+    json.dump(result, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
