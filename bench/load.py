@@ -19,7 +19,7 @@ import math
 import random
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -436,16 +436,18 @@ async def run(job: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def main() -> None:
+def serve_job(runner: Callable[[dict[str, Any]], Coroutine[Any, Any, dict[str, Any]]]) -> None:
+    """A job process: the job as JSON on stdin, the result as JSON on stdout, on uvloop when
+    installed (as the server runs, so client-side costs compare)."""
     job = json.load(sys.stdin)
     try:
         import uvloop
     except ImportError:
-        result = asyncio.run(run(job))
+        result = asyncio.run(runner(job))
     else:
-        result = uvloop.run(run(job))
+        result = uvloop.run(runner(job))
     json.dump(result, sys.stdout)
 
 
 if __name__ == "__main__":
-    main()
+    serve_job(run)

@@ -22,7 +22,7 @@ import asyncpg
 
 from bench.cpu import busy_between, machine_times
 from bench.data import Layout, case_no
-from bench.load import percentile
+from bench.load import percentile, serve_job
 from models.db import POSTGRES_SETTINGS, numbered
 from services.submit_rating import CLAIM_SQL, GENERIC_PLANS_SQL, READ_CASE_SQL, WRITE_SQL
 
@@ -95,16 +95,5 @@ async def run(job: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def main() -> None:
-    job = json.load(sys.stdin)
-    try:
-        import uvloop  # as the server runs, so the driver's own CPU compares
-    except ImportError:
-        result = asyncio.run(run(job))
-    else:
-        result = uvloop.run(run(job))
-    json.dump(result, sys.stdout)
-
-
 if __name__ == "__main__":
-    main()
+    serve_job(run)
