@@ -31,8 +31,9 @@ class Callback(Model):
         indexes = (("case_id", "status"),)
 
 
-# One row per access to personal data (and per refused attempt). Rows are only ever
-# inserted: the database refuses UPDATE and DELETE (triggers in migration 0005).
+# One row per access to personal data (and per refused attempt), and per reminder call
+# recorded. Rows are only ever inserted: the database refuses UPDATE and DELETE (triggers
+# in migration 0005).
 class AuditEntry(Model):
     id = fields.BigIntField(primary_key=True)
     at = fields.DatetimeField()

@@ -15,7 +15,13 @@ from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.backends.base.config_generator import expand_db_url
 
-MODEL_MODULES = ["models.reference", "models.case", "models.rating", "models.audit"]
+MODEL_MODULES = [
+    "models.reference",
+    "models.case",
+    "models.rating",
+    "models.audit",
+    "models.reminder",
+]
 MIGRATIONS = "models.migrations"
 
 

@@ -73,3 +73,29 @@ class CallbackStatus(StrEnum):
 
     OPEN = "OPEN"
     CLOSED = "CLOSED"
+
+
+class ReminderCallStatus(StrEnum):
+    """提醒电话: OPEN on the department's to-do list until a call reaches the person (or
+    finds the number wrong), or the sweep cancels it."""
+
+    OPEN = "OPEN"
+    CLOSED = "CLOSED"
+
+
+class ReminderCallReason(StrEnum):
+    """Why the sweep opened a reminder call: the policy's first reminder channel is a call
+    (DUE), or the call is the fallback after the reminder SMS could not be delivered."""
+
+    DUE = "DUE"
+    SMS_FAILED = "SMS_FAILED"
+
+
+class CallOutcome(StrEnum):
+    """What a reminder call came to: staff record the first three; CANCELLED is the
+    sweep's, when the call is no longer needed (the case was rated, defaulted, expired)."""
+
+    REACHED = "REACHED"
+    NO_ANSWER = "NO_ANSWER"
+    WRONG_NUMBER = "WRONG_NUMBER"
+    CANCELLED = "CANCELLED"

@@ -15,6 +15,7 @@ from pydantic import (
     Field,
     PlainValidator,
     StringConstraints,
+    field_validator,
 )
 
 from rules.durations import Duration, Unit, parse_duration
@@ -91,8 +92,29 @@ class DefaultRating(Rule):
 
 class Reminder(Rule):
     after: DurationText
-    via: list[Literal["SMS", "CALL"]] = Field(min_length=1)
+    via: list[Literal["SMS", "CALL"]] = Field(
+        min_length=1,
+        description="how the reminder goes (first), then the fallback when it could not "
+        "reach the person: [SMS], [CALL] or [SMS, CALL]",
+    )
     template: Text
+
+    @field_validator("via")
+    @classmethod
+    def _first_then_fallback(cls, via: list[str]) -> list[str]:
+        twice = [channel for index, channel in enumerate(via) if channel in via[:index]]
+        if twice:
+            raise ValueError(
+                f"{twice[0]} is listed twice; list each channel once: [SMS], [CALL] or [SMS, CALL]"
+            )
+        if via[0] == "CALL" and len(via) > 1:
+            raise ValueError(
+                f"[{', '.join(via)}] would fall back from a call to an SMS, which is not "
+                "supported: the first channel is how the reminder goes, the second only what "
+                "follows when the first could not reach the person. Write [SMS, CALL] (an SMS, "
+                "then a call when the SMS could not be delivered) or [CALL]"
+            )
+        return via
 
 
 class RatingPolicy(Strict):

@@ -320,7 +320,8 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--hours", type=float, default=8.0)
     token.set_defaults(run=_token)
     sweep_cmd = sub.add_parser(
-        "sweep", help="one pass over rating deadlines: defaults, expiry, SMS reminders"
+        "sweep",
+        help="one pass over rating deadlines: defaults, expiry, reminders (SMS and calls)",
     )
     sweep_cmd.add_argument(
         "--now", type=_instant, help="sweep as of this ISO-8601 time (default: the clock)"

@@ -1,4 +1,5 @@
-"""The deadline sweep: default ratings, expired rating windows and SMS reminders, as of `now`.
+"""The deadline sweep: default ratings, expired rating windows and reminders (an SMS, or a
+call for the case's department to make), as of `now`.
 
 One `cutoffs` decision turns the policy's durations into bounds on `completed_at` (working
 days included): a case completed before a bound is due. The rest is set-based SQL over the
@@ -7,6 +8,12 @@ cases with FOR UPDATE SKIP LOCKED, so two workers sweeping at once share the wor
 apply anything twice, and a citizen rating one of the cases meanwhile either waits for the
 batch or is passed over by it. A pass is idempotent: what it writes takes the cases out of
 what it selects.
+
+The policy's `reminder.via` is an ordered list: the first channel is how the reminder goes,
+a second is the fallback when the first could not reach the person. So with [SMS, CALL] a
+case whose reminder SMS was given up (FAILED) gets a reminder call; with [CALL] the due
+cases get one at once. A call still open when it is no longer needed (the case was rated,
+defaulted or expired, or fell out of the reminder period) is cancelled.
 """
 
 from __future__ import annotations
@@ -24,7 +31,14 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from models.db import connection, dialect, execute, fetch
-from models.enums import Channel, OutboxStatus, RatingStatus
+from models.enums import (
+    CallOutcome,
+    Channel,
+    OutboxStatus,
+    RatingStatus,
+    ReminderCallReason,
+    ReminderCallStatus,
+)
 from rules import Engine
 
 # Large enough that a backlog of a million cases is a few hundred round trips, small
@@ -36,6 +50,7 @@ DEFAULT_BATCH_SIZE = 5000
 DEFAULT_PARALLEL = 2
 DEFAULT_LINK_BASE = "https://hcp.example/m/?case="
 REMINDER_PURPOSE = "rating_reminder"
+CALL = "CALL"  # the rules format's word for a reminder call (rules.spec.Reminder.via)
 # How long after it fell due a reminder may still be sent when the policy has no
 # late-rating window to bound it (with a window: while the window is open). An operations
 # limit, not policy: a worker that was down, or a first sweep over years of history, must
@@ -50,9 +65,11 @@ _QUERY_ESCAPES = (("%", "%25"), ("&", "%26"), ("#", "%23"), ("+", "%2B"))
 
 @dataclass(frozen=True)
 class SweepReport:
-    reminders_queued: int = 0
+    reminders_queued: int = 0  # every reminder: the SMS and the calls
     defaults_applied: int = 0
     expired: int = 0
+    reminder_calls_queued: int = 0
+    reminder_calls_cancelled: int = 0
 
 
 @dataclass(frozen=True)
@@ -68,6 +85,8 @@ class _Reminder:
     since: datetime
     due_before: datetime
     template: str
+    first: str  # the channel the reminder goes by
+    fallback: str | None  # the channel that follows when the first could not reach the person
 
 
 @dataclass(frozen=True)
@@ -88,8 +107,9 @@ async def sweep(
     parallel: int = DEFAULT_PARALLEL,
     stop: asyncio.Event | None = None,
 ) -> SweepReport:
-    """One pass as of `now`: defaults, then expiry, then reminders. `stop` ends the pass
-    between batches; the next pass carries on where it stopped."""
+    """One pass as of `now`: defaults, then expiry, then reminders (SMS, calls), then the
+    calls no longer needed are cancelled. `stop` ends the pass between batches; the next
+    pass carries on where it stopped."""
     if now.tzinfo is None:
         raise ValueError("now needs a UTC offset")
     if batch_size < 1 or parallel < 1:
@@ -98,7 +118,7 @@ async def sweep(
     loops = parallel if _postgres(connection()) else 1
     at = now.astimezone(UTC)
     act_id = str(uuid.uuid4())
-    defaults = expired = reminders = 0
+    defaults = expired = texts = calls = 0
     if plan.default is not None:
         default = plan.default
 
@@ -119,8 +139,31 @@ async def sweep(
         async def remind(conn: BaseDBAsyncClient) -> int:
             return await _reminder_batch(conn, reminder, link_base, at, batch_size)
 
-        reminders = await _in_batches(remind, loops, stop)
-    return SweepReport(reminders_queued=reminders, defaults_applied=defaults, expired=expired)
+        async def call_due(conn: BaseDBAsyncClient) -> int:
+            return await _due_call_batch(conn, reminder, at, batch_size)
+
+        async def call_unreached(conn: BaseDBAsyncClient) -> int:
+            return await _unreached_call_batch(conn, reminder, at, batch_size)
+
+        if reminder.first == Channel.SMS.value:
+            texts = await _in_batches(remind, loops, stop)
+        if reminder.first == CALL:
+            calls += await _in_batches(call_due, loops, stop)
+        if reminder.fallback == CALL:
+            calls += await _in_batches(call_unreached, loops, stop)
+    since = plan.reminder.since if plan.reminder is not None else None
+
+    async def cancel(conn: BaseDBAsyncClient) -> int:
+        return await _cancel_call_batch(conn, since, at, batch_size)
+
+    cancelled = await _in_batches(cancel, loops, stop)
+    return SweepReport(
+        reminders_queued=texts + calls,
+        defaults_applied=defaults,
+        expired=expired,
+        reminder_calls_queued=calls,
+        reminder_calls_cancelled=cancelled,
+    )
 
 
 def _plan(engine: Engine, now: datetime, catch_up: timedelta) -> _Plan:
@@ -148,12 +191,15 @@ def _plan(engine: Engine, now: datetime, catch_up: timedelta) -> _Plan:
         # (a case completed on a Saturday, before a holiday) must not expire it instead.
         expire_before = min(window, default.due_before)
     reminder = None
-    if "remind_due_before" in outcome and Channel.SMS.value in outcome["remind_via"]:
+    if "remind_due_before" in outcome:
         due = _at(outcome["remind_due_before"])
+        via = [str(channel) for channel in outcome["remind_via"]]
         reminder = _Reminder(
             since=window if window is not None else due - catch_up,
             due_before=due,
             template=str(outcome["remind_template"]),
+            first=via[0],
+            fallback=via[1] if len(via) > 1 else None,
         )
     return _Plan(cutoffs.version, default, expire_before, reminder)
 
@@ -203,7 +249,8 @@ def _typed(conn: BaseDBAsyncClient, pg_type: str) -> str:
 @dataclass(frozen=True)
 class _Batch:
     """One batch as SQL: `due` selects at most a batch of cases, `insert` writes one row
-    per case from `due`, `mark` updates the cases from the inserted rows (`written`)."""
+    per case from `due`, `mark` updates the cases from the inserted rows (`written`); a
+    batch whose rows take the cases out of `due` by themselves marks nothing."""
 
     due: str
     due_args: list[Any]
@@ -211,20 +258,25 @@ class _Batch:
     insert: str
     insert_args: list[Any]
     table: str
-    mark: str
+    mark: str | None
     mark_args: list[Any]
 
 
 async def _run_batch(conn: BaseDBAsyncClient, batch: _Batch) -> int:
-    """Returns the number of cases marked. On PostgreSQL one statement claims the cases,
-    inserts and marks. SQLite has no INSERT inside WITH; it runs one writer at a time, so
-    the rows the batch inserted are the rows above the highest id read before it."""
+    """Returns the number of cases marked (without a `mark`: of rows inserted). On
+    PostgreSQL one statement claims the cases, inserts and marks. SQLite has no INSERT
+    inside WITH; it runs one writer at a time, so the rows the batch inserted are the rows
+    above the highest id read before it."""
     if _postgres(conn):
+        counted = "written"
+        marked = ""
+        if batch.mark is not None:
+            counted, marked = "marked", f", marked AS ({batch.mark} RETURNING 1)"
         rows = await fetch(
             conn,
             f"WITH due AS ({batch.due} FOR UPDATE{batch.lock_of} SKIP LOCKED), "  # noqa: S608
-            f"written AS ({batch.insert} RETURNING id, case_id), "
-            f"marked AS ({batch.mark} RETURNING 1) SELECT count(*) AS n FROM marked",
+            f"written AS ({batch.insert} RETURNING id, case_id){marked} "
+            f"SELECT count(*) AS n FROM {counted}",
             [*batch.due_args, *batch.insert_args, *batch.mark_args],
         )
         return int(rows[0]["n"])
@@ -232,6 +284,13 @@ async def _run_batch(conn: BaseDBAsyncClient, batch: _Batch) -> int:
     await execute(
         conn, f"WITH due AS ({batch.due}) {batch.insert}", [*batch.due_args, *batch.insert_args]
     )
+    if batch.mark is None:
+        rows = await fetch(
+            conn,
+            f"SELECT count(*) AS n FROM {batch.table} WHERE id > ?",  # noqa: S608
+            [int(top[0]["top"])],
+        )
+        return int(rows[0]["n"])
     return await execute(
         conn,
         f"WITH written AS (SELECT id, case_id FROM {batch.table} WHERE id > ?) {batch.mark}",  # noqa: S608
@@ -329,6 +388,97 @@ async def _reminder_batch(
         mark_args=[at],
     )
     return await _run_batch(conn, batch)
+
+
+def _open_calls(conn: BaseDBAsyncClient) -> str:
+    """INSERT of a reminder call for each case of `due` (its id and department_id), for
+    the case's department; a case has at most one."""
+    text, stamp = _typed(conn, "text"), _typed(conn, "timestamptz")
+    return (
+        "INSERT INTO reminder_call (case_id, department_id, reason, status, attempts, "  # noqa: S608
+        f"opened_at) SELECT due.id, due.department_id, {text}, {text}, 0, {stamp} FROM due "
+        "WHERE TRUE ON CONFLICT (case_id) DO NOTHING"
+    )
+
+
+async def _due_call_batch(
+    conn: BaseDBAsyncClient, reminder: _Reminder, at: datetime, limit: int
+) -> int:
+    """The policy reminds by a call: the cases an SMS would go to get a call instead, and
+    are marked reminded. As with the SMS, a case with a call is not selected again."""
+    batch = _Batch(
+        due="SELECT c.id, c.department_id FROM case_record c "
+        "JOIN applicant a ON a.id = c.applicant_id "
+        "WHERE c.rating_status = ? AND c.reminded_at IS NULL AND c.completed_at IS NOT NULL "
+        "AND c.completed_at >= ? AND c.completed_at < ? AND a.phone_enc IS NOT NULL "
+        "AND NOT EXISTS (SELECT 1 FROM reminder_call k WHERE k.case_id = c.id) "
+        "ORDER BY c.completed_at LIMIT ?",
+        due_args=[RatingStatus.UNRATED.value, reminder.since, reminder.due_before, limit],
+        lock_of=" OF c",
+        insert=_open_calls(conn),
+        insert_args=[ReminderCallReason.DUE.value, ReminderCallStatus.OPEN.value, at],
+        table="reminder_call",
+        mark="UPDATE case_record SET reminded_at = ? FROM written "
+        "WHERE case_record.id = written.case_id AND case_record.reminded_at IS NULL",
+        mark_args=[at],
+    )
+    return await _run_batch(conn, batch)
+
+
+async def _unreached_call_batch(
+    conn: BaseDBAsyncClient, reminder: _Reminder, at: datetime, limit: int
+) -> int:
+    """The fallback: a call for each case still unrated within the reminder period whose
+    reminder SMS was given up. The call itself takes the case out of the selection."""
+    batch = _Batch(
+        due="SELECT c.id, c.department_id FROM case_record c "
+        "JOIN sms_outbox o ON o.case_id = c.id AND o.purpose = ? "
+        "WHERE o.status = ? AND c.rating_status = ? AND c.completed_at IS NOT NULL "
+        "AND c.completed_at >= ? "
+        "AND NOT EXISTS (SELECT 1 FROM reminder_call k WHERE k.case_id = c.id) "
+        "ORDER BY c.completed_at LIMIT ?",
+        due_args=[
+            REMINDER_PURPOSE,
+            OutboxStatus.FAILED.value,
+            RatingStatus.UNRATED.value,
+            reminder.since,
+            limit,
+        ],
+        lock_of=" OF c",
+        insert=_open_calls(conn),
+        insert_args=[ReminderCallReason.SMS_FAILED.value, ReminderCallStatus.OPEN.value, at],
+        table="reminder_call",
+        mark=None,
+        mark_args=[],
+    )
+    return await _run_batch(conn, batch)
+
+
+async def _cancel_call_batch(
+    conn: BaseDBAsyncClient, since: datetime | None, at: datetime, limit: int
+) -> int:
+    """Close the open calls nobody needs to make any more: the case is no longer unrated,
+    or (when the policy reminds at all) it was completed before the reminder period."""
+    lock = " FOR UPDATE OF k SKIP LOCKED" if _postgres(conn) else ""
+    stale = "c.rating_status <> ?"
+    stale_args: list[Any] = [RatingStatus.UNRATED.value]
+    if since is not None:
+        stale += " OR c.completed_at < ?"
+        stale_args.append(since)
+    return await execute(
+        conn,
+        "UPDATE reminder_call SET status = ?, last_outcome = ?, closed_at = ? WHERE id IN ("  # noqa: S608
+        "SELECT k.id FROM reminder_call k JOIN case_record c ON c.id = k.case_id "
+        f"WHERE k.status = ? AND ({stale}) ORDER BY k.opened_at, k.id LIMIT ?{lock})",
+        [
+            ReminderCallStatus.CLOSED.value,
+            CallOutcome.CANCELLED.value,
+            at,
+            ReminderCallStatus.OPEN.value,
+            *stale_args,
+            limit,
+        ],
+    )
 
 
 def _body(conn: BaseDBAsyncClient, template: str, link_base: str) -> tuple[str, list[str]]:

@@ -202,6 +202,7 @@ async def _reset_tables() -> None:
     tables = [
         "audit_log",
         "callback",
+        "reminder_call",
         "rating",
         "rating_request",
         "sms_outbox",

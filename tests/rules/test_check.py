@@ -31,6 +31,14 @@ EXPECTED = {
     "missing_channel.yaml": ("channel_classes:", "missing: PAPER"),
     "unknown_step.yaml": ("step: call-back", "'call-back' is not allowed here"),
     "default_level.yaml": ("level: 0", "rating.default_rating.level"),
+    "reminder_call_first.yaml": (
+        "via: [CALL, SMS]",
+        "rating.reminder.via: [CALL, SMS] would fall back from a call to an SMS",
+    ),
+    "reminder_channel_twice.yaml": (
+        "via: [SMS, CALL, SMS]",
+        "rating.reminder.via: SMS is listed twice; list each channel once",
+    ),
 }
 
 

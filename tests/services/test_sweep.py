@@ -25,7 +25,13 @@ from tests.factories import CHEN, INGEST, WANG, case_input, person_id
 PROFILES = ROOT / "rules" / "profiles"
 NO_PHONE = {"name": "赵无电", "idNumber": person_id(7), "kind": "PERSON"}
 HCP = [sys.executable, "-m", "server.cli"]
-KEYS = {"reminders_queued", "defaults_applied", "expired"}
+KEYS = {
+    "reminders_queued",
+    "defaults_applied",
+    "expired",
+    "reminder_calls_queued",
+    "reminder_calls_cancelled",
+}
 SUBMIT = """
 mutation($input: RatingInput!) {
   submitRating(input: $input) { __typename ... on RatingRejected { code } }
@@ -76,7 +82,7 @@ def render(text: str, matter: str, case_no: str, link: str) -> str:
 async def snapshot() -> dict[str, list[dict[str, Any]]]:
     return {
         table: await rows(f"SELECT * FROM {table} ORDER BY id")
-        for table in ("case_record", "rating", "sms_outbox")
+        for table in ("case_record", "rating", "sms_outbox", "reminder_call")
     }
 
 
