@@ -21,6 +21,7 @@ from resolvers.mutations import (
     pair_pad,
     ping,
     publish_rules,
+    record_reminder_call,
     reveal_contact,
     submit_rating,
 )
@@ -28,6 +29,7 @@ from resolvers.queries import (
     audit_log,
     cases,
     rating_form,
+    reminder_calls,
     rules_version,
     viewer,
     window_info,
@@ -60,6 +62,7 @@ class Query:
     rules_version = strawberry.field(resolver=rules_version.rules_version)
     rating_form = strawberry.field(resolver=rating_form.rating_form)
     audit_log = strawberry.field(resolver=audit_log.audit_log)
+    reminder_calls = strawberry.field(resolver=reminder_calls.reminder_calls)
     window_info = strawberry.field(resolver=window_info.window_info)
 
 
@@ -71,6 +74,7 @@ class Mutation:
     submit_rating = strawberry.mutation(resolver=submit_rating.resolve)
     pair_pad = strawberry.mutation(resolver=pair_pad.resolve)
     reveal_contact = strawberry.mutation(resolver=reveal_contact.resolve)
+    record_reminder_call = strawberry.mutation(resolver=record_reminder_call.resolve)
 
 
 @strawberry.type

@@ -1,10 +1,12 @@
 """Callbacks (回访) and audited access to a rater's contact.
 
 A bad rating that becomes a case's effective rating opens a callback for the case's
-department. While it is open, that department's handlers, and the admins of the case's
-region, may reveal the rater's full phone number to call back: with a reason, and every
-attempt (granted or refused) goes to the append-only audit log, which area admins read.
-The bad-review loop (later) closes callbacks; this module only opens them and checks them.
+department; the sweep opens a reminder call (提醒电话) for it when the case is not rated in
+time (services.reminder_calls). While either is open, that department's handlers, and the
+admins of the case's region, may reveal the applicant's full phone number to call: with a
+reason, and every attempt (granted or refused) goes to the append-only audit log, which
+area admins read. The bad-review loop (later) closes callbacks; this module only opens
+them and checks them.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from models.db import as_utc, connection, execute, fetch
-from models.enums import CallbackStatus
+from models.enums import CallbackStatus, ReminderCallStatus
 from services.cases import MAX_PAGE, BadCursorError, PageSizeError, visible_to
 from services.identity import Principal, Role
 from services.vault import Vault
@@ -31,7 +33,7 @@ REVEAL = "reveal_contact"
 MESSAGES = {
     "NOT_FOUND": "没有找到这项办件，或无权查看",
     "REASON_REQUIRED": f"请说明查看完整联系电话的原因（{REASON_MIN}-{REASON_MAX} 字）",
-    "NO_OPEN_CALLBACK": "这项办件没有本部门正在进行的差评回访，不能查看完整联系电话",
+    "NO_OPEN_CALLBACK": "这项办件没有本部门正在进行的差评回访或提醒电话，不能查看完整联系电话",
     "NO_CONTACT": "评价人没有留下联系电话",
 }
 
@@ -85,8 +87,9 @@ async def open_callbacks(conn: BaseDBAsyncClient, act_id: str, now: datetime) ->
 async def reveal_contact(
     *, case_no: str, reason: str, viewer: Principal, vault: Vault, now: datetime
 ) -> Revealed | Refused:
-    """The rater's full phone for a department handler or area admin with an open
-    callback on the case; every attempt is audited in the same transaction."""
+    """The applicant's full phone for a department handler or area admin with an open
+    callback or reminder call on the case; every attempt is audited in the same
+    transaction."""
     reason = reason.strip()
     scope, scope_args = visible_to(viewer, vault)
     async with in_transaction() as conn:
@@ -101,7 +104,8 @@ async def reveal_contact(
         )
         case = rows[0] if rows else None
         code = await _refusal(conn, case, reason, viewer)
-        await _audit(conn, viewer, case_no, case, reason, code or "REVEALED", now)
+        case_id = int(case["id"]) if case else None
+        await audit(conn, viewer, case_no, case_id, reason, code or "REVEALED", now)
     if code is not None:
         return Refused(code, MESSAGES[code])
     assert case is not None
@@ -116,33 +120,48 @@ async def _refusal(
         return "NOT_FOUND"
     if not REASON_MIN <= len(reason) <= REASON_MAX:
         return "REASON_REQUIRED"
-    if not await _callback_open(conn, int(case["id"]), viewer):
+    if not await _call_open(conn, int(case["id"]), viewer):
         return "NO_OPEN_CALLBACK"
     if not case["phone_enc"]:
         return "NO_CONTACT"
     return None
 
 
-async def _callback_open(conn: BaseDBAsyncClient, case_id: int, viewer: Principal) -> bool:
-    """Open for the viewer's own department (handlers); any open one (region admins, whose
-    scope is the case's region)."""
-    sql = "SELECT 1 AS open FROM callback k WHERE k.case_id = ? AND k.status = ?"
-    args: list[Any] = [case_id, CallbackStatus.OPEN.value]
+async def _call_open(conn: BaseDBAsyncClient, case_id: int, viewer: Principal) -> bool:
+    """A callback or a reminder call on the case, open for the viewer's own department
+    (handlers); any open one (region admins, whose scope is the case's region)."""
+    mine, mine_args = "", list[Any]()
     if viewer.role is Role.DEPT_HANDLER:
-        sql += " AND k.department_id = (SELECT id FROM department WHERE code = ?)"
-        args.append(viewer.department_code)
-    return bool(await fetch(conn, sql, args))
+        mine = " AND k.department_id = (SELECT id FROM department WHERE code = ?)"
+        mine_args = [viewer.department_code]
+    rows = await fetch(
+        conn,
+        f"SELECT 1 AS open FROM callback k WHERE k.case_id = ? AND k.status = ?{mine} "  # noqa: S608
+        f"UNION ALL SELECT 1 FROM reminder_call k WHERE k.case_id = ? AND k.status = ?{mine}",
+        [
+            case_id,
+            CallbackStatus.OPEN.value,
+            *mine_args,
+            case_id,
+            ReminderCallStatus.OPEN.value,
+            *mine_args,
+        ],
+    )
+    return bool(rows)
 
 
-async def _audit(
+async def audit(
     conn: BaseDBAsyncClient,
     viewer: Principal,
     case_no: str,
-    case: dict[str, Any] | None,
+    case_id: int | None,
     reason: str,
     outcome: str,
     now: datetime,
+    *,
+    action: str = REVEAL,
 ) -> None:
+    """One row of the audit log, written in the caller's transaction."""
     await execute(
         conn,
         "INSERT INTO audit_log (at, action, outcome, actor_role, actor_subject, "
@@ -150,13 +169,13 @@ async def _audit(
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             now.astimezone(UTC),
-            REVEAL,
+            action,
             outcome,
             viewer.role.value,
             viewer.subject[:100],
             viewer.department_code,
             viewer.region_code,
-            int(case["id"]) if case else None,
+            case_id,
             case_no[:64],
             reason[:REASON_MAX],
         ],

@@ -1,5 +1,6 @@
-"""`revealContact`: a department handler or area admin calling back a bad rater gets the
-full phone number, with a reason, while a callback on the case is open; always audited."""
+"""`revealContact`: a department handler or area admin calling back a bad rater, or making
+a reminder call, gets the full phone number, with a reason, while a callback or a reminder
+call on the case is open; always audited."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from services.callbacks import Revealed, reveal_contact
 from services.identity import Role
 
 
-@strawberry.type(description="The rater's full phone number, for the callback; this was audited")
+@strawberry.type(
+    description="The full phone number, for the callback or reminder call; this was audited"
+)
 class ContactRevealed:
     case_no: str
     phone: str

@@ -1,4 +1,5 @@
-"""`auditLog`: who revealed (or tried to reveal) whose contact, for the region's admins."""
+"""`auditLog`: who revealed (or tried to reveal) whose contact, and who recorded which
+reminder call, for the region's admins."""
 
 from __future__ import annotations
 
@@ -15,11 +16,15 @@ from services.cases import BadCursorError, PageSizeError
 from services.identity import Role
 
 
-@strawberry.type(description="One access to personal data, or a refused attempt")
+@strawberry.type(
+    description="One access to personal data, or a refused attempt; or a reminder call recorded"
+)
 class AuditEntry:
     at: datetime
     action: str
-    outcome: str = strawberry.field(description="REVEALED or the refusal code")
+    outcome: str = strawberry.field(
+        description="reveal_contact: REVEALED or the refusal code; reminder_call: the outcome"
+    )
     actor_role: str
     actor_subject: str
     actor_department_code: str | None

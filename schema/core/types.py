@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import Enum
 from typing import TypeVar
 
 import strawberry
 from strawberry.types import Info
 
-from models.enums import ApplicantKind, CaseStatus, Channel, MatterType, RatingStatus, ServedVia
+from models.enums import (
+    ApplicantKind,
+    CallOutcome,
+    CaseStatus,
+    Channel,
+    MatterType,
+    RatingStatus,
+    ReminderCallReason,
+    ServedVia,
+)
 from rules import BUSINESS_TZ
 from schema.core.context import Context
 from services.cases import CaseView, Named, PersonalData
 from services.ratings import RatingView, rating_deadline
+from services.reminder_calls import ReminderCallView
 
 _T = TypeVar("_T")
 
@@ -22,6 +33,23 @@ ApplicantKindEnum = strawberry.enum(ApplicantKind, name="ApplicantKind")
 CaseStatusEnum = strawberry.enum(CaseStatus, name="CaseStatus")
 ChannelEnum = strawberry.enum(Channel, name="Channel", description="评价渠道")
 RatingStatusEnum = strawberry.enum(RatingStatus, name="RatingStatus")
+ReminderCallReasonEnum = strawberry.enum(
+    ReminderCallReason,
+    name="ReminderCallReason",
+    description="Why a reminder call was opened: DUE (the policy reminds by a call) or "
+    "SMS_FAILED (the reminder SMS could not be delivered)",
+)
+
+
+@strawberry.enum(description="What a reminder call came to")
+class ReminderCallOutcome(Enum):
+    REACHED = strawberry.enum_value(CallOutcome.REACHED.value, description="closes the call")
+    NO_ANSWER = strawberry.enum_value(
+        CallOutcome.NO_ANSWER.value, description="the call stays open, to be tried again"
+    )
+    WRONG_NUMBER = strawberry.enum_value(
+        CallOutcome.WRONG_NUMBER.value, description="closes the call"
+    )
 
 
 def business_time(moment: datetime) -> datetime:
@@ -180,4 +208,34 @@ def case_from_view(view: CaseView) -> Case:
         rating_status=view.rating_status,
         case_id=view.id,
         completed_utc=view.completed_at,
+    )
+
+
+@strawberry.type(
+    description="提醒电话: a call the case's department is to make to someone who has not "
+    "rated it. No personal data: the masked applicant is on `case(caseNo)`, the full phone "
+    "only through revealContact"
+)
+class ReminderCall:
+    id: strawberry.ID
+    case_no: str
+    matter_name: str
+    completed_at: datetime
+    opened_at: datetime
+    reason: ReminderCallReasonEnum  # type: ignore[valid-type]
+    attempts: int = strawberry.field(description="calls recorded so far")
+    last_outcome: ReminderCallOutcome | None
+
+
+def reminder_call_from_view(view: ReminderCallView) -> ReminderCall:
+    last = view.last_outcome
+    return ReminderCall(
+        id=strawberry.ID(str(view.id)),
+        case_no=view.case_no,
+        matter_name=view.matter_name,
+        completed_at=business_time(view.completed_at),
+        opened_at=business_time(view.opened_at),
+        reason=view.reason,
+        attempts=view.attempts,
+        last_outcome=ReminderCallOutcome[last.name] if last is not None else None,
     )

@@ -1,0 +1,219 @@
+"""Reminder calls (提醒电话): the calls a department is to make to people who have not
+rated a completed case, and what came of each.
+
+The sweep opens them (services.sweep_deadlines) and cancels the ones nobody needs any more;
+here staff list the open ones and record their calls. A call is for whoever may see its
+case and, for department handlers, only for the department it was opened for: the scope in
+which revealContact gives the full phone while the call is open (services.callbacks). A
+call holds no personal data, and every recording goes to the audit log with it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from models.db import as_utc, connection, execute, fetch
+from models.enums import CallOutcome, ReminderCallReason, ReminderCallStatus
+from services.callbacks import audit
+from services.cases import MAX_PAGE, BadCursorError, PageSizeError, visible_to
+from services.identity import Principal, Role
+from services.vault import Vault
+
+RECORD = "reminder_call"  # the audit log's action
+# What staff may record, and whether it closes the call: a call that got no answer stays
+# on the list to be tried again.
+CLOSES = {
+    CallOutcome.REACHED: True,
+    CallOutcome.NO_ANSWER: False,
+    CallOutcome.WRONG_NUMBER: True,
+}
+
+MESSAGES = {
+    "NOT_FOUND": "没有找到这个提醒电话，或无权查看",
+    "ALREADY_CLOSED": "这个提醒电话已经结束，不能再记录",
+}
+
+# An id this service issued: a positive BIGINT, written plainly.
+_ID = re.compile(r"[1-9][0-9]{0,18}")
+_LARGEST_ID = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class ReminderCallView:
+    id: int
+    case_no: str
+    matter_name: str
+    completed_at: datetime
+    opened_at: datetime
+    reason: ReminderCallReason
+    attempts: int
+    last_outcome: CallOutcome | None
+
+
+@dataclass(frozen=True)
+class ReminderCallPage:
+    nodes: list[ReminderCallView]
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@dataclass(frozen=True)
+class Recorded:
+    call: ReminderCallView
+
+
+@dataclass(frozen=True)
+class Refused:
+    code: str
+    message: str
+
+
+_SELECT = (
+    "SELECT k.id, c.id AS case_id, c.case_no, m.name AS matter_name, c.completed_at, "
+    "k.opened_at, k.reason, k.attempts, k.last_outcome "
+    "FROM reminder_call k JOIN case_record c ON c.id = k.case_id "
+    "JOIN department d ON d.id = c.department_id JOIN matter m ON m.id = c.matter_id"
+)
+
+
+def _scope(viewer: Principal, vault: Vault) -> tuple[str, list[Any]]:
+    """SQL condition (over `k` = reminder_call, `c` its case, `d` the case's department)
+    and arguments: the calls this viewer may see."""
+    scope, args = visible_to(viewer, vault)
+    if viewer.role is Role.DEPT_HANDLER:
+        return (
+            f"{scope} AND k.department_id = (SELECT id FROM department WHERE code = ?)",  # noqa: S608
+            [*args, viewer.department_code],
+        )
+    return scope, list(args)
+
+
+async def reminder_calls(
+    *, viewer: Principal, vault: Vault, first: int, after: str | None
+) -> ReminderCallPage:
+    """The open calls the viewer may see, oldest opened first."""
+    if not 1 <= first <= MAX_PAGE:
+        raise PageSizeError(f"first must be between 1 and {MAX_PAGE}")
+    scope, args = _scope(viewer, vault)
+    where = f"k.status = ? AND {scope}"
+    args = [ReminderCallStatus.OPEN.value, *args]
+    if after:
+        opened_at, call_id = _decode(after)
+        where += " AND (k.opened_at > ? OR (k.opened_at = ? AND k.id > ?))"
+        args += [opened_at, opened_at, call_id]
+    rows = await fetch(
+        connection(),
+        f"{_SELECT} WHERE {where} ORDER BY k.opened_at, k.id LIMIT ?",
+        [*args, first + 1],
+    )
+    nodes = [_view(row) for row in rows[:first]]
+    end = _encode(nodes[-1]) if nodes else None
+    return ReminderCallPage(nodes=nodes, has_next_page=len(rows) > first, end_cursor=end)
+
+
+async def record_reminder_call(
+    *, call_id: str, outcome: CallOutcome, viewer: Principal, vault: Vault, now: datetime
+) -> Recorded | Refused:
+    """Record one call: REACHED and WRONG_NUMBER close it, NO_ANSWER leaves it open; each
+    is counted as an attempt and audited in the same transaction. A call the viewer may
+    not see is NOT_FOUND, as one that does not exist, so ids cannot be probed."""
+    closes = CLOSES[outcome]  # a KeyError: not an outcome staff record (CANCELLED)
+    number = _number(call_id)
+    if number is None:
+        return _refused("NOT_FOUND")
+    scope, args = _scope(viewer, vault)
+    async with in_transaction() as conn:
+        found = await fetch(conn, f"{_SELECT} WHERE k.id = ? AND {scope}", [number, *args])
+        if not found:
+            return _refused("NOT_FOUND")
+        if not await _record(conn, number, outcome, closes, now):
+            return _refused("ALREADY_CLOSED")
+        await audit(
+            conn,
+            viewer,
+            str(found[0]["case_no"]),
+            int(found[0]["case_id"]),
+            f"提醒电话 #{number}",
+            outcome.value,
+            now,
+            action=RECORD,
+        )
+        [row] = await fetch(conn, f"{_SELECT} WHERE k.id = ?", [number])
+    return Recorded(call=_view(row))
+
+
+async def _record(
+    conn: BaseDBAsyncClient, call_id: int, outcome: CallOutcome, closes: bool, now: datetime
+) -> bool:
+    """Whether the call was still open (and is now recorded): the check and the write are
+    one statement, so two people recording at once cannot both close it."""
+    status = ReminderCallStatus.CLOSED if closes else ReminderCallStatus.OPEN
+    changed = await execute(
+        conn,
+        "UPDATE reminder_call SET attempts = attempts + 1, last_outcome = ?, status = ?, "
+        "closed_at = ? WHERE id = ? AND status = ?",
+        [
+            outcome.value,
+            status.value,
+            now.astimezone(UTC) if closes else None,
+            call_id,
+            ReminderCallStatus.OPEN.value,
+        ],
+    )
+    return changed == 1
+
+
+def _refused(code: str) -> Refused:
+    return Refused(code, MESSAGES[code])
+
+
+def _number(call_id: str) -> int | None:
+    if not _ID.fullmatch(call_id):
+        return None
+    number = int(call_id)
+    return number if number <= _LARGEST_ID else None
+
+
+def _view(row: dict[str, Any]) -> ReminderCallView:
+    return ReminderCallView(
+        id=int(row["id"]),
+        case_no=row["case_no"],
+        matter_name=row["matter_name"],
+        completed_at=_at(row["completed_at"]),
+        opened_at=_at(row["opened_at"]),
+        reason=ReminderCallReason(row["reason"]),
+        attempts=int(row["attempts"]),
+        last_outcome=CallOutcome(row["last_outcome"]) if row["last_outcome"] else None,
+    )
+
+
+def _at(value: Any) -> datetime:
+    moment = as_utc(value)
+    assert moment is not None  # NOT NULL here: calls are only opened for completed cases
+    return moment
+
+
+def _encode(call: ReminderCallView) -> str:
+    raw = f"reminder_call|{call.opened_at.isoformat()}|{call.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode("ascii")
+
+
+def _decode(cursor: str) -> tuple[datetime, int]:
+    try:
+        kind, opened, call_id = base64.urlsafe_b64decode(cursor.encode("ascii")).decode().split("|")
+        if kind != "reminder_call":
+            raise ValueError(kind)
+        moment, number = as_utc(datetime.fromisoformat(opened)), int(call_id)
+        if moment is None or not 0 <= number <= _LARGEST_ID:
+            raise ValueError(call_id)
+        return moment, number
+    except (ValueError, UnicodeError, binascii.Error):
+        raise BadCursorError("the cursor is not one this service issued") from None
