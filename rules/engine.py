@@ -99,7 +99,7 @@ class Engine:
             if kind == "rating":
                 fired, outcome = _rating(active, facts)
                 return Decision(kind, MappingProxyType(outcome), tuple(fired), active.version)
-            return _decided(active, kind, facts)
+            return _decided(active, kind, facts, key)
         finally:
             active.compiled.leave()
 
@@ -124,15 +124,20 @@ class Engine:
 def _memo_key(kind: str, facts: Mapping[str, Any]) -> tuple[Any, ...] | None:
     if kind not in _MEMO_KINDS:
         return None
-    items = tuple(sorted(facts.items()))
-    if not all(isinstance(v, str | int | bool | None) for _, v in items):
-        return None
-    return (kind, items)
+    for value in facts.values():
+        if not isinstance(value, _SCALARS):
+            return None
+    return (kind, tuple(sorted(facts.items())))
 
 
-def _decided(active: _Active, kind: str, facts: Mapping[str, Any]) -> Decision:
-    """One decision of `active` (entered by the caller), memoised where _MEMO_KINDS says."""
-    key = _memo_key(kind, facts)
+_SCALARS = (str, int, bool, type(None))  # facts a memo key may hold (hashable, no clock)
+
+
+def _decided(
+    active: _Active, kind: str, facts: Mapping[str, Any], key: tuple[Any, ...] | None
+) -> Decision:
+    """One decision of `active` (entered by the caller), memoised under `key` (see
+    _memo_key; None: not memoised)."""
     if key is not None and key in active.memo:
         return active.memo[key]
     fired, outcome = _run(active, kind, facts)
@@ -176,7 +181,7 @@ def _rating(active: _Active, facts: Mapping[str, Any]) -> tuple[list[str], dict[
     fired: list[str] = []
 
     def step(kind: str, step_facts: Mapping[str, Any]) -> Mapping[str, Any]:
-        decision = _decided(active, kind, step_facts)
+        decision = _decided(active, kind, step_facts, _memo_key(kind, step_facts))
         fired.extend(r for r in decision.fired if r not in fired)
         return decision.outcome
 
