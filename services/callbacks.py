@@ -21,7 +21,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from models.db import as_utc, connection, execute, fetch
-from models.enums import CallbackStatus, ReminderCallStatus
+from models.enums import CallbackStatus, RatingStatus, ReminderCallStatus
 from services.cases import MAX_PAGE, BadCursorError, PageSizeError, visible_to
 from services.identity import Principal, Role
 from services.vault import Vault
@@ -34,7 +34,7 @@ MESSAGES = {
     "NOT_FOUND": "没有找到这项办件，或无权查看",
     "REASON_REQUIRED": f"请说明查看完整联系电话的原因（{REASON_MIN}-{REASON_MAX} 字）",
     "NO_OPEN_CALLBACK": "这项办件没有本部门正在进行的差评回访或提醒电话，不能查看完整联系电话",
-    "NO_CONTACT": "评价人没有留下联系电话",
+    "NO_CONTACT": "办件申请人没有留下联系电话",
 }
 
 
@@ -127,23 +127,32 @@ async def _refusal(
     return None
 
 
+# A reminder call (over `k`, its case `c`) that is still to be made: open, and its case still
+# unrated. A case rated (defaulted, expired) since the call was opened needs no reminder, so
+# its call gives nobody the phone, even before the next sweep closes it.
+LIVE_REMINDER_CALL = "k.status = ? AND c.rating_status = ?"
+LIVE_REMINDER_CALL_ARGS = (ReminderCallStatus.OPEN.value, RatingStatus.UNRATED.value)
+
+
 async def _call_open(conn: BaseDBAsyncClient, case_id: int, viewer: Principal) -> bool:
-    """A callback or a reminder call on the case, open for the viewer's own department
+    """A callback or a live reminder call on the case, open for the viewer's own department
     (handlers); any open one (region admins, whose scope is the case's region)."""
-    mine, mine_args = "", list[Any]()
+    mine: str = ""
+    mine_args: list[Any] = []
     if viewer.role is Role.DEPT_HANDLER:
         mine = " AND k.department_id = (SELECT id FROM department WHERE code = ?)"
         mine_args = [viewer.department_code]
     rows = await fetch(
         conn,
         f"SELECT 1 AS open FROM callback k WHERE k.case_id = ? AND k.status = ?{mine} "  # noqa: S608
-        f"UNION ALL SELECT 1 FROM reminder_call k WHERE k.case_id = ? AND k.status = ?{mine}",
+        "UNION ALL SELECT 1 FROM reminder_call k JOIN case_record c ON c.id = k.case_id "
+        f"WHERE k.case_id = ? AND {LIVE_REMINDER_CALL}{mine}",
         [
             case_id,
             CallbackStatus.OPEN.value,
             *mine_args,
             case_id,
-            ReminderCallStatus.OPEN.value,
+            *LIVE_REMINDER_CALL_ARGS,
             *mine_args,
         ],
     )

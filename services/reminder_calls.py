@@ -22,7 +22,7 @@ from tortoise.transactions import in_transaction
 
 from models.db import as_utc, connection, execute, fetch
 from models.enums import CallOutcome, ReminderCallReason, ReminderCallStatus
-from services.callbacks import audit
+from services.callbacks import LIVE_REMINDER_CALL, LIVE_REMINDER_CALL_ARGS, audit
 from services.cases import MAX_PAGE, BadCursorError, PageSizeError, visible_to
 from services.identity import Principal, Role
 from services.vault import Vault
@@ -38,7 +38,7 @@ CLOSES = {
 
 MESSAGES = {
     "NOT_FOUND": "没有找到这个提醒电话，或无权查看",
-    "ALREADY_CLOSED": "这个提醒电话已经结束，不能再记录",
+    "ALREADY_CLOSED": "这个提醒电话已经结束，或办件已经评价、不再需要提醒，不能再记录",
 }
 
 # An id this service issued: a positive BIGINT, written plainly.
@@ -103,8 +103,8 @@ async def reminder_calls(
     if not 1 <= first <= MAX_PAGE:
         raise PageSizeError(f"first must be between 1 and {MAX_PAGE}")
     scope, args = _scope(viewer, vault)
-    where = f"k.status = ? AND {scope}"
-    args = [ReminderCallStatus.OPEN.value, *args]
+    where = f"{LIVE_REMINDER_CALL} AND {scope}"
+    args = [*LIVE_REMINDER_CALL_ARGS, *args]
     if after:
         opened_at, call_id = _decode(after)
         where += " AND (k.opened_at > ? OR (k.opened_at = ? AND k.id > ?))"
@@ -153,19 +153,23 @@ async def record_reminder_call(
 async def _record(
     conn: BaseDBAsyncClient, call_id: int, outcome: CallOutcome, closes: bool, now: datetime
 ) -> bool:
-    """Whether the call was still open (and is now recorded): the check and the write are
-    one statement, so two people recording at once cannot both close it."""
+    """Whether the call was still live (and is now recorded): the check and the write are
+    one statement, so two people recording at once cannot both close it (the row's own
+    status is re-checked once the first has committed)."""
     status = ReminderCallStatus.CLOSED if closes else ReminderCallStatus.OPEN
+    open_status, unrated = LIVE_REMINDER_CALL_ARGS
     changed = await execute(
         conn,
         "UPDATE reminder_call SET attempts = attempts + 1, last_outcome = ?, status = ?, "
-        "closed_at = ? WHERE id = ? AND status = ?",
+        "closed_at = ? WHERE id = ? AND status = ? "
+        "AND case_id IN (SELECT id FROM case_record WHERE rating_status = ?)",
         [
             outcome.value,
             status.value,
             now.astimezone(UTC) if closes else None,
             call_id,
-            ReminderCallStatus.OPEN.value,
+            open_status,
+            unrated,
         ],
     )
     return changed == 1

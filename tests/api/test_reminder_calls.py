@@ -226,3 +226,25 @@ async def test_no_personal_data_in_calls_or_refusals(api: Api) -> None:
     assert "ALREADY_CLOSED" in text and "NO_OPEN_CALLBACK" in text and "NOT_FOUND" in text
     leaked = [value for value in PERSONAL if value in text]
     assert leaked == []
+
+
+async def test_a_call_whose_case_was_rated_gives_nothing_even_before_the_sweep(api: Api) -> None:
+    """The citizen rates after the call was opened: nobody is to ring them, so the call is
+    off the list and opens no phone at once, not only after the next sweep cancels it."""
+    await seed(api)
+    [call] = await listed(api, HANDLER)
+    assert await reveal(api, HANDLER) == "REVEALED"
+    rated = await api.gql(
+        'mutation { submitRating(input: {caseNo: "R-1", level: 5, channel: APP}) '
+        "{ __typename } }",
+        {},
+        CITIZEN,
+    )
+    assert rated["data"]["submitRating"]["__typename"] == "RatingAccepted"
+    assert await listed(api, HANDLER) == []
+    assert await reveal(api, HANDLER) == "NO_OPEN_CALLBACK"
+    assert await reveal(api, ADMIN) == "NO_OPEN_CALLBACK"
+    refused = await record(api, HANDLER, call["id"], "REACHED")
+    assert refused["code"] == "ALREADY_CLOSED"
+    report = await sweep(engine=call_policy(api), now=api.clock.now)
+    assert report.reminder_calls_cancelled == 1
