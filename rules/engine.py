@@ -39,6 +39,7 @@ _KIND_SET = frozenset(KINDS)
 # request, decided once per policy. `level` and `history` are also steps of every rating.
 _MEMO_KINDS = frozenset({"form", "scope", "mask", "abuse", "level", "history"})
 _MEMO_LIMIT = 1024  # distinct fact sets kept per policy; beyond it, decided every time
+_SCALARS = (str, int, bool, type(None))  # facts a memo key may hold (hashable, no clock)
 _TIME_FACTS = ("completed_at", "rated_at", "from", "now")
 _ENGINE_KINDS = tuple(k for k in KINDS if k != "rating")  # rating is composed, see _rating
 
@@ -130,9 +131,6 @@ def _memo_key(kind: str, facts: Mapping[str, Any]) -> tuple[Any, ...] | None:
     return (kind, tuple(sorted(facts.items())))
 
 
-_SCALARS = (str, int, bool, type(None))  # facts a memo key may hold (hashable, no clock)
-
-
 def _decided(
     active: _Active, kind: str, facts: Mapping[str, Any], key: tuple[Any, ...] | None
 ) -> Decision:
@@ -142,8 +140,10 @@ def _decided(
         return active.memo[key]
     fired, outcome = _run(active, kind, facts)
     decision = Decision(kind, MappingProxyType(outcome), tuple(fired), active.version)
-    if key is not None and len(active.memo) < _MEMO_LIMIT:
-        active.memo[key] = decision  # kept with the policy that decided it
+    # Kept with the policy that decided it. Not kept when no rule matched: such facts come
+    # from clients (a level 7), and must not fill the memo that real requests use.
+    if key is not None and outcome and len(active.memo) < _MEMO_LIMIT:
+        active.memo[key] = decision
     return decision
 
 

@@ -106,6 +106,12 @@ def test_decisions_that_read_no_clock_are_made_once_per_policy() -> None:
     # Time-dependent kinds are decided every time.
     deadline = {"step": "callback", "from": "2026-11-20T10:00:00+08:00"}
     assert engine.evaluate("deadline", deadline) is not engine.evaluate("deadline", deadline)
+    # Facts no rule matches (a client's level 7) are decided every time, never kept.
+    invalid = {"level": 7, "channel": "APP"}
+    assert engine.evaluate("level", invalid).outcome == {}
+    assert engine.evaluate("level", invalid) is not engine.evaluate("level", invalid)
+    valid = {"level": 2, "channel": "APP"}
+    assert engine.evaluate("level", valid) is engine.evaluate("level", valid)
     engine.replace(parse(edited("after: 7 natural days", "after: 8 natural days")))
     again = engine.evaluate("mask", facts)
     assert again is not first and again.version != first.version
