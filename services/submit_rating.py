@@ -145,7 +145,9 @@ async def submit_rating(
 
 # The rating's statements have one good plan whatever the case. PostgreSQL would otherwise
 # plan the write (an INSERT from unnest() with three UPDATEs in one WITH) afresh on every
-# execution: measured with the rating's SQL alone, 1.26 -> 0.72 ms of machine CPU a rating.
+# execution: with the rating's SQL alone at c=4 (bench/sql_alone.py, whose job option
+# "custom_plans" leaves this statement out), 1,000,000 cases: 1.04-1.07 -> 0.81 ms of
+# machine CPU a rating, 1,517-1,577 -> 1,838-1,880 ratings/s.
 # LOCAL: the pooled connection goes back with the session default.
 GENERIC_PLANS_SQL = "SET LOCAL plan_cache_mode = force_generic_plan"
 
@@ -305,15 +307,17 @@ async def _target_cases(conn: BaseDBAsyncClient, submission: Submission) -> list
         source, where, args = _CASE_AND_BATCH, "", [submission.number, submission.number]
     else:
         source, where, args = "FROM case_record c", _GROUPS[submission.target], [submission.number]
-    rows = await fetch(
-        conn, f"{_CASE_SELECT}{source}{_CASE_JOINS}{where} ORDER BY c.id{lock}", args
-    )
+    rows = await fetch(conn, _read_sql(source, where, lock), args)
     return _cases(rows)
+
+
+def _read_sql(source: str, where: str, lock: str) -> str:
+    return f"{_CASE_SELECT}{source}{_CASE_JOINS}{where} ORDER BY c.id{lock}"
 
 
 _LOCK = " FOR UPDATE OF c"
 # What rating one case reads on PostgreSQL (arguments: the case number twice).
-READ_CASE_SQL = f"{_CASE_SELECT}{_CASE_AND_BATCH}{_CASE_JOINS} ORDER BY c.id{_LOCK}"
+READ_CASE_SQL = _read_sql(_CASE_AND_BATCH, "", _LOCK)
 
 
 def _applies_to(
