@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import base64
 import json
+import math
 import os
 import signal
 import subprocess
@@ -27,7 +28,7 @@ from urllib.parse import urlsplit
 import redis
 
 from bench import rules_bench, sweep_bench
-from bench.cpu import machine_times
+from bench.cpu import busy_share, machine_times
 from bench.data import Layout
 from bench.fill import count_cases, fill, reset_database, seed_regions
 from bench.report import Figure, table, write_json
@@ -68,10 +69,8 @@ def cpu_busy(seconds: float = 1.0) -> float | None:
     """Share of CPU time in use on this machine over `seconds` (None without /proc/stat)."""
     before = machine_times()
     time.sleep(seconds)
-    after = machine_times()
-    if before is None or after is None:
-        return None
-    return (after[0] - before[0]) / max(1e-9, after[1] - before[1])
+    share = busy_share(before, machine_times())
+    return None if math.isnan(share) else share
 
 
 def server_env(database_url: str) -> dict[str, str]:
@@ -125,7 +124,8 @@ def load(job: dict[str, Any], module: str = "bench.load") -> dict[str, Any]:
         f"{job['kind']} c={result['concurrency']}: {result['requests']} requests in "
         f"{result['elapsed_s']:.1f} s, {result['rps']:.1f} req/s, "
         f"p50 {result['p50_ms']:.2f} ms, p99 {result['p99_ms']:.2f} ms, load generator "
-        f"{100 * result['client_cpu_s'] / result['elapsed_s']:.0f}% of a core"
+        f"{100 * result['client_cpu_s'] / result['elapsed_s']:.0f}% of a core, machine "
+        f"{100 * result['machine_busy']:.0f}% busy"
     )
     return result
 

@@ -10,14 +10,16 @@ _TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 def machine_times() -> tuple[float, float] | None:
-    """(busy, all) CPU seconds summed over every core since boot; None without /proc/stat."""
+    """(busy, all) CPU seconds summed over every core since boot; None without /proc/stat.
+    Busy is user + nice + system + irq + softirq; all adds idle and iowait. Steal (time a
+    hypervisor gave to others) is neither, and guest time is already inside user and nice."""
     try:
         fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
-        ticks = [int(v) for v in fields]
-        idle = ticks[3] + ticks[4]  # idle + iowait
-    except (OSError, ValueError, IndexError):
+        user, nice, system, idle, iowait, irq, softirq = (int(v) for v in fields[:7])
+    except (OSError, ValueError):
         return None
-    return (sum(ticks) - idle) / _TICK, sum(ticks) / _TICK
+    busy = user + nice + system + irq + softirq
+    return busy / _TICK, (busy + idle + iowait) / _TICK
 
 
 def busy_between(before: tuple[float, float] | None, after: tuple[float, float] | None) -> float:
@@ -25,3 +27,10 @@ def busy_between(before: tuple[float, float] | None, after: tuple[float, float] 
     if before is None or after is None:
         return float("nan")
     return after[0] - before[0]
+
+
+def busy_share(before: tuple[float, float] | None, after: tuple[float, float] | None) -> float:
+    """The share of all cores' time that was busy between two readings (NaN if unknown)."""
+    if before is None or after is None or after[1] <= before[1]:
+        return float("nan")
+    return (after[0] - before[0]) / (after[1] - before[1])

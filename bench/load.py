@@ -25,7 +25,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from bench.cpu import busy_between, machine_times
+from bench.cpu import busy_between, busy_share, machine_times
 from bench.data import Layout, bench_case, case_no, id_number, person_name
 from server.auth import mint
 
@@ -412,7 +412,7 @@ async def run(job: dict[str, Any]) -> dict[str, Any]:
         tally, elapsed, timed_out = await drive(
             connections, timed, job["deadline_s"], job.get("label", "")
         )
-        machine_s = busy_between(before, machine_times())
+        after = machine_times()
     finally:
         for conn in connections:
             conn.close()
@@ -432,7 +432,8 @@ async def run(job: dict[str, Any]) -> dict[str, Any]:
         "p99_ms": percentile(ms, 0.99),
         "max_ms": max(ms, default=math.nan),
         "client_cpu_s": tally.cpu_s,
-        "machine_cpu_ms": machine_s * 1000 / max(1, len(ms)),
+        "machine_cpu_ms": busy_between(before, after) * 1000 / max(1, len(ms)),
+        "machine_busy": busy_share(before, after),
     }
 
 

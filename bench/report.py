@@ -13,10 +13,11 @@ ratio:    value / baseline (a latency ratio of 3.0x costs three pings), except f
           throughput, where ratio = value / target: cases/s and ping req/s do not divide.
           The ingestCases calls/s row compares call rates (1 call = 1,000 cases) with ping.
 CPU:      the whole machine's busy CPU time during the run (server, PostgreSQL, Redis, load
-          generator, kernel) per request. Both runs keep the two cores busy, so a throughput
-          ratio is about 1 / the CPU ratio: 0.40 of ping needs a rating to cost at most 2.5
-          pings of CPU. A rating costs at least a ping (HTTP, GraphQL) plus its SQL, so its
-          SQL alone may cost at most 1.5 pings."""
+          generator, kernel) per request; each run's busy share is in its progress line.
+          When both runs keep the cores busy (CPU-bound, not waiting on disk or locks), a
+          throughput ratio is about 1 / the CPU ratio: 0.40 of ping needs a rating to cost
+          at most 2.5 pings of CPU. A rating costs at least a ping (HTTP, GraphQL) plus its
+          SQL, so its SQL alone may cost at most 1.5 pings."""
 
 
 @dataclass(frozen=True)

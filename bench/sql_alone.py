@@ -20,7 +20,7 @@ from typing import Any
 
 import asyncpg
 
-from bench.cpu import busy_between, machine_times
+from bench.cpu import busy_between, busy_share, machine_times
 from bench.data import Layout, case_no
 from bench.load import percentile, serve_job
 from models.db import POSTGRES_SETTINGS, numbered
@@ -29,12 +29,16 @@ from services.submit_rating import CLAIM_SQL, GENERIC_PLANS_SQL, READ_CASE_SQL, 
 CLAIM, READ, WRITE = numbered(CLAIM_SQL), numbered(READ_CASE_SQL), numbered(WRITE_SQL)
 
 
-async def rate(conn: asyncpg.Connection, number: str, rater: str, request: str) -> None:
+async def rate(
+    conn: asyncpg.Connection, number: str, rater: str, request: str, *, generic: bool = True
+) -> None:
     """One rating of case `number` as the service writes it: claim the request id, read and
-    lock the case with its batch, write rating + case + answer, commit."""
+    lock the case with its batch, write rating + case + answer, commit. `generic=False`
+    leaves out the service's SET LOCAL (to see what it saves)."""
     now = datetime.now(UTC)
     async with conn.transaction():
-        await conn.execute(GENERIC_PLANS_SQL)
+        if generic:
+            await conn.fetch(GENERIC_PLANS_SQL)  # as the service sends it (a prepared statement)
         await conn.fetch(CLAIM, rater, request, "", now)
         rows = await conn.fetch(READ, number, number)
         case = next(r for r in rows if r["case_no"] == number)
@@ -52,6 +56,7 @@ async def run(job: dict[str, Any]) -> dict[str, Any]:
     rater = f"bench-sql-{uuid.uuid4().hex[:12]}"
     numbers = iter([case_no(rng.randrange(layout.total)) for _ in range(warmup + count)])
     latencies: list[float] = []
+    generic = not job.get("custom_plans", False)
     pool = await asyncpg.create_pool(
         job["database_url"],
         min_size=concurrency,
@@ -64,7 +69,7 @@ async def run(job: dict[str, Any]) -> dict[str, Any]:
             for _ in range(todo):
                 number = next(numbers)
                 sent = time.perf_counter()
-                await rate(conn, number, rater, f"{number}-{sent}")
+                await rate(conn, number, rater, f"{number}-{sent}", generic=generic)
                 if timed:
                     latencies.append(time.perf_counter() - sent)
                     if len(latencies) % max(1, count // 10) == 0:
@@ -74,7 +79,7 @@ async def run(job: dict[str, Any]) -> dict[str, Any]:
         await asyncio.gather(*(worker(warmup // concurrency, False) for _ in range(concurrency)))
         before, cpu, started = machine_times(), time.process_time(), time.perf_counter()
         await asyncio.gather(*(worker(count // concurrency, True) for _ in range(concurrency)))
-        elapsed, machine_s = time.perf_counter() - started, busy_between(before, machine_times())
+        elapsed, after = time.perf_counter() - started, machine_times()
         cpu = time.process_time() - cpu
     finally:
         await pool.close()
@@ -91,7 +96,8 @@ async def run(job: dict[str, Any]) -> dict[str, Any]:
         "p50_ms": percentile(ms, 0.50),
         "p99_ms": percentile(ms, 0.99),
         "client_cpu_s": cpu,
-        "machine_cpu_ms": machine_s * 1000 / max(1, len(ms)),
+        "machine_cpu_ms": busy_between(before, after) * 1000 / max(1, len(ms)),
+        "machine_busy": busy_share(before, after),
     }
 
 
