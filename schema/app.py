@@ -13,7 +13,6 @@ from strawberry.extensions import (
     ParserCache,
     ValidationCache,
 )
-from strawberry.extensions.max_aliases import create_validator
 from strawberry.types import ExecutionContext, ExecutionResult
 
 from resolvers.mutations import (
@@ -35,9 +34,8 @@ from resolvers.queries import (
     window_info,
 )
 from resolvers.subscriptions import window_events
-from schema.core.complexity import max_cost_rule
-from schema.core.depth import max_depth_rule
 from schema.core.errors import ErrorPolicy, client_error, log_unexpected
+from schema.core.limits import query_limits_rule
 from services.cases import MAX_PAGE
 
 MAX_DEPTH = 15
@@ -47,9 +45,9 @@ MAX_COST = 5000  # a full page of 100 cases with every field of each costs ~3,00
 # Built once: ValidationCache keys on the rule classes, so classes made per request would
 # make every request miss the cache and validate again (~1.5 ms a request here).
 _LIMIT_RULES: list[type[ASTValidationRule]] = [
-    max_depth_rule(MAX_DEPTH),
-    create_validator(MAX_ALIASES),
-    max_cost_rule(MAX_COST, largest_page=MAX_PAGE),
+    query_limits_rule(
+        max_depth=MAX_DEPTH, max_cost=MAX_COST, max_aliases=MAX_ALIASES, largest_page=MAX_PAGE
+    ),
 ]
 _PROD_RULES = [*_LIMIT_RULES, NoSchemaIntrospectionCustomRule]
 

@@ -26,6 +26,18 @@ async def test_deep_queries_are_refused_introspection_included(api: Api) -> None
     assert "depth" in body["errors"][0]["message"]
 
 
+async def test_fragments_that_double_at_every_link_are_measured_once_each(api: Api) -> None:
+    """F0 spreads F1 twice, F1 spreads F2 twice, ...: 2^40 leaves if each spread were
+    walked again. Each fragment is measured once, so this is refused at once, for cost."""
+    links = 40
+    chain = " ".join(f"fragment F{i} on Viewer {{ ...F{i + 1} ...F{i + 1} }}" for i in range(links))
+    query = f"{{ viewer {{ ...F0 }} }} {chain} fragment F{links} on Viewer {{ role }}"
+    body = await api.gql(query, token=token("system"))
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "BAD_INPUT"
+    assert "cost" in body["errors"][0]["message"]
+
+
 async def test_alias_floods_are_refused(api: Api) -> None:
     flood = "{ " + " ".join(f"a{i}: viewer {{ role }}" for i in range(50)) + " }"
     body = await api.gql(flood, token=token("system"))
