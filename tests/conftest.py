@@ -10,6 +10,7 @@ import asyncio
 import base64
 import concurrent.futures
 import contextlib
+import functools
 import logging
 import os
 import shutil
@@ -32,10 +33,12 @@ from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from models.db import connection, execute, fetch
 from models.reference import Region
+from rules import Source, parse
 from server.app import create_app
 from server.auth import mint
 from server.database import migrate
 from server.settings import Settings
+from services.policy import Published, publish_rules
 from tests.privacy_guard import PROBE_LOGGER, PersonalDataCapture
 
 PG_URL = os.environ.get("HCP_TEST_POSTGRES_URL")
@@ -270,7 +273,24 @@ async def api(running_app: Api) -> AsyncIterator[Api]:
     # The anti-abuse counts of earlier tests (the clock is the same fixed moment in every
     # test, so they would all share one counting window).
     running_app.app.state.runtime.collaborators.counters.clear()
+    await _restore_policy(running_app)
     yield running_app
+
+
+async def _restore_policy(api: Api) -> None:
+    """Every test starts on rules.yaml, whatever an earlier test published."""
+    engine = api.app.state.runtime.collaborators.engine
+    template = _template()
+    if engine.source.digest != template.digest:
+        restored = await publish_rules(
+            template.text, engine=engine, path=api.settings.rules_path, announce=None
+        )
+        assert isinstance(restored, Published), restored
+
+
+@functools.cache
+def _template() -> Source:
+    return parse((ROOT / "rules.yaml").read_text(encoding="utf-8"))
 
 
 @pytest.fixture
