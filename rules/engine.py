@@ -140,9 +140,10 @@ def _decided(
         return active.memo[key]
     fired, outcome = _run(active, kind, facts)
     decision = Decision(kind, MappingProxyType(outcome), tuple(fired), active.version)
-    # Kept with the policy that decided it. Not kept when no rule matched: such facts come
-    # from clients (a level 7), and must not fill the memo that real requests use.
-    if key is not None and outcome and len(active.memo) < _MEMO_LIMIT:
+    # Kept with the policy that decided it. Not kept when no rule matched facts a client
+    # chose (a level 7): those must not fill the memo that real requests use. A question
+    # with no facts (`abuse` of a policy without limits) is one per policy: kept.
+    if key is not None and (outcome or not facts) and len(active.memo) < _MEMO_LIMIT:
         active.memo[key] = decision
     return decision
 

@@ -112,6 +112,10 @@ def test_decisions_that_read_no_clock_are_made_once_per_policy() -> None:
     assert engine.evaluate("level", invalid) is not engine.evaluate("level", invalid)
     valid = {"level": 2, "channel": "APP"}
     assert engine.evaluate("level", valid) is engine.evaluate("level", valid)
+    # A policy without anti-abuse limits answers `abuse` with nothing, once.
+    unlimited = Engine(parse((ROOT / "rules" / "profiles" / "binhai.yaml").read_text("utf-8")))
+    assert unlimited.evaluate("abuse", {}).outcome == {}
+    assert unlimited.evaluate("abuse", {}) is unlimited.evaluate("abuse", {})
     engine.replace(parse(edited("after: 7 natural days", "after: 8 natural days")))
     again = engine.evaluate("mask", facts)
     assert again is not first and again.version != first.version
