@@ -111,9 +111,14 @@ def row_source(
     parameter per value), a VALUES list on SQLite. `types` are PostgreSQL type names."""
     if dialect(conn) == "postgres":
         columns = [list(column) for column in zip(*rows, strict=True)]
-        arrays = ", ".join(f"?::{pg_type}[]" for pg_type in types)
-        return f"SELECT * FROM unnest({arrays})", columns  # noqa: S608 - types are ours
+        return unnest_source(types), columns
     return f"VALUES {values_rows(len(types), len(rows))}", [v for row in rows for v in row]
+
+
+def unnest_source(types: Sequence[str]) -> str:
+    """PostgreSQL's row source for row_source(): one array parameter per column."""
+    arrays = ", ".join(f"?::{pg_type}[]" for pg_type in types)
+    return f"SELECT * FROM unnest({arrays})"  # noqa: S608 - types are ours
 
 
 def as_utc(value: datetime | str | None) -> datetime | None:

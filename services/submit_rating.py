@@ -18,7 +18,7 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from models.db import as_utc, dialect, execute, fetch, row_source, values_rows
+from models.db import as_utc, dialect, execute, fetch, row_source, unnest_source, values_rows
 from models.enums import Channel, RatingStatus
 from rules import Decision, Engine
 from services.abuse import ALLOW, Guard
@@ -456,7 +456,7 @@ async def _write_postgres(
     return int(found[0]["id"])
 
 
-_UNNEST = "SELECT * FROM unnest(" + ", ".join(f"?::{t}[]" for t in _RATING_TYPES) + ")"  # noqa: S608
+_UNNEST = unnest_source(_RATING_TYPES)
 # Arguments: one array per rating column (_RATING_COLUMNS), the act id, the RATED status,
 # the answer's JSON, the rater key and the client request id.
 WRITE_SQL = (
