@@ -359,20 +359,16 @@ async def _reminder_batch(
     conflict cannot make the batches select the same cases forever."""
     body, body_args = _body(conn, reminder.template, link_base)
     text, stamp = _typed(conn, "text"), _typed(conn, "timestamptz")
+    due, due_args = _unreminded(
+        "c.id, c.case_no, c.applicant_id, c.matter_id",
+        "SELECT 1 FROM sms_outbox o WHERE o.case_id = c.id AND o.purpose = ?",
+        [REMINDER_PURPOSE],
+        reminder,
+        limit,
+    )
     batch = _Batch(
-        due="SELECT c.id, c.case_no, c.applicant_id, c.matter_id FROM case_record c "
-        "JOIN applicant a ON a.id = c.applicant_id "
-        "WHERE c.rating_status = ? AND c.reminded_at IS NULL AND c.completed_at IS NOT NULL "
-        "AND c.completed_at >= ? AND c.completed_at < ? AND a.phone_enc IS NOT NULL "
-        "AND NOT EXISTS (SELECT 1 FROM sms_outbox o WHERE o.case_id = c.id AND o.purpose = ?) "
-        "ORDER BY c.completed_at LIMIT ?",
-        due_args=[
-            RatingStatus.UNRATED.value,
-            reminder.since,
-            reminder.due_before,
-            REMINDER_PURPOSE,
-            limit,
-        ],
+        due=due,
+        due_args=due_args,
         lock_of=" OF c",
         insert="INSERT INTO sms_outbox (case_id, purpose, phone_enc, key_id, body, status, "  # noqa: S608
         "attempts, next_attempt_at, created_at) "
@@ -383,11 +379,33 @@ async def _reminder_batch(
         "WHERE TRUE ON CONFLICT (case_id, purpose) DO NOTHING",
         insert_args=[REMINDER_PURPOSE, *body_args, OutboxStatus.PENDING.value, at, at],
         table="sms_outbox",
-        mark="UPDATE case_record SET reminded_at = ? FROM written "
-        "WHERE case_record.id = written.case_id AND case_record.reminded_at IS NULL",
+        mark=_MARK_REMINDED,
         mark_args=[at],
     )
     return await _run_batch(conn, batch)
+
+
+def _unreminded(
+    columns: str, reminded: str, reminded_args: list[Any], reminder: _Reminder, limit: int
+) -> tuple[str, list[Any]]:
+    """The cases a reminder (SMS or call) is due for, at most `limit`: unrated, not yet
+    reminded, completed within the reminder period, with a phone to reach, and without the
+    reminder `reminded` finds (a subquery over `c`)."""
+    sql = (
+        f"SELECT {columns} FROM case_record c JOIN applicant a ON a.id = c.applicant_id "  # noqa: S608
+        "WHERE c.rating_status = ? AND c.reminded_at IS NULL AND c.completed_at IS NOT NULL "
+        "AND c.completed_at >= ? AND c.completed_at < ? AND a.phone_enc IS NOT NULL "
+        f"AND NOT EXISTS ({reminded}) ORDER BY c.completed_at LIMIT ?"
+    )
+    args = [RatingStatus.UNRATED.value, reminder.since, reminder.due_before, *reminded_args]
+    return sql, [*args, limit]
+
+
+# The cases a batch wrote a reminder for (`written`) are reminded.
+_MARK_REMINDED = (
+    "UPDATE case_record SET reminded_at = ? FROM written "
+    "WHERE case_record.id = written.case_id AND case_record.reminded_at IS NULL"
+)
 
 
 def _open_calls(conn: BaseDBAsyncClient) -> str:
@@ -406,20 +424,21 @@ async def _due_call_batch(
 ) -> int:
     """The policy reminds by a call: the cases an SMS would go to get a call instead, and
     are marked reminded. As with the SMS, a case with a call is not selected again."""
+    due, due_args = _unreminded(
+        "c.id, c.department_id",
+        "SELECT 1 FROM reminder_call k WHERE k.case_id = c.id",
+        [],
+        reminder,
+        limit,
+    )
     batch = _Batch(
-        due="SELECT c.id, c.department_id FROM case_record c "
-        "JOIN applicant a ON a.id = c.applicant_id "
-        "WHERE c.rating_status = ? AND c.reminded_at IS NULL AND c.completed_at IS NOT NULL "
-        "AND c.completed_at >= ? AND c.completed_at < ? AND a.phone_enc IS NOT NULL "
-        "AND NOT EXISTS (SELECT 1 FROM reminder_call k WHERE k.case_id = c.id) "
-        "ORDER BY c.completed_at LIMIT ?",
-        due_args=[RatingStatus.UNRATED.value, reminder.since, reminder.due_before, limit],
+        due=due,
+        due_args=due_args,
         lock_of=" OF c",
         insert=_open_calls(conn),
         insert_args=[ReminderCallReason.DUE.value, ReminderCallStatus.OPEN.value, at],
         table="reminder_call",
-        mark="UPDATE case_record SET reminded_at = ? FROM written "
-        "WHERE case_record.id = written.case_id AND case_record.reminded_at IS NULL",
+        mark=_MARK_REMINDED,
         mark_args=[at],
     )
     return await _run_batch(conn, batch)
