@@ -333,13 +333,7 @@ async def drive(
                     if status == 200
                     else f"HTTP {status}: {body[:200].decode(errors='replace')}"
                 )
-            except (
-                OSError,
-                HttpError,
-                TimeoutError,
-                ValueError,
-                asyncio.IncompleteReadError,
-            ) as exc:
+            except _FAILURES as exc:
                 problem = repr(exc)
             if problem is None:
                 tally.items += req.items
