@@ -47,12 +47,11 @@ async def rating_form(
 ) -> RatingForm:
     """The form for one case on one channel, built from the active policy. A paired pad gets
     it for the cases it may rate: completed at its window within HCP_PAD_RATING_MINUTES."""
+    refuse_nul(case_no)
     pad = await info.context.pad()
     if pad is not None:
-        refuse_nul(case_no)
         return await _pad_form(info, case_no, Channel(channel), pad.window_code)
     viewer = info.context.require(Role.CITIZEN, Role.WINDOW_STAFF, Role.DEPT_HANDLER)
-    refuse_nul(case_no)
     view = await info.context.visible_case(case_no, viewer)
     if view is None:
         raise NotFoundError("no case with this caseNo that you may rate")
