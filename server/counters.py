@@ -37,6 +37,9 @@ class RedisCounters:
                 await pipe.execute()
 
 
+_PRUNE_FROM = 10_000  # keys held before expired ones are first looked for
+
+
 class LocalCounters:
     """Single-process stand-in; expired keys are dropped as new ones arrive."""
 
@@ -44,16 +47,20 @@ class LocalCounters:
         self._clock = clock
         self._counts: dict[str, tuple[float, int]] = {}
         self._sets: dict[str, tuple[float, set[str]]] = {}
+        self._prune_at = _PRUNE_FROM
 
     def clear(self) -> None:
         self._counts.clear()
         self._sets.clear()
 
     def _prune(self, now: float) -> None:
-        if len(self._counts) + len(self._sets) < 10_000:
+        """Drop expired keys once the maps have doubled since the last pruning, so that many
+        live keys cost a pass now and then, not one on every call."""
+        if len(self._counts) + len(self._sets) < self._prune_at:
             return
         self._counts = {k: v for k, v in self._counts.items() if v[0] > now}
         self._sets = {k: v for k, v in self._sets.items() if v[0] > now}
+        self._prune_at = max(_PRUNE_FROM, 2 * (len(self._counts) + len(self._sets)))
 
     async def count(
         self, hits: Sequence[tuple[str, int]], member: tuple[str, str, int] | None = None
