@@ -36,7 +36,7 @@ from resolvers.queries import (
 from resolvers.subscriptions import window_events
 from schema.core.errors import ErrorPolicy, client_error, log_unexpected
 from schema.core.limits import query_limits_rule
-from services.cases import MAX_PAGE
+from services.paging import MAX_PAGE
 
 MAX_DEPTH = 15
 MAX_ALIASES = 15

@@ -11,8 +11,6 @@ them and checks them.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -22,13 +20,15 @@ from tortoise.transactions import in_transaction
 
 from models.db import as_utc, connection, execute, fetch
 from models.enums import CallbackStatus, RatingStatus, ReminderCallStatus
-from services.cases import MAX_PAGE, BadCursorError, PageSizeError, visible_to
+from services.cases import visible_to
 from services.identity import Principal, Role
+from services.paging import check_first, decode_cursor, encode_cursor, row_id, split_page
 from services.vault import Vault
 
 BAD = "bad"  # the rules format's word for the 差评 category (rules.spec.Level.category)
 REASON_MIN, REASON_MAX = 4, 200
 REVEAL = "reveal_contact"
+_CURSOR = "audit"
 
 MESSAGES = {
     "NOT_FOUND": "没有找到这项办件，或无权查看",
@@ -195,8 +195,7 @@ async def audit_log(*, viewer: Principal, vault: Vault, first: int, after: str |
     """Audit entries about the cases of the admin's region (and its sub-regions), newest
     first; attempts on case numbers that match no case are shown to the admin of the
     region the actor belongs to."""
-    if not 1 <= first <= MAX_PAGE:
-        raise PageSizeError(f"first must be between 1 and {MAX_PAGE}")
+    check_first(first)
     scope, scope_args = visible_to(viewer, vault)
     where = (
         f"(l.case_id IN (SELECT c.id FROM case_record c JOIN department d "  # noqa: S608
@@ -206,7 +205,7 @@ async def audit_log(*, viewer: Principal, vault: Vault, first: int, after: str |
     args: list[Any] = [*scope_args, viewer.region_code]
     if after:
         where += " AND l.id < ?"
-        args.append(_decode(after))
+        args += decode_cursor(after, _CURSOR, row_id)
     rows = await fetch(
         connection(),
         "SELECT l.id, l.at, l.action, l.outcome, l.actor_role, l.actor_subject, "  # noqa: S608
@@ -214,6 +213,7 @@ async def audit_log(*, viewer: Principal, vault: Vault, first: int, after: str |
         "ORDER BY l.id DESC LIMIT ?",
         [*args, first + 1],
     )
+    page, more = split_page(rows, first)
     nodes = [
         AuditView(
             id=int(r["id"]),
@@ -226,27 +226,13 @@ async def audit_log(*, viewer: Principal, vault: Vault, first: int, after: str |
             case_no=r["case_no"],
             reason=r["reason"],
         )
-        for r in rows[:first]
+        for r in page
     ]
-    end = _encode(nodes[-1].id) if nodes else None
-    return AuditPage(nodes=nodes, has_next_page=len(rows) > first, end_cursor=end)
+    end = encode_cursor(_CURSOR, nodes[-1].id) if nodes else None
+    return AuditPage(nodes=nodes, has_next_page=more, end_cursor=end)
 
 
 def _at(value: Any) -> datetime:
     moment = as_utc(value)
     assert moment is not None  # NOT NULL column
     return moment
-
-
-def _encode(entry_id: int) -> str:
-    return base64.urlsafe_b64encode(f"audit|{entry_id}".encode()).decode("ascii")
-
-
-def _decode(cursor: str) -> int:
-    try:
-        kind, _, value = base64.urlsafe_b64decode(cursor.encode("ascii")).decode().partition("|")
-        if kind != "audit":
-            raise ValueError(kind)
-        return int(value)
-    except (ValueError, UnicodeError, binascii.Error):
-        raise BadCursorError("the cursor is not one this service issued") from None

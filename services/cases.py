@@ -6,8 +6,6 @@ costs the same at a million cases as at a hundred.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,17 +16,17 @@ from models.db import as_utc, connection, fetch
 from models.enums import ApplicantKind, CaseStatus, MatterType, RatingStatus, ServedVia
 from rules import Engine, apply_mask
 from services.identity import Principal, Role
+from services.paging import (
+    check_first,
+    decode_cursor,
+    encode_cursor,
+    moment,
+    row_id,
+    split_page,
+)
 from services.vault import Vault
 
-MAX_PAGE = 100
-
-
-class BadCursorError(Exception):
-    """The pagination cursor was not issued by this service."""
-
-
-class PageSizeError(Exception):
-    """`first` is outside 1..MAX_PAGE."""
+_CURSOR = "case"
 
 
 @dataclass(frozen=True)
@@ -156,15 +154,14 @@ async def my_cases(
 ) -> CasePage:
     """A page of the viewer's cases; `with_total` counts all of them in the same statement
     (one round trip instead of two for the usual "my cases" screen)."""
-    if not 1 <= first <= MAX_PAGE:
-        raise PageSizeError(f"first must be between 1 and {MAX_PAGE}")
+    check_first(first)
     where, args = _mine(viewer, vault, status)
     total_sql, total_args = "", list[Any]()
     if with_total:
         mine, total_args = _mine(viewer, vault, status, table="x")
         total_sql = f", (SELECT COUNT(*) FROM case_record x WHERE {mine}) AS total"  # noqa: S608
     if after:
-        accepted_at, case_id = decode_cursor(after)
+        accepted_at, case_id = decode_cursor(after, _CURSOR, moment, row_id)
         where += " AND (c.accepted_at < ? OR (c.accepted_at = ? AND c.id < ?))"
         args += [accepted_at, accepted_at, case_id]
     rows = await fetch(
@@ -175,11 +172,12 @@ async def my_cases(
     )
     # Every row is the viewer's own (the WHERE says so): their own data, unmasked, and the
     # same applicant on every row, so it is decrypted once per page, not once per case.
+    page, more = split_page(rows, first)
     nodes = []
     if rows:
         personal = PersonalData(vault, rows[0], UNMASKED)
-        nodes = [_view(row, personal) for row in rows[:first]]
-    end = encode_cursor(nodes[-1]) if nodes else None
+        nodes = [_view(row, personal) for row in page]
+    end = encode_cursor(_CURSOR, nodes[-1].accepted_at, nodes[-1].id) if nodes else None
     total = None
     if with_total:
         # An empty page (no cases, or a cursor past the end) carries no count with it.
@@ -188,7 +186,7 @@ async def my_cases(
             if rows
             else await count_my_cases(viewer=viewer, vault=vault, status=status)
         )
-    return CasePage(nodes=nodes, has_next_page=len(rows) > first, end_cursor=end, total=total)
+    return CasePage(nodes=nodes, has_next_page=more, end_cursor=end, total=total)
 
 
 async def count_my_cases(
@@ -277,20 +275,3 @@ def _view(row: dict[str, Any], personal: PersonalData) -> CaseView:
 
 def _viewer_hash(viewer: Principal, vault: Vault) -> str:
     return vault.lookup_hash(viewer.id_number or "")
-
-
-def encode_cursor(case: CaseView) -> str:
-    raw = f"{case.accepted_at.isoformat()}|{case.id}".encode()
-    return base64.urlsafe_b64encode(raw).decode("ascii")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, int]:
-    try:
-        accepted, _, case_id = (
-            base64.urlsafe_b64decode(cursor.encode("ascii")).decode().partition("|")
-        )
-        moment = as_utc(datetime.fromisoformat(accepted))
-        assert moment is not None
-        return moment, int(case_id)
-    except (ValueError, UnicodeError, binascii.Error, AssertionError):
-        raise BadCursorError("the cursor is not one this service issued") from None

@@ -10,8 +10,6 @@ call holds no personal data, and every recording goes to the audit log with it.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,8 +21,9 @@ from tortoise.transactions import in_transaction
 from models.db import as_utc, connection, execute, fetch
 from models.enums import CallOutcome, ReminderCallReason, ReminderCallStatus
 from services.callbacks import LIVE_REMINDER_CALL, LIVE_REMINDER_CALL_ARGS, audit
-from services.cases import MAX_PAGE, BadCursorError, PageSizeError, visible_to
+from services.cases import visible_to
 from services.identity import Principal, Role
+from services.paging import check_first, decode_cursor, encode_cursor, moment, row_id, split_page
 from services.vault import Vault
 
 RECORD = "reminder_call"  # the audit log's action
@@ -36,6 +35,7 @@ CLOSES = {
     CallOutcome.WRONG_NUMBER: True,
 }
 
+_CURSOR = "reminder_call"
 MESSAGES = {
     "NOT_FOUND": "没有找到这个提醒电话，或无权查看",
     "ALREADY_CLOSED": "这个提醒电话已经结束，或办件已经评价、不再需要提醒，不能再记录",
@@ -100,13 +100,12 @@ async def reminder_calls(
     *, viewer: Principal, vault: Vault, first: int, after: str | None
 ) -> ReminderCallPage:
     """The open calls the viewer may see, oldest opened first."""
-    if not 1 <= first <= MAX_PAGE:
-        raise PageSizeError(f"first must be between 1 and {MAX_PAGE}")
+    check_first(first)
     scope, args = _scope(viewer, vault)
     where = f"{LIVE_REMINDER_CALL} AND {scope}"
     args = [*LIVE_REMINDER_CALL_ARGS, *args]
     if after:
-        opened_at, call_id = _decode(after)
+        opened_at, call_id = decode_cursor(after, _CURSOR, moment, row_id)
         where += " AND (k.opened_at > ? OR (k.opened_at = ? AND k.id > ?))"
         args += [opened_at, opened_at, call_id]
     rows = await fetch(
@@ -114,9 +113,10 @@ async def reminder_calls(
         f"{_SELECT} WHERE {where} ORDER BY k.opened_at, k.id LIMIT ?",
         [*args, first + 1],
     )
-    nodes = [_view(row) for row in rows[:first]]
-    end = _encode(nodes[-1]) if nodes else None
-    return ReminderCallPage(nodes=nodes, has_next_page=len(rows) > first, end_cursor=end)
+    page, more = split_page(rows, first)
+    nodes = [_view(row) for row in page]
+    end = encode_cursor(_CURSOR, nodes[-1].opened_at, nodes[-1].id) if nodes else None
+    return ReminderCallPage(nodes=nodes, has_next_page=more, end_cursor=end)
 
 
 async def record_reminder_call(
@@ -203,21 +203,3 @@ def _at(value: Any) -> datetime:
     moment = as_utc(value)
     assert moment is not None  # NOT NULL here: calls are only opened for completed cases
     return moment
-
-
-def _encode(call: ReminderCallView) -> str:
-    raw = f"reminder_call|{call.opened_at.isoformat()}|{call.id}".encode()
-    return base64.urlsafe_b64encode(raw).decode("ascii")
-
-
-def _decode(cursor: str) -> tuple[datetime, int]:
-    try:
-        kind, opened, call_id = base64.urlsafe_b64decode(cursor.encode("ascii")).decode().split("|")
-        if kind != "reminder_call":
-            raise ValueError(kind)
-        moment, number = as_utc(datetime.fromisoformat(opened)), int(call_id)
-        if moment is None or not 0 <= number <= _LARGEST_ID:
-            raise ValueError(call_id)
-        return moment, number
-    except (ValueError, UnicodeError, binascii.Error):
-        raise BadCursorError("the cursor is not one this service issued") from None

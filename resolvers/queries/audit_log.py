@@ -12,8 +12,8 @@ from schema.core.context import Context
 from schema.core.errors import BadInputError
 from schema.core.types import PageInfo, business_time
 from services import callbacks
-from services.cases import BadCursorError, PageSizeError
 from services.identity import Role
+from services.paging import BadCursorError, PageSizeError
 
 
 @strawberry.type(

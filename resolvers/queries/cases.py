@@ -15,6 +15,7 @@ from schema.core.text import refuse_nul
 from schema.core.types import Case, PageInfo, RatingStatusEnum, case_from_view
 from services import cases
 from services.identity import Principal, Role
+from services.paging import BadCursorError, PageSizeError
 
 
 @strawberry.type(description="A page of cases, newest first")
@@ -51,7 +52,7 @@ async def my_cases(
             status=status,
             with_total=_asks_for(info.selected_fields, "totalCount"),
         )
-    except (cases.BadCursorError, cases.PageSizeError) as exc:
+    except (BadCursorError, PageSizeError) as exc:
         raise BadInputError(str(exc)) from None
     return CaseConnection(
         nodes=[case_from_view(view) for view in page.nodes],

@@ -10,8 +10,8 @@ from schema.core.context import Context
 from schema.core.errors import BadInputError
 from schema.core.types import PageInfo, ReminderCall, reminder_call_from_view
 from services import reminder_calls as calls
-from services.cases import BadCursorError, PageSizeError
 from services.identity import Role
+from services.paging import BadCursorError, PageSizeError
 
 
 @strawberry.type(description="Open reminder calls, oldest opened first")
