@@ -346,20 +346,7 @@ def _vs(
 ) -> Figure:
     """A p50 against the same request with a same-shaped object instead of the personal
     data, in the same run."""
-    value, baseline = result["p50_ms"], without["p50_ms"]
-    return Figure(
-        name,
-        label,
-        value,
-        "ms",
-        baseline,
-        unit,
-        value / baseline,
-        "baseline",
-        PERSONAL_TARGET,
-        result["concurrency"],
-        result["errors"],
-    )
+    return _vs_ping(name, label, "ms", result, without, "p50_ms", PERSONAL_TARGET, unit)
 
 
 PING_UNITS = {
@@ -379,7 +366,10 @@ def _vs_ping(
     ping: dict[str, Any],
     key: str,
     target: str = "",
+    baseline_unit: str | None = None,
 ) -> Figure:
+    """`result[key]` against the same key of a baseline run (ping, unless `baseline_unit`
+    names another)."""
     value, baseline = result[key], ping[key]
     ratio, concurrency, errors = value / baseline, result["concurrency"], result["errors"]
     return Figure(
@@ -388,7 +378,7 @@ def _vs_ping(
         value,
         unit,
         baseline,
-        PING_UNITS[key],
+        baseline_unit or PING_UNITS[key],
         ratio,
         "baseline",
         target,

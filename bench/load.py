@@ -410,22 +410,51 @@ async def run(job: dict[str, Any]) -> dict[str, Any]:
     finally:
         for conn in connections:
             conn.close()
-    ms = [s * 1000 for s in tally.latencies]
     return {
-        "kind": job["kind"],
-        "concurrency": concurrency,
-        "requests": len(ms),
+        **summary(
+            job["kind"],
+            concurrency,
+            tally.latencies,
+            elapsed,
+            tally.cpu_s,
+            (before, after),
+        ),
         "errors": tally.errors,
         "first_error": tally.first_error,
         "timed_out": timed_out,
-        "elapsed_s": elapsed,
-        "rps": len(ms) / elapsed,
         "items": tally.items,
         "items_per_s": tally.items / elapsed,
+    }
+
+
+Times = tuple[float, float] | None
+
+
+def summary(
+    kind: str,
+    concurrency: int,
+    latencies: list[float],
+    elapsed: float,
+    client_cpu_s: float,
+    machine: tuple[Times, Times],
+) -> dict[str, Any]:
+    """What every job reports: rate, latencies, the client's CPU and the whole machine's
+    (readings of bench.cpu.machine_times before and after the timed part)."""
+    ms = [s * 1000 for s in latencies]
+    before, after = machine
+    return {
+        "kind": kind,
+        "concurrency": concurrency,
+        "requests": len(ms),
+        "errors": 0,
+        "first_error": None,
+        "timed_out": False,
+        "elapsed_s": elapsed,
+        "rps": len(ms) / elapsed,
         "p50_ms": percentile(ms, 0.50),
         "p99_ms": percentile(ms, 0.99),
         "max_ms": max(ms, default=math.nan),
-        "client_cpu_s": tally.cpu_s,
+        "client_cpu_s": client_cpu_s,
         "machine_cpu_ms": busy_between(before, after) * 1000 / max(1, len(ms)),
         "machine_busy": busy_share(before, after),
     }

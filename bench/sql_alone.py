@@ -20,9 +20,9 @@ from typing import Any
 
 import asyncpg
 
-from bench.cpu import busy_between, busy_share, machine_times
+from bench.cpu import machine_times
 from bench.data import Layout, case_no
-from bench.load import percentile, serve_job
+from bench.load import serve_job, summary
 from models.db import POSTGRES_SETTINGS, numbered
 from services.submit_rating import CLAIM_SQL, GENERIC_PLANS_SQL, READ_CASE_SQL, WRITE_SQL
 
@@ -83,22 +83,7 @@ async def run(job: dict[str, Any]) -> dict[str, Any]:
         cpu = time.process_time() - cpu
     finally:
         await pool.close()
-    ms = [s * 1000 for s in latencies]
-    return {
-        "kind": "sql_alone",
-        "concurrency": concurrency,
-        "requests": len(ms),
-        "errors": 0,
-        "first_error": None,
-        "timed_out": False,
-        "elapsed_s": elapsed,
-        "rps": len(ms) / elapsed,
-        "p50_ms": percentile(ms, 0.50),
-        "p99_ms": percentile(ms, 0.99),
-        "client_cpu_s": cpu,
-        "machine_cpu_ms": busy_between(before, after) * 1000 / max(1, len(ms)),
-        "machine_busy": busy_share(before, after),
-    }
+    return summary("sql_alone", concurrency, latencies, elapsed, cpu, (before, after))
 
 
 if __name__ == "__main__":
