@@ -19,12 +19,13 @@ from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import BaseRoute, Route
 
 from server import secrets
-from server.auth import mint
+from server.auth import addressed, mint
 from server.demo import load_catalog
 from server.devices import device_of
 from server.settings import Settings
 from services.abuse import check_visit
-from services.identifiers import is_company_id, is_person_id
+from services.case_intake import normalise_id_number, normalise_phone
+from services.identifiers import is_company_id, is_person_id, is_phone
 from services.windows import window_exists
 
 STATIC = Path(__file__).with_name("static")
@@ -141,23 +142,18 @@ def _issue(settings: Settings) -> Endpoint:
             return JSONResponse({"error": "BAD_INPUT"}, status_code=400)
         if claims is None:
             return JSONResponse({"error": "INVALID_ID_NUMBER"}, status_code=400)
-        if settings.jwt_issuer:
-            claims["iss"] = settings.jwt_issuer
-        if settings.jwt_audience:
-            claims["aud"] = settings.jwt_audience
+        claims = addressed(claims, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
         return JSONResponse({"token": mint(secret, claims, ttl=TOKEN_LIFETIME)})
 
     return issue
 
 
-_PHONE = re.compile(r"^\+?\d{5,20}$")
-
-
 def _identity(body: dict[str, Any], secret: str) -> dict[str, Any] | None:
+    """The claims of a real-name sign-in, its ID number and phone read as intake reads them."""
     name = str(body.get("name") or "").strip()
-    id_number = str(body.get("idNumber") or "").strip().upper()
-    phone = str(body.get("phone") or "").strip()
-    if not 1 <= len(name) <= 64 or (phone and not _PHONE.match(phone)):
+    id_number = normalise_id_number(str(body.get("idNumber") or ""))
+    phone = normalise_phone(str(body.get("phone") or ""))
+    if not 1 <= len(name) <= 64 or (phone and not is_phone(phone)):
         raise ValueError("name or phone")
     if not (is_person_id(id_number) or is_company_id(id_number)):
         return None

@@ -257,6 +257,14 @@ def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
     return Principal(subject=str(claims["sub"]), role=role, **text)
 
 
+def addressed(
+    claims: Mapping[str, Any], *, issuer: str | None, audience: str | None
+) -> dict[str, Any]:
+    """`claims` with the issuer and audience this service checks, where it checks them."""
+    extra = {"iss": issuer, "aud": audience}
+    return {**claims, **{key: value for key, value in extra.items() if value}}
+
+
 def mint(
     signing_key: Any,
     claims: Mapping[str, Any],

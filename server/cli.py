@@ -22,7 +22,7 @@ from redis.asyncio import Redis
 from rules import Engine, PolicyError
 from rules import cli as rules_cli
 from server import secrets
-from server.auth import mint
+from server.auth import addressed, mint
 from server.body_limit import MAX_BODY_BYTES
 from server.database import migrate, open_database
 from server.demo import SeedReport, seed_demo
@@ -117,10 +117,7 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
         value = getattr(args, name)
         if value:
             claims[name] = value
-    if settings.jwt_issuer:
-        claims["iss"] = settings.jwt_issuer
-    if settings.jwt_audience:
-        claims["aud"] = settings.jwt_audience
+    claims = addressed(claims, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
     print(mint(secret, claims, ttl=timedelta(hours=args.hours)))
     return 0
 

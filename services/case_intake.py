@@ -11,13 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from models.enums import ApplicantKind, MatterType, ServedVia
-from services.identifiers import is_company_id, is_person_id
+from services.identifiers import is_company_id, is_person_id, is_phone
 
 MAX_CASES_PER_CALL = 1000
 CLOCK_SKEW = timedelta(minutes=10)
 
 _CODE = re.compile(r"^[^\s\x00-\x1f\x7f]{1,64}$")
-_PHONE = re.compile(r"^\+?\d{5,20}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -166,7 +165,7 @@ def _applicant_problems(applicant: ApplicantData) -> list[tuple[str, str, str]]:
             ("applicant.idNumber", "INVALID_ID_NUMBER", f"applicant.idNumber must be {what}")
         )
     phone = normalise_phone(applicant.phone)
-    if phone is not None and not _PHONE.match(phone):
+    if phone is not None and not is_phone(phone):
         found.append(("applicant.phone", "INVALID_FORMAT", "applicant.phone must be 5-20 digits"))
     return found
 
