@@ -20,15 +20,12 @@ class LocalBroker:
     def __init__(self) -> None:
         self._queues: dict[str, set[asyncio.Queue[dict[str, Any]]]] = defaultdict(set)
 
-    async def publish(self, topic: str, event: dict[str, Any]) -> None:
-        for queue in list(self._queues.get(topic, ())):
-            if queue.full():
-                queue.get_nowait()
-            queue.put_nowait(event)
-
     async def publish_many(self, events: list[tuple[str, dict[str, Any]]]) -> None:
         for topic, event in events:
-            await self.publish(topic, event)
+            for queue in list(self._queues.get(topic, ())):
+                if queue.full():
+                    queue.get_nowait()
+                queue.put_nowait(event)
 
     async def subscribe(self, topic: str) -> AsyncIterator[dict[str, Any]]:
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(QUEUE_LIMIT)
@@ -47,9 +44,6 @@ class RedisBroker:
     def __init__(self, redis: Redis, prefix: str = "hcp:events:") -> None:
         self.redis = redis
         self.prefix = prefix
-
-    async def publish(self, topic: str, event: dict[str, Any]) -> None:
-        await self.redis.publish(self.prefix + topic, json.dumps(event, ensure_ascii=False))
 
     async def publish_many(self, events: list[tuple[str, dict[str, Any]]]) -> None:
         """One round trip for a whole intake call's completions."""
