@@ -39,6 +39,7 @@ from server.auth import mint
 from server.database import migrate
 from server.settings import Settings
 from services.policy import Published, publish_rules
+from tests.factories import INGEST
 from tests.privacy_guard import PROBE_LOGGER, PersonalDataCapture
 
 PG_URL = os.environ.get("HCP_TEST_POSTGRES_URL")
@@ -175,6 +176,11 @@ class Api:
         body: dict[str, Any] = response.json()
         return body
 
+    async def ingest(self, *cases: dict[str, Any]) -> None:
+        """Cases in through ingestCases as the business systems send them; all accepted."""
+        body = await self.gql(INGEST, {"cases": list(cases)}, token("system"))
+        assert body["data"]["ingestCases"]["rejectedCount"] == 0, body
+
 
 @contextlib.asynccontextmanager
 async def serving(app: Starlette) -> AsyncIterator[str]:
@@ -198,6 +204,11 @@ async def serving(app: Starlette) -> AsyncIterator[str]:
 
 def token(role: str, ttl: timedelta = timedelta(hours=1), **claims: Any) -> str:
     return mint(SECRET, {"sub": f"test-{role}", "role": role, **claims}, ttl=ttl)
+
+
+def citizen(person: dict[str, Any]) -> str:
+    """The real-name token of one of the fixtures' people (tests.factories)."""
+    return token("citizen", id_number=person["idNumber"], name=person["name"])
 
 
 async def _reset_tables() -> None:

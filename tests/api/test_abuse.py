@@ -14,7 +14,7 @@ from redis.asyncio import Redis
 from rules import PolicyError, parse
 from server.counters import LocalCounters, RedisCounters
 from tests.conftest import REDIS_URL, ROOT, Api, require, token
-from tests.factories import CHEN, INGEST, WANG, case_input, person_id
+from tests.factories import CHEN, WANG, case_input, person_id
 
 TEMPLATE = (ROOT / "rules.yaml").read_text("utf-8")
 LIMITS = """  per_rater: {max: 20, within: 1 hour}
@@ -60,11 +60,6 @@ def person(serial: int) -> dict[str, Any]:
     }
 
 
-async def ingest(api: Api, *cases: dict[str, Any]) -> None:
-    body = await api.gql(INGEST, {"cases": list(cases)}, token("system"))
-    assert body["data"]["ingestCases"]["rejectedCount"] == 0, body
-
-
 async def rate(api: Api, who: dict[str, Any], case_no: str, device: str = "device-0001") -> Any:
     bearer = token("citizen", id_number=who["idNumber"], name=who["name"])
     response = await api.client.post(
@@ -83,7 +78,7 @@ def outcome(result: dict[str, Any]) -> str:
 
 
 async def test_a_rater_over_the_limit_is_refused_and_nothing_is_stored(api: Api) -> None:
-    await ingest(api, *[case_input(f"R-{i}") for i in range(4)])
+    await api.ingest(*[case_input(f"R-{i}") for i in range(4)])
     async with policy(api, with_limits("  per_rater: {max: 3, within: 1 hour}\n")):
         results = [await rate(api, WANG, f"R-{i}") for i in range(4)]
     assert [outcome(r) for r in results] == ["ok", "ok", "ok", "RATE_LIMITED"]
@@ -98,8 +93,7 @@ async def test_a_rater_over_the_limit_is_refused_and_nothing_is_stored(api: Api)
 
 async def test_a_device_and_a_window_have_their_own_limits(api: Api) -> None:
     people = [person(i) for i in range(4)]
-    await ingest(
-        api,
+    await api.ingest(
         *[case_input(f"D-{i}", people[i]) for i in range(4)],
         case_input("O-1", people[3], windowCode="W-02", windowName="综合受理2号窗口"),
     )
@@ -115,7 +109,7 @@ async def test_a_device_and_a_window_have_their_own_limits(api: Api) -> None:
 
 async def test_a_device_rating_for_many_people_has_them_held_not_counted(api: Api) -> None:
     people = [person(i) for i in range(3)]
-    await ingest(api, *[case_input(f"H-{i}", people[i]) for i in range(3)])
+    await api.ingest(*[case_input(f"H-{i}", people[i]) for i in range(3)])
     async with policy(api, with_limits("  hold_device_burst: {raters: 2, within: 10 minutes}\n")):
         first = await rate(api, people[0], "H-0", "hall-kiosk-1")
         second = await rate(api, people[1], "H-1", "hall-kiosk-1")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from tests.conftest import ROOT, Api, token
+from tests.conftest import ROOT, Api, citizen, token
 from tests.factories import (
     CASE_FIELDS,
     CHEN,
@@ -26,10 +24,6 @@ query($first: Int, $after: String) {
 }
 """
 CASE = f"query($n: String!) {{ case(caseNo: $n) {{ {CASE_FIELDS} }} }}"
-
-
-def citizen(person: dict[str, Any]) -> str:
-    return token("citizen", id_number=person["idNumber"], name=person["name"])
 
 
 async def seed(api: Api) -> None:

@@ -12,7 +12,7 @@ from websockets.asyncio.client import connect
 from tests.api.test_ratings import SUBMIT
 from tests.api.test_transport import live_url  # noqa: F401 - fixture
 from tests.conftest import Api, token
-from tests.factories import INGEST, case_input
+from tests.factories import case_input
 
 PAIR = "mutation($w: String!) { pairPad(windowCode: $w) { token windowCode expiresAt } }"
 LISTEN = 'subscription { windowEvents(windowCode: "W-01") { caseNo } }'
@@ -21,11 +21,6 @@ STAFF = token("window_staff", staff_code="S-02", department_code="D-SCJG")
 
 async def pair(api: Api, window: str = "W-01", bearer: str = STAFF) -> dict[str, Any]:
     return await api.gql(PAIR, {"w": window}, bearer)
-
-
-async def ingest(api: Api, *cases: dict[str, Any]) -> None:
-    body = await api.gql(INGEST, {"cases": list(cases)}, token("system"))
-    assert body["data"]["ingestCases"]["rejectedCount"] == 0, body
 
 
 async def pad_rate(api: Api, pad_token: str, case_no: str, level: int = 5) -> dict[str, Any]:
@@ -42,7 +37,7 @@ async def pad_rate(api: Api, pad_token: str, case_no: str, level: int = 5) -> di
 
 
 async def test_staff_of_the_windows_department_pair_a_pad(api: Api) -> None:
-    await ingest(api, case_input("P-0"))
+    await api.ingest(case_input("P-0"))
     pairing = (await pair(api))["data"]["pairPad"]
     assert pairing["windowCode"] == "W-01" and len(pairing["token"]) > 30
     other = token("window_staff", staff_code="S-05", department_code="D-RSB")
@@ -52,8 +47,7 @@ async def test_staff_of_the_windows_department_pair_a_pad(api: Api) -> None:
 
 async def test_a_pad_rates_only_its_windows_cases_just_after_completion(api: Api) -> None:
     completed = "2026-11-20T19:50:00+08:00"  # ten minutes before the suite's clock
-    await ingest(
-        api,
+    await api.ingest(
         case_input("P-1", acceptedAt="2026-11-20T19:00:00+08:00", completedAt=completed),
         case_input(
             "P-2",
@@ -75,7 +69,7 @@ async def test_a_pad_rates_only_its_windows_cases_just_after_completion(api: Api
 
 
 async def test_an_unknown_or_expired_pad_token_is_unauthenticated(api: Api) -> None:
-    await ingest(api, case_input("P-4"))
+    await api.ingest(case_input("P-4"))
     pad_token = (await pair(api))["data"]["pairPad"]["token"]
     bogus = await pad_rate(api, "not-a-pad", "P-4")
     assert bogus["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
@@ -88,7 +82,7 @@ async def test_the_pad_hears_each_case_completed_at_its_window(
     api: Api,
     live_url: str,  # noqa: F811
 ) -> None:
-    await ingest(api, case_input("E-0"))
+    await api.ingest(case_input("E-0"))
     pad_token = (await pair(api))["data"]["pairPad"]["token"]
     query = (
         'subscription { windowEvents(windowCode: "W-01") '
@@ -103,12 +97,11 @@ async def test_the_pad_hears_each_case_completed_at_its_window(
         assert json.loads(await ws.recv())["type"] == "connection_ack"
         await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
         await asyncio.sleep(0.2)  # readiness, not timing: the subscribe is not acknowledged
-        await ingest(
-            api,
+        await api.ingest(
             case_input("E-1", completedAt=None),
             case_input("E-2", windowCode="W-02", windowName="综合受理2号窗口"),
         )
-        await ingest(api, case_input("E-1", completedAt="2026-11-20T19:55:00+08:00"))
+        await api.ingest(case_input("E-1", completedAt="2026-11-20T19:55:00+08:00"))
         message = json.loads(await asyncio.wait_for(ws.recv(), timeout=5))
     assert message["type"] == "next", message
     assert message["payload"]["data"]["windowEvents"] == {
@@ -121,7 +114,7 @@ async def test_the_pad_hears_each_case_completed_at_its_window(
 
 
 async def test_other_windows_and_citizens_cannot_listen(api: Api, live_url: str) -> None:  # noqa: F811
-    await ingest(api, case_input("E-3"))
+    await api.ingest(case_input("E-3"))
     pad_token = (await pair(api))["data"]["pairPad"]["token"]
     for auth, window in (
         (f"Pad {pad_token}", "W-02"),
@@ -169,8 +162,7 @@ async def test_a_pad_gets_the_form_of_the_cases_it_may_rate(api: Api) -> None:
     """The pad renders its levels from ratingForm, for exactly the cases it may rate: those
     completed at its window within HCP_PAD_RATING_MINUTES; anything else is NOT_FOUND."""
     completed = "2026-11-20T19:50:00+08:00"  # ten minutes before the suite's clock
-    await ingest(
-        api,
+    await api.ingest(
         case_input("F-1", acceptedAt="2026-11-20T19:00:00+08:00", completedAt=completed),
         case_input(
             "F-2",

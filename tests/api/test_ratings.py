@@ -10,8 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from models.db import connection, fetch
-from tests.conftest import ROOT, Api, token
-from tests.factories import CHEN, COMPANY, INGEST, WANG, case_input
+from tests.conftest import ROOT, Api, citizen, token
+from tests.factories import CHEN, COMPANY, WANG, case_input
 
 SUBMIT = """
 mutation($input: RatingInput!) {
@@ -38,15 +38,6 @@ query($n: String!) { case(caseNo: $n) { ratingStatus ratingDeadline
 """
 
 
-def citizen(person: dict[str, Any]) -> str:
-    return token("citizen", id_number=person["idNumber"], name=person["name"])
-
-
-async def ingest(api: Api, *cases: dict[str, Any]) -> None:
-    body = await api.gql(INGEST, {"cases": list(cases)}, token("system"))
-    assert body["data"]["ingestCases"]["rejectedCount"] == 0, body
-
-
 async def rate(api: Api, bearer: str, **fields: Any) -> dict[str, Any]:
     data = {"channel": "APP", **fields}
     body = await api.gql(SUBMIT, {"input": data}, bearer)
@@ -62,7 +53,7 @@ async def history(api: Api, case_no: str) -> dict[str, Any]:
 
 
 async def test_the_form_comes_from_the_policy(api: Api) -> None:
-    await ingest(api, case_input("F-1"))
+    await api.ingest(case_input("F-1"))
     body = await api.gql(FORM, {"n": "F-1", "c": "WEB"}, citizen(WANG))
     form = body["data"]["ratingForm"]
     assert [lv["level"] for lv in form["levels"]] == [5, 4, 3, 2, 1]
@@ -84,7 +75,7 @@ async def test_the_form_comes_from_the_policy(api: Api) -> None:
 
 
 async def test_a_bad_rating_needs_a_reason_then_is_stored_with_its_decision(api: Api) -> None:
-    await ingest(api, case_input("R-1"))
+    await api.ingest(case_input("R-1"))
     refused = await rate(api, citizen(WANG), caseNo="R-1", level=2)
     assert refused == {
         "__typename": "RatingRejected",
@@ -111,7 +102,7 @@ async def test_a_bad_rating_needs_a_reason_then_is_stored_with_its_decision(api:
 
 
 async def test_each_refusal_has_its_code(api: Api) -> None:
-    await ingest(api, case_input("X-1"), case_input("X-2", completedAt=None))
+    await api.ingest(case_input("X-1"), case_input("X-2", completedAt=None))
     checks = [
         ({"caseNo": "X-1", "level": 6}, citizen(WANG), "INVALID_LEVEL"),
         ({"caseNo": "X-1", "level": 1, "tags": ["no-such-tag"]}, citizen(WANG), "INVALID_TAG"),
@@ -134,7 +125,7 @@ async def test_each_refusal_has_its_code(api: Api) -> None:
 async def test_a_hotline_operator_may_enter_a_rating_for_another_staff_members_case(
     api: Api,
 ) -> None:
-    await ingest(api, case_input("H-1"))
+    await api.ingest(case_input("H-1"))
     operator = token("dept_handler", staff_code="S-99", department_code="D-SCJG")
     result = await rate(api, operator, caseNo="H-1", level=4, channel="HOTLINE")
     assert result["__typename"] == "RatingAccepted"
@@ -143,8 +134,7 @@ async def test_a_hotline_operator_may_enter_a_rating_for_another_staff_members_c
 async def test_late_ratings_close_with_the_window_across_national_day(api: Api) -> None:
     # Haiyang: 5 working days, and no default rating that could come first.
     async with policy(api, "haiyang"):
-        await ingest(
-            api,
+        await api.ingest(
             case_input(
                 "L-1",
                 acceptedAt="2026-09-30T09:00:00+08:00",
@@ -161,7 +151,7 @@ async def test_late_ratings_close_with_the_window_across_national_day(api: Api) 
 
 
 async def test_the_latest_rating_wins_and_history_is_kept(api: Api) -> None:
-    await ingest(api, case_input("W-1"))
+    await api.ingest(case_input("W-1"))
     await rate(api, citizen(WANG), caseNo="W-1", level=2, tags=["overdue"])
     api.clock.advance(minutes=5)
     await rate(api, citizen(WANG), caseNo="W-1", level=5)
@@ -176,8 +166,8 @@ async def test_the_latest_rating_wins_and_history_is_kept(api: Api) -> None:
 
 
 async def test_a_rating_of_one_case_of_a_batch_applies_to_the_whole_batch(api: Api) -> None:
-    await ingest(
-        api, *[case_input(f"B-{i}", batchNo="BATCH-1") for i in range(3)], case_input("B-other")
+    await api.ingest(
+        *[case_input(f"B-{i}", batchNo="BATCH-1") for i in range(3)], case_input("B-other")
     )
     result = await rate(api, citizen(WANG), caseNo="B-1", level=4)
     assert sorted(result["appliesTo"]) == ["B-0", "B-1", "B-2"]
@@ -198,7 +188,7 @@ async def test_one_thing_overall_ratings_yield_to_a_members_own_rating(api: Api)
         )
         for i in range(3)
     ]
-    await ingest(api, *members)
+    await api.ingest(*members)
     bearer = citizen(COMPANY)
     member = await rate(api, bearer, caseNo="Y-1", level=2, tags=["overdue"])
     assert member["appliesTo"] == ["Y-1"]
@@ -210,7 +200,7 @@ async def test_one_thing_overall_ratings_yield_to_a_members_own_rating(api: Api)
 
 
 async def test_retries_with_the_same_request_id_return_the_first_answer(api: Api) -> None:
-    await ingest(api, case_input("I-1"))
+    await api.ingest(case_input("I-1"))
     first = await rate(api, citizen(WANG), caseNo="I-1", level=5, clientRequestId="req-1")
     again = await rate(api, citizen(WANG), caseNo="I-1", level=1, clientRequestId="req-1")
     assert again == first
@@ -220,7 +210,7 @@ async def test_retries_with_the_same_request_id_return_the_first_answer(api: Api
 async def test_fifty_simultaneous_ratings_leave_one_effective_and_fifty_in_history(
     api: Api,
 ) -> None:
-    await ingest(api, case_input("C-1"))
+    await api.ingest(case_input("C-1"))
     # One rater fifty times within the hour is what the anti-abuse limits refuse; this test
     # is about the database under concurrent writes, so it runs without those limits.
     async with policy(api, "no_abuse_limits"):
@@ -238,7 +228,7 @@ async def test_fifty_simultaneous_ratings_leave_one_effective_and_fifty_in_histo
 
 
 async def test_a_thousand_submissions_with_retried_ids_store_no_duplicates(api: Api) -> None:
-    await ingest(api, *[case_input(f"D-{i}") for i in range(50)])
+    await api.ingest(*[case_input(f"D-{i}") for i in range(50)])
     calls = [
         rate(api, citizen(WANG), caseNo=f"D-{i % 50}", level=5, clientRequestId=f"r-{i % 250}")
         for i in range(1000)
@@ -256,7 +246,7 @@ async def test_a_default_rating_that_fell_due_counts_before_the_sweep_writes_it(
             "acceptedAt": "2026-11-10T09:00:00+08:00",
             "completedAt": "2026-11-10T10:00:00+08:00",
         }
-        await ingest(api, case_input("M-1", **done), case_input("M-2", **done))
+        await api.ingest(case_input("M-1", **done), case_input("M-2", **done))
         api.clock.now = datetime.fromisoformat("2026-11-17T09:00:00+08:00")  # day 7, not yet due
         assert (await rate(api, citizen(WANG), caseNo="M-1", level=4))["__typename"] == (
             "RatingAccepted"

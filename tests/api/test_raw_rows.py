@@ -10,7 +10,7 @@ from typing import Any
 from models.db import connection, dialect, fetch
 from rules import Engine
 from services.sweep_deadlines import sweep
-from tests.conftest import ROOT, SMS_SECRET, Api, token
+from tests.conftest import ROOT, SMS_SECRET, Api, citizen, token
 from tests.factories import CHEN, COMPANY, INGEST, PEOPLE, WANG, case_input
 from tests.privacy_guard import needles
 
@@ -24,10 +24,6 @@ mutation($n: String!) {
   revealContact(caseNo: $n, reason: "差评回访，核实办理情况") { __typename }
 }
 """
-
-
-def citizen(person: dict[str, Any]) -> str:
-    return token("citizen", id_number=person["idNumber"], name=person["name"])
 
 
 async def rate(api: Api, person: dict[str, Any], **fields: Any) -> None:

@@ -16,7 +16,6 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from PIL import Image
 
 from server.app import create_app
-from tests.api.test_pads import ingest
 from tests.conftest import SECRET, Api, make_settings
 from tests.factories import WANG, case_input
 
@@ -28,8 +27,7 @@ CHEN_STAFF: dict[str, Any] = {"staffCode": "S-02", "staffName": "陈建国"}
 
 
 async def test_window_info_is_public_and_names_the_staff_on_duty(api: Api) -> None:
-    await ingest(
-        api,
+    await api.ingest(
         case_input("I-1"),  # W-01 by S-01, two days ago
         case_input("I-2", windowCode="W-02", windowName="综合受理2号窗口", **CHEN_STAFF),
     )
@@ -47,7 +45,7 @@ async def test_window_info_is_public_and_names_the_staff_on_duty(api: Api) -> No
         completedAt="2026-11-20T19:30:00+08:00",
         **CHEN_STAFF,
     )
-    await ingest(api, today)
+    await api.ingest(today)
     after = (await api.gql(INFO, {"c": "W-01"}))["data"]["windowInfo"]
     assert after["staffOnDuty"] == ["陈建国"]
     missing = await api.gql(INFO, {"c": "W-NONE"})
@@ -59,7 +57,7 @@ def decode(png: bytes) -> list[str]:
 
 
 async def test_each_window_has_a_static_qr_code_to_its_scan_page(api: Api) -> None:
-    await ingest(api, case_input("Q-1"))
+    await api.ingest(case_input("Q-1"))
     png = await api.client.get("/qr/W-01.png")
     assert png.headers["content-type"] == "image/png"
     assert decode(png.content) == [f"{api.settings.public_url}/w/W-01"]
@@ -106,7 +104,7 @@ async def test_the_mock_platform_signs_a_citizen_token_the_api_trusts(api: Api) 
         WANG["phone"],
     )
     assert WANG["idNumber"] not in claims["sub"] and claims["exp"] > claims["iat"]
-    await ingest(api, case_input("L-1"))
+    await api.ingest(case_input("L-1"))
     mine = await api.gql("{ myCases { totalCount } }", token=issued)
     assert mine["data"]["myCases"]["totalCount"] == 1
 

@@ -24,7 +24,6 @@ from tests.services.test_sweep import (
     PROFILES,
     at,
     completed,
-    ingest,
     profile,
     rows,
     snapshot,
@@ -79,8 +78,7 @@ async def rate(api: Api, case_no: str, person: dict[str, Any]) -> None:
 
 
 async def test_binhai_calls_when_the_reminder_sms_could_not_be_delivered(api: Api) -> None:
-    await ingest(
-        api,
+    await api.ingest(
         completed("B-1", "2026-11-16T10:00:00+08:00"),
         completed("B-2", "2026-11-16T10:00:00+08:00", applicant=CHEN),
     )
@@ -120,7 +118,7 @@ async def test_binhai_calls_when_the_reminder_sms_could_not_be_delivered(api: Ap
 
 
 async def test_a_delivered_or_pending_sms_opens_no_call(api: Api) -> None:
-    await ingest(api, completed("P-1", "2026-11-16T10:00:00+08:00"))
+    await api.ingest(completed("P-1", "2026-11-16T10:00:00+08:00"))
     engine = profile("binhai")
     assert (await sweep(engine=engine, now=at("2026-11-17T11:00:00+08:00"))).reminders_queued == 1
     # One failed try: the message is retried, not given up.
@@ -133,8 +131,7 @@ async def test_a_delivered_or_pending_sms_opens_no_call(api: Api) -> None:
 
 
 async def test_a_policy_that_reminds_by_call_opens_calls_not_sms(api: Api) -> None:
-    await ingest(
-        api,
+    await api.ingest(
         completed("K-1", "2026-11-16T10:00:00+08:00"),
         completed("K-2", "2026-11-16T11:00:00+08:00", applicant=NO_PHONE),
         completed("K-3", "2026-11-17T09:00:00+08:00", applicant=CHEN),
@@ -164,7 +161,7 @@ async def test_a_policy_that_reminds_by_call_opens_calls_not_sms(api: Api) -> No
 async def test_a_call_past_the_reminder_period_is_cancelled(api: Api) -> None:
     # binhai has neither a rating window nor a default: the case stays unrated, and only
     # the reminder period (the catch-up after it fell due) ends the call.
-    await ingest(api, completed("L-1", "2026-11-16T10:00:00+08:00"))
+    await api.ingest(completed("L-1", "2026-11-16T10:00:00+08:00"))
     engine = call_only()
     assert (await sweep(engine=engine, now=at("2026-11-17T12:00:00+08:00"))).reminder_calls_queued
     still = await sweep(engine=engine, now=at("2026-11-23T12:00:00+08:00"))
@@ -179,7 +176,7 @@ async def test_a_call_past_the_reminder_period_is_cancelled(api: Api) -> None:
 
 
 async def test_a_defaulted_or_expired_case_has_its_call_cancelled(api: Api) -> None:
-    await ingest(api, completed("X-1", "2026-11-16T10:00:00+08:00"))
+    await api.ingest(completed("X-1", "2026-11-16T10:00:00+08:00"))
     assert (await sweep(engine=call_only(), now=at("2026-11-17T12:00:00+08:00"))) == (
         SweepReport(reminders_queued=1, reminder_calls_queued=1)
     )
@@ -193,12 +190,12 @@ async def test_a_defaulted_or_expired_case_has_its_call_cancelled(api: Api) -> N
 async def test_two_sweeps_at_once_open_one_call_per_case(api: Api) -> None:
     due = [completed(f"Q-{i:02d}", "2026-11-16T10:00:00+08:00") for i in range(14)]
     unreached = [completed(f"U-{i:02d}", "2026-11-15T10:00:00+08:00") for i in range(14)]
-    await ingest(api, *unreached)
+    await api.ingest(*unreached)
     binhai = profile("binhai")
     texted = await sweep(engine=binhai, now=at("2026-11-16T12:00:00+08:00"))
     assert texted.reminders_queued == 14
     await execute(connection(), "UPDATE sms_outbox SET status = 'FAILED'")
-    await ingest(api, *due)
+    await api.ingest(*due)
     now = at("2026-11-17T12:00:00+08:00")
     engine = call_only()
     first, second = await asyncio.gather(

@@ -20,7 +20,7 @@ from rules import Engine
 from services.sweep_deadlines import SweepReport, sweep
 from services.vault import Vault
 from tests.conftest import DATA_KEY, ROOT, Api, token
-from tests.factories import CHEN, INGEST, WANG, case_input, person_id
+from tests.factories import CHEN, WANG, case_input, person_id
 
 PROFILES = ROOT / "rules" / "profiles"
 NO_PHONE = {"name": "赵无电", "idNumber": person_id(7), "kind": "PERSON"}
@@ -55,11 +55,6 @@ def template(api: Api) -> Engine:
     return Engine.from_path(api.settings.rules_path)
 
 
-async def ingest(api: Api, *cases: dict[str, Any]) -> None:
-    body = await api.gql(INGEST, {"cases": list(cases)}, token("system"))
-    assert body["data"]["ingestCases"]["rejectedCount"] == 0, body
-
-
 def completed(case_no: str, when: str, **fields: Any) -> dict[str, Any]:
     accepted = when[:10] + "T08:30:00+08:00"
     return case_input(case_no, acceptedAt=accepted, completedAt=when, **fields)
@@ -87,8 +82,7 @@ async def snapshot() -> dict[str, list[dict[str, Any]]]:
 
 
 async def test_min_an_applies_its_default_with_the_decision_that_made_it(api: Api) -> None:
-    await ingest(
-        api,
+    await api.ingest(
         completed("D-1", "2026-11-10T10:00:00+08:00"),
         completed("D-2", "2026-11-18T10:05:00+08:00"),
         case_input("D-3", completedAt=None),
@@ -122,7 +116,7 @@ async def test_min_an_applies_its_default_with_the_decision_that_made_it(api: Ap
 
 
 async def test_a_policy_without_a_default_applies_none(api: Api) -> None:
-    await ingest(api, completed("N-1", "2026-06-01T10:00:00+08:00"))
+    await api.ingest(completed("N-1", "2026-06-01T10:00:00+08:00"))
     report = await sweep(engine=profile("haiyang"), now=at("2026-11-20T12:00:00+08:00"))
     assert report.defaults_applied == 0
     assert await rows("SELECT id FROM rating") == []
@@ -134,7 +128,7 @@ async def test_the_template_defaults_rather_than_expiring_a_case_whose_window_cl
 ) -> None:
     # Completed on a Saturday: five working days end Friday night, seven natural days
     # end Saturday morning. The policy promises the case its default.
-    await ingest(api, completed("T-1", "2026-11-14T10:00:00+08:00"))
+    await api.ingest(completed("T-1", "2026-11-14T10:00:00+08:00"))
     engine = template(api)
     before = await sweep(engine=engine, now=at("2026-11-21T09:00:00+08:00"))
     assert before == SweepReport()
@@ -147,8 +141,7 @@ async def test_the_template_defaults_rather_than_expiring_a_case_whose_window_cl
 
 
 async def test_a_second_pass_at_the_same_time_changes_nothing(api: Api) -> None:
-    await ingest(
-        api,
+    await api.ingest(
         completed("I-1", "2026-11-05T10:00:00+08:00"),
         completed("I-2", "2026-11-18T10:05:00+08:00"),
         completed("I-3", "2026-11-19T13:00:00+08:00", applicant=CHEN),
@@ -170,8 +163,7 @@ async def test_a_second_pass_at_the_same_time_changes_nothing(api: Api) -> None:
 
 
 async def test_haiyang_counts_five_working_days_across_national_day(api: Api) -> None:
-    await ingest(
-        api,
+    await api.ingest(
         completed("H-1", "2026-09-30T15:00:00+08:00"),
         completed("H-2", "2026-10-08T10:00:00+08:00"),
     )
@@ -188,8 +180,7 @@ async def test_haiyang_counts_five_working_days_across_national_day(api: Api) ->
 
 
 async def test_reminders_are_queued_once_rendered_from_the_policy(api: Api) -> None:
-    await ingest(
-        api,
+    await api.ingest(
         completed("S-1", "2026-11-18T10:05:00+08:00"),
         completed("S-2", "2026-11-18T11:00:00+08:00", applicant=NO_PHONE),
         completed("S-3", "2026-11-20T10:00:00+08:00", applicant=CHEN),
@@ -235,8 +226,7 @@ async def test_reminders_are_queued_once_rendered_from_the_policy(api: Api) -> N
 
 
 async def test_a_case_rated_before_the_sweep_is_left_alone(api: Api) -> None:
-    await ingest(
-        api,
+    await api.ingest(
         completed("R-1", "2026-11-18T10:05:00+08:00"),
         completed("R-2", "2026-11-18T10:05:00+08:00"),
     )
@@ -262,7 +252,7 @@ async def test_a_case_rated_before_the_sweep_is_left_alone(api: Api) -> None:
 async def test_two_workers_at_once_apply_each_default_and_reminder_once(api: Api) -> None:
     old = [completed(f"C-{i:02d}", "2026-11-02T10:00:00+08:00") for i in range(30)]
     fresh = [completed(f"F-{i:02d}", "2026-11-18T10:00:00+08:00") for i in range(12)]
-    await ingest(api, *old, *fresh)
+    await api.ingest(*old, *fresh)
     engine = template(api)
     now = at("2026-11-20T12:00:00+08:00")
     first, second = await asyncio.gather(
