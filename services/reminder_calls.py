@@ -18,7 +18,7 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from models.db import as_utc, connection, execute, fetch
+from models.db import as_utc, connection, fetch
 from models.enums import CallOutcome, ReminderCallReason, ReminderCallStatus
 from services.callbacks import LIVE_REMINDER_CALL, LIVE_REMINDER_CALL_ARGS, audit
 from services.cases import visible_to
@@ -134,7 +134,8 @@ async def record_reminder_call(
         found = await fetch(conn, f"{_SELECT} WHERE k.id = ? AND {scope}", [number, *args])
         if not found:
             return _refused("NOT_FOUND")
-        if not await _record(conn, number, outcome, closes, now):
+        attempts = await _record(conn, number, outcome, closes, now)
+        if attempts is None:
             return _refused("ALREADY_CLOSED")
         await audit(
             conn,
@@ -146,23 +147,23 @@ async def record_reminder_call(
             now,
             action=RECORD,
         )
-        [row] = await fetch(conn, f"{_SELECT} WHERE k.id = ?", [number])
-    return Recorded(call=_view(row))
+    recorded = {**found[0], "attempts": attempts, "last_outcome": outcome.value}
+    return Recorded(call=_view(recorded))
 
 
 async def _record(
     conn: BaseDBAsyncClient, call_id: int, outcome: CallOutcome, closes: bool, now: datetime
-) -> bool:
-    """Whether the call was still live (and is now recorded): the check and the write are
-    one statement, so two people recording at once cannot both close it (the row's own
+) -> int | None:
+    """The call's attempts now, or None when it was no longer live: the check and the write
+    are one statement, so two people recording at once cannot both close it (the row's own
     status is re-checked once the first has committed)."""
     status = ReminderCallStatus.CLOSED if closes else ReminderCallStatus.OPEN
     open_status, unrated = LIVE_REMINDER_CALL_ARGS
-    changed = await execute(
+    changed = await fetch(
         conn,
         "UPDATE reminder_call SET attempts = attempts + 1, last_outcome = ?, status = ?, "
         "closed_at = ? WHERE id = ? AND status = ? "
-        "AND case_id IN (SELECT id FROM case_record WHERE rating_status = ?)",
+        "AND case_id IN (SELECT id FROM case_record WHERE rating_status = ?) RETURNING attempts",
         [
             outcome.value,
             status.value,
@@ -172,7 +173,7 @@ async def _record(
             unrated,
         ],
     )
-    return changed == 1
+    return int(changed[0]["attempts"]) if changed else None
 
 
 def _refused(code: str) -> Refused:
