@@ -36,6 +36,23 @@ async def pad_rate(api: Api, pad_token: str, case_no: str, level: int = 5) -> di
     return body
 
 
+async def seed_window_cases(api: Api, prefix: str) -> None:
+    """<prefix>-1 completed ten minutes before the suite's clock at W-01 (the pad's window),
+    <prefix>-2 at the same time at W-02, <prefix>-3 completed days ago at W-01."""
+    completed = "2026-11-20T19:50:00+08:00"
+    await api.ingest(
+        case_input(f"{prefix}-1", acceptedAt="2026-11-20T19:00:00+08:00", completedAt=completed),
+        case_input(
+            f"{prefix}-2",
+            acceptedAt="2026-11-20T19:00:00+08:00",
+            completedAt=completed,
+            windowCode="W-02",
+            windowName="综合受理2号窗口",
+        ),
+        case_input(f"{prefix}-3"),
+    )
+
+
 async def test_staff_of_the_windows_department_pair_a_pad(api: Api) -> None:
     await api.ingest(case_input("P-0"))
     pairing = (await pair(api))["data"]["pairPad"]
@@ -46,18 +63,7 @@ async def test_staff_of_the_windows_department_pair_a_pad(api: Api) -> None:
 
 
 async def test_a_pad_rates_only_its_windows_cases_just_after_completion(api: Api) -> None:
-    completed = "2026-11-20T19:50:00+08:00"  # ten minutes before the suite's clock
-    await api.ingest(
-        case_input("P-1", acceptedAt="2026-11-20T19:00:00+08:00", completedAt=completed),
-        case_input(
-            "P-2",
-            acceptedAt="2026-11-20T19:00:00+08:00",
-            completedAt=completed,
-            windowCode="W-02",
-            windowName="综合受理2号窗口",
-        ),
-        case_input("P-3"),
-    )
+    await seed_window_cases(api, "P")
     pad_token = (await pair(api))["data"]["pairPad"]["token"]
     accepted = await pad_rate(api, pad_token, "P-1")
     assert accepted["data"]["submitRating"]["__typename"] == "RatingAccepted", accepted
@@ -161,18 +167,7 @@ async def pad_form(api: Api, pad_token: str, case_no: str) -> dict[str, Any]:
 async def test_a_pad_gets_the_form_of_the_cases_it_may_rate(api: Api) -> None:
     """The pad renders its levels from ratingForm, for exactly the cases it may rate: those
     completed at its window within HCP_PAD_RATING_MINUTES; anything else is NOT_FOUND."""
-    completed = "2026-11-20T19:50:00+08:00"  # ten minutes before the suite's clock
-    await api.ingest(
-        case_input("F-1", acceptedAt="2026-11-20T19:00:00+08:00", completedAt=completed),
-        case_input(
-            "F-2",
-            acceptedAt="2026-11-20T19:00:00+08:00",
-            completedAt=completed,
-            windowCode="W-02",
-            windowName="综合受理2号窗口",
-        ),
-        case_input("F-3"),
-    )
+    await seed_window_cases(api, "F")
     pad_token = (await pair(api))["data"]["pairPad"]["token"]
     form = (await pad_form(api, pad_token, "F-1"))["data"]["ratingForm"]
     assert form["caseNo"] == "F-1" and form["alreadyRated"] is False
