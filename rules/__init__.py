@@ -3,16 +3,27 @@
 The rest of the product uses only this surface:
     Engine.from_path(path).evaluate(kind, facts) -> Decision
     load(path) / parse(text) -> Source, raising PolicyError with located Problems
+    await load_bounded(path) / parse_bounded(text): the same off the event loop, time-bound
 """
 
 from rules.calendar import BUSINESS_TZ
 from rules.engine import KINDS, Decision, Engine
-from rules.loader import PolicyError, Problem, Source, load, parse
+from rules.loader import (
+    PARSE_SECONDS,
+    PolicyError,
+    Problem,
+    Source,
+    load,
+    load_bounded,
+    parse,
+    parse_bounded,
+)
 from rules.masking import apply_mask
 
 __all__ = [
     "BUSINESS_TZ",
     "KINDS",
+    "PARSE_SECONDS",
     "Decision",
     "Engine",
     "PolicyError",
@@ -20,5 +31,7 @@ __all__ = [
     "Source",
     "apply_mask",
     "load",
+    "load_bounded",
     "parse",
+    "parse_bounded",
 ]

@@ -29,7 +29,7 @@ import durable_rules_engine
 from durable.engine import Host
 
 from rules.calendar import WorkingCalendar
-from rules.spec import Keep, Level, Policy
+from rules.spec import Keep, Level, Policy, RatingPolicy
 
 Facts = Mapping[str, Any]
 Outcome = dict[str, Any]
@@ -325,6 +325,7 @@ def _rating_rules(policy: Policy, calendar: WorkingCalendar) -> list[CompiledRul
         else {"accepted": False, "code": "ALREADY_RATED"}
     )
     rules.append(CompiledRule(repeat.id, "history", _eq(prior="rating"), lambda _f: dict(again)))
+    rules.append(_over_own_rating(rating, again))
     if rating.late_rating is not None:
         within = rating.late_rating.within
 
@@ -491,6 +492,22 @@ def _masking_rules(policy: Policy) -> list[CompiledRule]:
     return rules
 
 
+def _over_own_rating(rating: RatingPolicy, again: Outcome) -> CompiledRule:
+    """A rating entered on the applicant's behalf over one they gave themselves
+    (prior "own_rating"): refused where ratings are never replaced; otherwise it displaces
+    the applicant's own only where `on_behalf` says so. Without that section the applicant's
+    own rating stands (the product's default) and the entry is kept in the history."""
+    on_behalf = rating.on_behalf
+    if not again["accepted"]:
+        outcome, rule_id = again, rating.repeat.id
+    elif on_behalf is not None and on_behalf.displaces_own_rating:
+        outcome, rule_id = {"accepted": True, "supersedes": True}, on_behalf.id
+    else:
+        outcome = {"accepted": True, "supersedes": False}
+        rule_id = on_behalf.id if on_behalf is not None else rating.repeat.id
+    return CompiledRule(rule_id, "history", _eq(prior="own_rating"), lambda _f: dict(outcome))
+
+
 def _abuse_rules(policy: Policy, calendar: WorkingCalendar) -> list[CompiledRule]:
     """The anti-abuse limits as counting windows in seconds, for the counters that keep
     them (outside the engine: counting is not deciding)."""
@@ -503,7 +520,14 @@ def _abuse_rules(policy: Policy, calendar: WorkingCalendar) -> list[CompiledRule
         return int((calendar.add(epoch, duration) - epoch).total_seconds())
 
     limits: Outcome = {}
-    for name in ("per_rater", "per_device", "per_window"):
+    for name in (
+        "per_rater",
+        "per_device",
+        "per_window",
+        "per_operator",
+        "not_found",
+        "device_ids",
+    ):
         limit = getattr(abuse, name)
         if limit is not None:
             limits[name] = {"max": limit.max, "seconds": seconds(limit.within)}

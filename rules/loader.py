@@ -3,10 +3,13 @@ act on ("FILE:LINE:COL: key.path: what is wrong; what would be valid")."""
 
 from __future__ import annotations
 
+import asyncio
 import difflib
+import functools
 import hashlib
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,10 +17,23 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
+from yaml.events import AliasEvent, NodeEvent
 
 from rules.spec import Policy, cross_checks
 
 DocPath = tuple[str | int, ...]
+
+# A real policy is 10-20 KB. Every byte costs parsing time (pure-Python YAML: about 8 s per
+# MiB, 2 s for this bound) and the file comes from whoever can write it or call
+# publishRules, so the size is checked before anything is parsed.
+MAX_POLICY_BYTES = 256 * 1024
+# The spec nests 7 deep (levels -> a level -> tags -> a tag -> channels -> a channel); deeper
+# is never a policy, and the YAML composer recurses once per level.
+MAX_DEPTH = 32
+# Reading a policy of MAX_POLICY_BYTES takes about 2 s; past 5 times that, on a busy worker,
+# something is wrong.
+PARSE_SECONDS = 10.0
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 @dataclass(frozen=True)
@@ -55,7 +71,12 @@ class Source:
 
 def load(path: Path) -> Source:
     try:
-        text = path.read_text(encoding="utf-8")
+        size = path.stat().st_size
+        if size > MAX_POLICY_BYTES:
+            raise PolicyError([_too_large(str(path), size)])
+        with path.open(encoding="utf-8") as handle:
+            # A file may grow after stat: never read much more than a policy may hold.
+            text = handle.read(MAX_POLICY_BYTES + 1)
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyError(
             [Problem(str(path), 1, 1, f"cannot read the file ({exc.__class__.__name__})")]
@@ -63,10 +84,41 @@ def load(path: Path) -> Source:
     return parse(text, str(path))
 
 
-def parse(text: str, name: str = "<rules>") -> Source:
+async def load_bounded(path: Path, *, seconds: float = PARSE_SECONDS) -> Source:
+    """`load` for a running service: on a worker thread, so the event loop keeps serving,
+    and refused after `seconds` (the thread finishes on its own; the size bound keeps that
+    short)."""
+    return await _bounded(functools.partial(load, path), str(path), seconds)
+
+
+async def parse_bounded(
+    text: str, name: str = "<rules>", *, seconds: float = PARSE_SECONDS
+) -> Source:
+    """`parse` for a running service, like `load_bounded`."""
+    return await _bounded(functools.partial(parse, text, name), name, seconds)
+
+
+async def _bounded(read: Callable[[], Source], name: str, seconds: float) -> Source:
     try:
-        tree = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        return await asyncio.wait_for(asyncio.to_thread(read), seconds)
+    except TimeoutError:
+        message = (
+            f"reading the policy took longer than {seconds:g} s, so it was not used; "
+            "a real policy is read in well under a second"
+        )
+        raise PolicyError([Problem(name, 1, 1, message)]) from None
+
+
+def read_yaml(text: str, name: str) -> tuple[yaml.Node | None, Any]:
+    """A policy-side YAML document (a policy, a scenarios file) under the policy's bounds:
+    its node tree and its data, or a PolicyError located in it."""
+    size = len(text.encode("utf-8", "surrogatepass"))  # a lone surrogate is the reader's to refuse
+    if size > MAX_POLICY_BYTES:
+        raise PolicyError([_too_large(name, size)])
+    try:
+        return _compose(text)
+    except _Refused as exc:
+        raise PolicyError([Problem(name, exc.line, exc.column, exc.message)]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -76,6 +128,10 @@ def parse(text: str, name: str = "<rules>") -> Source:
         column = exc.position - text.rfind("\n", 0, exc.position)
         message = f"YAML: {exc.reason} (U+{exc.character:04X})"
         raise PolicyError([Problem(name, line, column, message)]) from None
+
+
+def parse(text: str, name: str = "<rules>") -> Source:
+    tree, data = read_yaml(text, name)
     if not isinstance(data, dict) or tree is None:
         raise PolicyError(
             [Problem(name, 1, 1, "the file must be a mapping of keys (levels:, rating:, …)")]
@@ -94,6 +150,78 @@ def parse(text: str, name: str = "<rules>") -> Source:
         raise PolicyError(problems)
     digest = hashlib.sha256(text.encode()).hexdigest()[:12]
     return Source(policy=policy, text=text, digest=digest)
+
+
+def _compose(text: str) -> tuple[yaml.Node | None, Any]:
+    """The document's node tree (for locating problems) and its data, in one parse."""
+    loader = _PolicyLoader(text)
+    try:
+        tree = loader.get_single_node()
+        return tree, loader.construct_document(tree) if tree is not None else None
+    finally:
+        loader.dispose()
+
+
+def _too_large(name: str, size: int) -> Problem:
+    message = (
+        f"the file is {size:,} bytes; a policy file may be at most {MAX_POLICY_BYTES // 1024} KiB "
+        f"({MAX_POLICY_BYTES:,} bytes), and a real policy is 10-20 KB"
+    )
+    return Problem(name, 1, 1, message)
+
+
+class _Refused(Exception):
+    """Something a policy never needs, found while composing; nothing was expanded."""
+
+    def __init__(self, where: NodeEvent | yaml.Node, message: str) -> None:
+        super().__init__(message)
+        mark = where.start_mark
+        self.line, self.column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        self.message = message
+
+
+class _PolicyLoader(yaml.SafeLoader):
+    """The safe loader, refusing from the parser's events, before any node is built from
+    them: anchors and aliases (one alias can stand for a billion values: the document is
+    expanded by every walk over it), merge keys (`<<`, which exist to merge aliases) and
+    nesting deeper than a policy ever goes."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event: NodeEvent = self.peek_event()  # type: ignore[no-untyped-call]  # untyped stub
+        if isinstance(event, AliasEvent):
+            raise _Refused(event, _no_anchors(f"alias *{event.anchor}"))
+        if event.anchor is not None:
+            raise _Refused(event, _no_anchors(f"anchor &{event.anchor}"))
+        if self._depth >= MAX_DEPTH:
+            raise _Refused(
+                event,
+                f"YAML: nested more than {MAX_DEPTH} levels deep; a policy nests far less, so "
+                "look for brackets [ { that are never closed",
+            )
+        self._depth += 1
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        is_key = isinstance(parent, yaml.MappingNode) and index is None
+        if is_key and node is not None and node.tag == _MERGE_TAG:
+            raise _Refused(
+                node,
+                "YAML merge key '<<' is not allowed in a policy file; write the keys out in "
+                "full here",
+            )
+        return node
+
+
+def _no_anchors(what: str) -> str:
+    return (
+        f"YAML {what}: anchors (&name) and aliases (*name) are not allowed in a policy file; "
+        "write the value out in full wherever it is needed"
+    )
 
 
 class _Locator:

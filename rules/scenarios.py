@@ -10,10 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from rules.engine import KINDS, Engine
-from rules.loader import PolicyError, Problem
+from rules.loader import PolicyError, Problem, read_yaml
 
 
 @dataclass(frozen=True)
@@ -38,11 +36,13 @@ def run_scenarios(policy_path: Path) -> list[Result]:
     engine = Engine.from_path(policy_path)
     path = scenarios_path(policy_path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, ValueError) as exc:
         raise PolicyError(
             [Problem(str(path), 1, 1, f"cannot read scenarios ({type(exc).__name__})")]
         ) from None
+    # Read as a policy is: no anchors or aliases (one can stand for a billion values).
+    _tree, data = read_yaml(text, str(path))
     scenarios = data.get("scenarios") if isinstance(data, dict) else None
     if not isinstance(scenarios, list) or not scenarios:
         raise PolicyError([Problem(str(path), 1, 1, "expected a non-empty `scenarios:` list")])

@@ -80,6 +80,13 @@ class Repeat(Rule):
     when_rated_again: Literal["latest_wins", "refuse"]
 
 
+class OnBehalf(Rule):
+    """Ratings staff enter for the applicant (HOTLINE, PAPER, an assisted KIOSK): may such an
+    entry displace a rating the applicant gave themselves?"""
+
+    displaces_own_rating: bool
+
+
 class LateRating(Rule):
     within: DurationText
 
@@ -119,6 +126,7 @@ class Reminder(Rule):
 
 class RatingPolicy(Strict):
     repeat: Repeat
+    on_behalf: OnBehalf | None = None
     late_rating: LateRating | None = None
     default_rating: DefaultRating | None = None
     reminder: Reminder | None = None
@@ -197,6 +205,9 @@ class Abuse(Rule):
     per_rater: Limit | None = None
     per_device: Limit | None = None
     per_window: Limit | None = None
+    per_operator: Limit | None = None
+    not_found: Limit | None = None
+    device_ids: Limit | None = None  # device ids issued per client address
     hold_device_burst: Burst | None = None
 
 
@@ -327,7 +338,7 @@ def _rule_paths(policy: Policy) -> list[tuple[Path, Rule]]:
     rating, scope = policy.rating, policy.scope
     found: list[tuple[Path, Rule]] = [(("levels", i), lv) for i, lv in enumerate(policy.levels)]
     found.append((("rating", "repeat"), rating.repeat))
-    for key in ("late_rating", "default_rating", "reminder"):
+    for key in ("on_behalf", "late_rating", "default_rating", "reminder"):
         rule = getattr(rating, key)
         if rule is not None:
             found.append((("rating", key), rule))
