@@ -24,22 +24,30 @@ from bench.cpu import machine_times
 from bench.data import Layout, case_no
 from bench.load import serve_job, summary
 from models.db import POSTGRES_SETTINGS, numbered
-from services.submit_rating import CLAIM_SQL, GENERIC_PLANS_SQL, READ_CASE_SQL, WRITE_SQL
+from services.submit_rating import (
+    CLAIM_SQL,
+    GENERIC_PLANS_SQL,
+    LOCK_CASE_SQL,
+    READ_CASE_SQL,
+    WRITE_SQL,
+)
 
-CLAIM, READ, WRITE = numbered(CLAIM_SQL), numbered(READ_CASE_SQL), numbered(WRITE_SQL)
+CLAIM, LOCK, READ = numbered(CLAIM_SQL), numbered(LOCK_CASE_SQL), numbered(READ_CASE_SQL)
+WRITE = numbered(WRITE_SQL)
 
 
 async def rate(
     conn: asyncpg.Connection, number: str, rater: str, request: str, *, generic: bool = True
 ) -> None:
-    """One rating of case `number` as the service writes it: claim the request id, read and
-    lock the case with its batch, write rating + case + answer, commit. `generic=False`
+    """One rating of case `number` as the service writes it: claim the request id, lock the
+    case with its batch, read them, write rating + case + answer, commit. `generic=False`
     leaves out the service's SET LOCAL (to see what it saves)."""
     now = datetime.now(UTC)
     async with conn.transaction():
         if generic:
             await conn.fetch(GENERIC_PLANS_SQL)  # as the service sends it (a prepared statement)
         await conn.fetch(CLAIM, rater, request, "", now)
+        await conn.fetch(LOCK, number, number)
         rows = await conn.fetch(READ, number, number)
         case = next(r for r in rows if r["case_no"] == number)
         act = str(uuid.uuid4())

@@ -1,5 +1,5 @@
-"""The routes of the clients: pages, their assets, the windows' QR codes and, outside
-production, the mock platform login."""
+"""The routes of the clients: pages, their assets, the browsers' device ids, the windows'
+QR codes and, outside production, the mock platform login."""
 
 from __future__ import annotations
 
@@ -21,9 +21,9 @@ from starlette.routing import BaseRoute, Route
 from server import secrets
 from server.auth import addressed, mint
 from server.demo import load_catalog
-from server.devices import device_of
+from server.devices import HEADER, device_of, issue_device_id, recognised
 from server.settings import Settings
-from services.abuse import check_visit
+from services.abuse import check_device_issue, check_visit
 from services.case_intake import normalise_id_number, normalise_phone
 from services.identifiers import is_company_id, is_person_id, is_phone
 from services.windows import window_exists
@@ -39,6 +39,7 @@ def client_routes(settings: Settings) -> list[BaseRoute]:
     """Every client route; the mock platform only outside production (404 there)."""
     routes: list[BaseRoute] = [
         Route("/mp/{name}", _asset),
+        Route("/device", _device, methods=["POST"]),
         Route("/w/{window_code}", _limited(_page("scan.html"))),
         Route("/m", lambda _r: RedirectResponse("/m/", status_code=308)),
         Route("/m/", _page("cases.html")),
@@ -63,9 +64,35 @@ async def _asset(request: Request) -> Response:
     return FileResponse(STATIC / name, headers=_PAGE_HEADERS)
 
 
+async def _device(request: Request) -> Response:
+    """The browser's device id for the anti-abuse limits: the one it sends back when this
+    server issued it (confirming costs nothing), else a new one, at most the policy's
+    `device_ids` a client address (rules.yaml `abuse`). The pages rate without one when
+    refused, so a shared address never keeps anyone from rating."""
+    collaborators = request.app.state.runtime.collaborators
+    kept = request.headers.get(HEADER, "")
+    if kept and recognised(collaborators.vault, kept) is not None:
+        return _no_store({"device": kept})
+    refused = await check_device_issue(
+        collaborators.counters,
+        collaborators.engine.evaluate("abuse", {}),
+        address=request.client.host if request.client else None,
+        now=collaborators.clock(),
+    )
+    if refused:
+        return _no_store({"error": "RATE_LIMITED"}, status_code=429)
+    return _no_store({"device": issue_device_id(collaborators.vault)})
+
+
+def _no_store(body: dict[str, str], status_code: int = 200) -> Response:
+    return JSONResponse(body, status_code=status_code, headers={"cache-control": "no-store"})
+
+
 def _limited(endpoint: Endpoint) -> Endpoint:
     """The scan page under the policy's per-device and per-window limits (rules.yaml
-    `abuse`): a flood of scans of one window, or from one device, gets 429."""
+    `abuse`): a flood of scans of one window, or from one device, gets 429. Only a device
+    the server issued counts as one; the client address is not counted, since a hall's
+    citizens may all share one, and the per-window limit bounds a flood from anywhere."""
 
     async def limited(request: Request) -> Response:
         collaborators = request.app.state.runtime.collaborators

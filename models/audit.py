@@ -6,13 +6,14 @@ from tortoise import fields
 from tortoise.models import Model
 
 from models.case import Case
-from models.enums import CallbackStatus
+from models.enums import CallbackCloseReason, CallbackStatus
 from models.reference import Department
 
 
 # 回访: opened when a bad rating becomes a case's effective rating, for the case's
-# department. While one is open, that department's handlers (and the region's admins) may
-# reveal the rater's full phone number to call back, with a reason, audited.
+# department; closed when the case's effective rating stops being bad. While one is open,
+# that department's handlers (and the region's admins) may reveal the rater's full phone
+# number to call back, with a reason, audited.
 class Callback(Model):
     id = fields.BigIntField(primary_key=True)
     case: fields.ForeignKeyRelation[Case] = fields.ForeignKeyField(
@@ -25,6 +26,7 @@ class Callback(Model):
     status = fields.CharEnumField(CallbackStatus, max_length=8, default=CallbackStatus.OPEN)
     opened_at = fields.DatetimeField()
     closed_at = fields.DatetimeField(null=True)
+    close_reason = fields.CharEnumField(CallbackCloseReason, max_length=16, null=True)
 
     class Meta:
         table = "callback"

@@ -7,10 +7,12 @@ placeholders are written `?` and turned into `$n` for PostgreSQL.
 from __future__ import annotations
 
 import re
+import socket
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.backends.base.config_generator import expand_db_url
@@ -62,6 +64,40 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
         "use_tz": True,
         "timezone": "UTC",
     }
+
+
+# The connection to the database went away under a statement (the backend was terminated,
+# the server restarts or fails over, the network dropped): the work was not done and a
+# retry on another connection can succeed. The pool opens a new connection for the next
+# request by itself.
+_LOST = (
+    asyncpg.PostgresConnectionError,  # SQLSTATE class 08, and "connection closed mid-way"
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.CannotConnectNowError,
+    ConnectionError,  # reset, refused, broken pipe; Tortoise's DBConnectionError too
+    TimeoutError,
+    socket.gaierror,
+)
+
+
+def connection_lost(error: BaseException) -> bool:
+    """Whether `error`, or an error it was raised while handling (a rollback on the dead
+    connection fails again), is the database connection going away."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, _LOST) or _closed_interface(current):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _closed_interface(error: BaseException) -> bool:
+    # asyncpg says "connection is closed" / "the underlying connection is closed" with a
+    # plain InterfaceError, which it also uses for misuse that is a bug.
+    return isinstance(error, asyncpg.InterfaceError) and str(error).endswith("closed")
 
 
 def connection() -> BaseDBAsyncClient:

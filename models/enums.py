@@ -68,11 +68,19 @@ class OutboxStatus(StrEnum):
 
 
 class CallbackStatus(StrEnum):
-    """回访: a bad rating's callback, open until the department closes it (the bad-review
-    loop closes callbacks; opening one is what lets a handler reveal the rater's phone)."""
+    """回访: a bad rating's callback, open until it is closed (opening one is what lets a
+    handler reveal the rater's phone, so it must not outlive the bad rating)."""
 
     OPEN = "OPEN"
     CLOSED = "CLOSED"
+
+
+class CallbackCloseReason(StrEnum):
+    """Why a callback closed, so a callback rate never counts one nobody had to make.
+    RATING_CHANGED: the case's effective rating is no longer bad (the rater replaced it;
+    the latest wins). The bad-review loop adds the outcomes of a callback made."""
+
+    RATING_CHANGED = "RATING_CHANGED"
 
 
 class ReminderCallStatus(StrEnum):

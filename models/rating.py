@@ -35,6 +35,8 @@ class Rating(Model):
 
     class Meta:
         table = "rating"
+        # Also idx_rating_held, on case_id WHERE held_for_review (migration 0007, in SQL:
+        # Tortoise writes the condition as `= true`, which SQLite cannot match to a query).
         indexes = (("case_id", "rated_at"),)
 
 

@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 import os
-import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cross_web import HTTPException
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from starlette.applications import Starlette
@@ -24,27 +21,27 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from mini_program_mock import client_routes
 from models.db import connection, fetch
 from rules import Engine, PolicyError
 from schema.app import build_schema
-from schema.core.context import Collaborators, Context
-from schema.core.text import holds_unpaired_surrogate
+from schema.core.context import Collaborators
 from server import secrets
 from server.access_log import AccessLog
 from server.auth import InvalidTokenError, JwksError, TokenVerifier
 from server.body_limit import BodyLimit
 from server.broker import LocalBroker, RedisBroker
+from server.client_address import ClientAddress
 from server.counters import LocalCounters, RedisCounters
 from server.database import open_database
-from server.devices import device_of
+from server.graphql_view import HcpGraphQL
+from server.redis_health import RedisHealth, RedisUnavailableError, redis_client
 from server.rules_runtime import RulesBroadcast, watch_file
 from server.security_headers import SecurityHeaders
 from server.settings import Settings
+from server.unavailable import DatabaseUnavailable
 from services.identity import Principal
 from services.sms import rate_by_reply
 from services.submit_rating import Accepted
@@ -59,6 +56,7 @@ class Runtime:
 
     collaborators: Collaborators | None = None
     redis: Redis | None = None
+    redis_health: RedisHealth | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -66,10 +64,14 @@ class StartupError(Exception):
     """A configured service does not answer; the process must not serve half-configured."""
 
 
+# How long /healthz waits for `SELECT 1` before it calls the database unreachable.
+_HEALTHZ_DATABASE_SECONDS = 2.0
+
+
 async def _ping(redis: Redis) -> None:
     try:
         await redis.ping()
-    except RedisError as exc:
+    except (RedisError, OSError) as exc:
         await redis.aclose()
         raise StartupError(
             f"HCP_REDIS_URL is set but Redis does not answer ({type(exc).__name__})"
@@ -113,47 +115,6 @@ def _authenticator(verifier: TokenVerifier) -> Callable[[str], Principal | None]
     return authenticate
 
 
-# Only a body with such an escape can decode to a lone surrogate: raw ones are not UTF-8.
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-_SURROGATE_ESCAPE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")
-
-
-class HcpGraphQL(GraphQL[Context, None]):
-    def __init__(self, runtime: Runtime, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.runtime = runtime
-
-    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
-        assert self.runtime.collaborators is not None
-        return Context(
-            self.runtime.collaborators, request.headers.get("authorization"), device_of(request)
-        )
-
-    def decode_json(self, data: str | bytes) -> object:
-        """JSON as I-JSON (RFC 7493) has it: an escaped lone surrogate is refused like JSON
-        that does not parse (HTTP 400, WebSocket close 4400), before it can fail in the
-        database driver or in the response that quotes it."""
-        value = json.loads(data)
-        if isinstance(data, bytes):
-            escaped = _SURROGATE_ESCAPE_BYTES.search(data) is not None
-        else:
-            escaped = _SURROGATE_ESCAPE.search(data) is not None
-        if escaped and holds_unpaired_surrogate(value):
-            raise json.JSONDecodeError("unpaired surrogate", "", 0)
-        return value
-
-    def parse_json(self, data: str | bytes) -> Any:
-        """A request's JSON (its body, or its GET `variables`) is an object or a batch;
-        Strawberry answers any other value, and bytes that are not UTF-8, with a 500."""
-        try:
-            value = self.decode_json(data)
-        except ValueError:  # not JSON, or not UTF-8
-            raise HTTPException(400, "Unable to parse request body as JSON") from None
-        if not isinstance(value, dict | list):
-            raise HTTPException(400, "The request JSON must be an object")
-        return value
-
-
 def _cors(settings: Settings) -> list[Middleware]:
     """Pages on the origins of HCP_CORS_ORIGINS (e.g. a mini-program's web view) may call
     the API from the browser; without it, no cross-origin reads (and the same list decides
@@ -179,9 +140,15 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = Non
         engine = _load_rules(settings)
         authenticate = _authenticator(make_verifier(settings))
         async with open_database(settings):
-            runtime.redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
-            if runtime.redis is not None:
-                await _ping(runtime.redis)
+            redis = redis_client(settings.redis_url, settings) if settings.redis_url else None
+            runtime.redis = redis
+            if redis is not None:
+                await _ping(redis)
+                runtime.redis_health = RedisHealth(
+                    timeout=settings.redis_timeout_seconds,
+                    retry_after=settings.redis_retry_seconds,
+                )
+            health = runtime.redis_health
             background = [
                 asyncio.create_task(
                     watch_file(engine, settings.rules_path, settings.rules_poll_seconds)
@@ -189,7 +156,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = Non
             ]
             announce = None
             if runtime.redis is not None:
-                broadcast = RulesBroadcast(runtime.redis, engine, settings.rules_path)
+                broadcast = RulesBroadcast(runtime.redis, engine, settings.rules_path, health)
                 listening = asyncio.Event()
                 background.append(asyncio.create_task(broadcast.listen(listening)))
                 await listening.wait()
@@ -200,12 +167,10 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = Non
                 clock=clock or (lambda: datetime.now(UTC)),
                 engine=engine,
                 rules_path=settings.rules_path,
-                broker=RedisBroker(runtime.redis) if runtime.redis is not None else LocalBroker(),
+                broker=RedisBroker(redis, health) if redis is not None else LocalBroker(),
                 pad_lifetime=timedelta(hours=settings.pad_session_hours),
                 pad_rating_window=timedelta(minutes=settings.pad_rating_minutes),
-                counters=(
-                    RedisCounters(runtime.redis) if runtime.redis is not None else LocalCounters()
-                ),
+                counters=RedisCounters(redis, health) if redis is not None else LocalCounters(),
                 announce_rules=announce,
             )
             try:
@@ -218,20 +183,26 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = Non
                     await runtime.redis.aclose()
 
     async def healthz(_request: Request) -> JSONResponse:
+        """503 only without the database. Redis unreachable is 200 "degraded": ratings are
+        still accepted (counted per worker), so a load balancer must not take every worker
+        out of service for it. Redis is asked at most for its timeout, and not at all while
+        it is known to be down (until the retry interval has passed)."""
         # `worker` tells which worker process answered (load balancing checks, the bench).
         body: dict[str, Any] = {"status": "ok", "database": "ok", "redis": "off"}
         body["worker"] = os.getpid()
         try:
-            await fetch(connection(), "SELECT 1 AS ok")
+            # Bounded like Redis: a load balancer's probe must get an answer, not a hang.
+            await asyncio.wait_for(fetch(connection(), "SELECT 1 AS ok"), _HEALTHZ_DATABASE_SECONDS)
         except Exception:
             body.update(status="degraded", database="unreachable")
-        if runtime.redis is not None:
+        if runtime.redis is not None and runtime.redis_health is not None:
+            redis = runtime.redis
             try:
-                await runtime.redis.ping()
+                await runtime.redis_health.call(lambda: redis.ping())
                 body["redis"] = "ok"
-            except Exception:
+            except RedisUnavailableError:
                 body.update(status="degraded", redis="unreachable")
-        return JSONResponse(body, status_code=200 if body["status"] == "ok" else 503)
+        return JSONResponse(body, status_code=503 if body["database"] != "ok" else 200)
 
     async def sms_inbound(request: Request) -> JSONResponse:
         """A gateway forwards a rater's reply: {"from": phone, "text": reply}."""
@@ -253,7 +224,8 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = Non
             text[:500],
             engine=collaborators.engine,
             vault=collaborators.vault,
-            now=collaborators.clock(),
+            clock=collaborators.clock,
+            counters=collaborators.counters,
         )
         if isinstance(result, Accepted):
             return JSONResponse({"status": "accepted", "appliesTo": result.applies_to})
@@ -276,10 +248,12 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = Non
         ],
         lifespan=lifespan,
         middleware=[
+            Middleware(ClientAddress, trusted=settings.trusted_proxies),
             Middleware(AccessLog),
             *_cors(settings),
             Middleware(SecurityHeaders),
             Middleware(BodyLimit),
+            Middleware(DatabaseUnavailable),
         ],
     )
     app.state.runtime = runtime  # for operators' tools and tests: what the lifespan opened

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
-from services.identity import Principal, Role
+from services.identity import IDENTITY_CLAIMS, Principal, Role
 
 log = logging.getLogger("hcp.auth")
 
@@ -242,10 +242,7 @@ def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
         role = Role(claims["role"])
     except (ValueError, TypeError):
         raise InvalidTokenError("unknown role") from None
-    text = {
-        k: claims.get(k)
-        for k in ("id_number", "name", "phone", "staff_code", "department_code", "region_code")
-    }
+    text = {k: claims.get(k) for k in IDENTITY_CLAIMS}
     if any(v is not None and not isinstance(v, str) for v in text.values()):
         raise InvalidTokenError("identity claims must be strings")
     if role is Role.CITIZEN and not text["id_number"]:
@@ -254,6 +251,8 @@ def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
         raise InvalidTokenError("staff token without department_code")
     if role is Role.AREA_ADMIN and not text["region_code"]:
         raise InvalidTokenError("area admin token without region_code")
+    if role is Role.HOTLINE_OPERATOR and not text["region_code"]:
+        raise InvalidTokenError("hotline operator token without region_code")
     return Principal(subject=str(claims["sub"]), role=role, **text)
 
 

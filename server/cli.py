@@ -17,7 +17,6 @@ from pathlib import Path
 
 import httpx
 import uvicorn
-from redis.asyncio import Redis
 
 from rules import Engine, PolicyError
 from rules import cli as rules_cli
@@ -26,10 +25,12 @@ from server.auth import addressed, mint
 from server.body_limit import MAX_BODY_BYTES
 from server.database import migrate, open_database
 from server.demo import SeedReport, seed_demo
+from server.logs import configure_logging, log_config
+from server.redis_health import redis_client
 from server.rules_runtime import RulesFileWatch, request_reload
 from server.settings import Settings, SettingsError
 from server.sms_gateway import DevFileSender, HttpGatewaySender
-from services.identity import Role
+from services.identity import IDENTITY_CLAIMS, Role
 from services.rotate_key import (
     DEFAULT_BATCH_SIZE,
     MAX_BATCH_SIZE,
@@ -43,15 +44,20 @@ from services.sweep_deadlines import SweepReport, sweep
 from services.vault import KeyRingError, Vault
 
 log = logging.getLogger("hcp.sweep")
+# What `hcp serve` says at start goes through logging, so that with HCP_LOG_FORMAT=json
+# every line of the service's output is one JSON object.
+serve_log = logging.getLogger("hcp.serve")
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     if args.demo:
         asyncio.run(migrate(settings))
         report = asyncio.run(_seed(settings))
-        print(
-            f"demo: {report.regions} regions, {report.windows} windows, {report.cases} new cases",
-            flush=True,
+        serve_log.info(
+            "demo: %d regions, %d windows, %d new cases",
+            report.regions,
+            report.windows,
+            report.cases,
         )
     base = f"http://{args.host}:{args.port}"
     window = "W-01" if args.demo else "<windowCode>"
@@ -68,7 +74,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     ]
     if not settings.is_prod:
         lines.append(f"  mock platform login (dev only): {base}/mock-platform/login")
-    print("\n".join(lines), flush=True)
+    for line in lines:
+        serve_log.info("%s", line)
     uvicorn.run(
         "server.app:create_app_from_env",
         factory=True,
@@ -76,8 +83,13 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         access_log=False,
+        # Applied again in each worker process: spawned workers inherit no logging setup.
+        log_config=log_config(settings.log_format),
         log_level=args.log_level,
         ws_max_size=MAX_BODY_BYTES,
+        # uvicorn would trust X-Forwarded-For from localhost by itself; HCP_TRUSTED_PROXIES
+        # (server.client_address) is the only place that decides whose headers count.
+        proxy_headers=False,
     )
     return 0
 
@@ -113,7 +125,7 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
         )
         return 2
     claims = {"sub": args.sub or args.staff_code or f"dev-{args.role}", "role": args.role}
-    for name in ("id_number", "name", "phone", "staff_code", "department_code", "region_code"):
+    for name in IDENTITY_CLAIMS:
         value = getattr(args, name)
         if value:
             claims[name] = value
@@ -136,7 +148,7 @@ def _rules_reload(settings: Settings) -> int:
         print("not reloaded: the running service keeps its current rules", file=sys.stderr)
         return 1
     if settings.redis_url:
-        receivers = asyncio.run(_broadcast_reload(settings.redis_url))
+        receivers = asyncio.run(_broadcast_reload(settings))
         print(f"reload sent to {receivers} worker(s)")
         return 0
     os.utime(settings.rules_path)
@@ -144,8 +156,9 @@ def _rules_reload(settings: Settings) -> int:
     return 0
 
 
-async def _broadcast_reload(url: str) -> int:
-    redis = Redis.from_url(url)
+async def _broadcast_reload(settings: Settings) -> int:
+    assert settings.redis_url is not None
+    redis = redis_client(settings.redis_url, settings)  # bounded waits, as the service's
     try:
         return await request_reload(redis)
     finally:
@@ -232,7 +245,7 @@ async def _work(settings: Settings, engine: Engine, interval: float, link_base: 
     async with open_database(settings), httpx.AsyncClient() as client:
         sender = _sms_sender(settings, client)
         while not stop.is_set():
-            watch.poll()
+            await watch.poll()
             now = datetime.now(UTC)
             try:
                 report = await sweep(engine=engine, now=now, link_base=link_base, stop=stop)
@@ -295,7 +308,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--demo", action="store_true", help="migrate and seed the demo first")
-    serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--log-level", default="info", help="uvicorn's own messages; the service logs INFO and up"
+    )
     serve.set_defaults(run=_serve)
     sub.add_parser("migrate", help="apply the committed migrations").set_defaults(run=_migrate)
     sub.add_parser("seed-demo", help="migrate and load the demo district and cases").set_defaults(
@@ -314,6 +329,7 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--staff-code")
     token.add_argument("--department-code")
     token.add_argument("--region-code")
+    token.add_argument("--hall-code")
     token.add_argument("--hours", type=float, default=8.0)
     token.set_defaults(run=_token)
     sweep_cmd = sub.add_parser(
@@ -345,12 +361,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         settings = Settings.from_env()
     except (SettingsError, OSError) as exc:
         print(f"hcp: {exc}", file=sys.stderr)
         return 2
+    configure_logging(settings.log_format)
     code: int = args.run(settings, args)
     return code
 

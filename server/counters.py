@@ -8,13 +8,42 @@ from collections.abc import Callable, Sequence
 
 from redis.asyncio import Redis
 
+from server.redis_health import RedisHealth, RedisUnavailableError
+
 
 class RedisCounters:
-    def __init__(self, redis: Redis) -> None:
+    """Counts shared by every worker. While Redis is unreachable the counts go to this
+    process instead: a rating is never refused or delayed because Redis is down, and each
+    limit still holds per worker (so at most workers x the limit in all)."""
+
+    def __init__(self, redis: Redis, health: RedisHealth | None = None) -> None:
         self._redis = redis
+        self._health = health or RedisHealth()
+        self._fallback = LocalCounters()
+
+    def clear(self) -> None:
+        self._fallback.clear()
 
     async def count(
         self, hits: Sequence[tuple[str, int]], member: tuple[str, str, int] | None = None
+    ) -> tuple[list[int], int]:
+        try:
+            return await self._health.call(lambda: self._count(hits, member))
+        except RedisUnavailableError:
+            return await self._fallback.count(hits, member)
+
+    async def release(self, keys: Sequence[str]) -> None:
+        # Where the count went a moment ago: Redis if it is reachable, else this process.
+        if keys and self._health.reachable:
+            try:
+                await self._health.call(lambda: self._release(keys))
+                return
+            except RedisUnavailableError:
+                pass
+        await self._fallback.release(keys)
+
+    async def _count(
+        self, hits: Sequence[tuple[str, int]], member: tuple[str, str, int] | None
     ) -> tuple[list[int], int]:
         async with self._redis.pipeline(transaction=True) as pipe:
             for key, seconds in hits:
@@ -29,12 +58,11 @@ class RedisCounters:
         counts = [int(replies[2 * i]) for i in range(len(hits))]
         return counts, int(replies[-1]) if member is not None else 0
 
-    async def release(self, keys: Sequence[str]) -> None:
-        if keys:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for key in keys:
-                    pipe.decr(key)
-                await pipe.execute()
+    async def _release(self, keys: Sequence[str]) -> None:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.decr(key)
+            await pipe.execute()
 
 
 _PRUNE_FROM = 10_000  # keys held before expired ones are first looked for

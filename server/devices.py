@@ -1,18 +1,61 @@
-"""Which device a request comes from, for the anti-abuse limits."""
+"""Which device a request comes from, for the anti-abuse limits.
+
+A browser's device is an id this server issued (`POST /device`) and signed: random bytes
+and an HMAC of them. An id the client made up, one altered or one signed under a key no
+longer in use is no device at all, and neither is the client address: one NAT or load
+balancer puts a whole hall behind one address. A pad is its pairing (the resolvers')."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import re
+import secrets
 
 from starlette.requests import HTTPConnection
 
-_DEVICE_ID = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
+from services.vault import Vault
+
+HEADER = "x-hcp-device"
+_RANDOM_BYTES = 16
+_MAC_BYTES = 16  # 128 bits: a forgery is a guess against the server, one request a try
+_SIGNED = re.compile(r"^([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{22})$")
+# The key is the data key ring's lookup-hash key applied to a label no ID number or phone
+# can be (they hold no spaces): no new secret, and it rotates with the ring.
+_KEY_LABEL = "device id key v1"
+
+
+def issue_device_id(vault: Vault) -> str:
+    """A new device id: random, signed with the key derived from the data key ring."""
+    random_part = _b64(secrets.token_bytes(_RANDOM_BYTES))
+    return f"{random_part}.{_mac(vault, random_part)}"
+
+
+def recognised(vault: Vault, given: str) -> str | None:
+    """The device of an id this server issued (its random part), None for anything else."""
+    found = _SIGNED.match(given)
+    if found is None:
+        return None
+    random_part, mac = found.groups()
+    return random_part if hmac.compare_digest(mac, _mac(vault, random_part)) else None
 
 
 def device_of(request: HTTPConnection) -> str | None:
-    """The id the client sends (`X-HCP-Device`, as the mini-program and the pad do), else the
-    client's address."""
-    given = request.headers.get("x-hcp-device", "")
-    if _DEVICE_ID.match(given):
-        return f"id:{given}"
-    return f"ip:{request.client.host}" if request.client else None
+    """The device the anti-abuse limits count for this request: a signed id sent as
+    `X-HCP-Device`, else None (never an address: see the module's docstring)."""
+    given = request.headers.get(HEADER)
+    if not given:
+        return None
+    device = recognised(request.app.state.runtime.collaborators.vault, given)
+    return f"dev:{device}" if device is not None else None
+
+
+def _mac(vault: Vault, random_part: str) -> str:
+    key = bytes.fromhex(vault.lookup_hash(_KEY_LABEL))
+    digest = hmac.digest(key, random_part.encode("ascii"), hashlib.sha256)
+    return _b64(digest[:_MAC_BYTES])
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")

@@ -7,6 +7,7 @@ start without the secrets it must not invent.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 Env = Literal["dev", "prod"]
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class SettingsError(Exception):
@@ -43,6 +45,12 @@ class Settings:
     public_url: str = "http://127.0.0.1:8000"
     jwt_jwks: str | None = None
     jwt_jwks_refresh_seconds: float = 30.0
+    log_format: Literal["text", "json"] = "text"
+    # Redis is a helper (shared counts, events between workers): no request may wait on it
+    # longer than this, and one found unreachable is left alone for redis_retry_seconds.
+    redis_timeout_seconds: float = 0.5
+    redis_retry_seconds: float = 2.0
+    trusted_proxies: tuple[Network, ...] = ()
 
     @property
     def is_prod(self) -> bool:
@@ -64,6 +72,9 @@ class Settings:
             jwt_public_key=_pem_or_file(env_map.get("HCP_JWT_PUBLIC_KEY")),
             jwt_jwks=_jwks_source(env_map.get("HCP_JWT_JWKS")),
             jwt_jwks_refresh_seconds=float(env_map.get("HCP_JWT_JWKS_REFRESH_SECONDS") or 30),
+            log_format=env_map.get("HCP_LOG_FORMAT") or "text",  # type: ignore[arg-type]
+            redis_timeout_seconds=float(env_map.get("HCP_REDIS_TIMEOUT_SECONDS") or 0.5),
+            redis_retry_seconds=float(env_map.get("HCP_REDIS_RETRY_SECONDS") or 2),
             jwt_issuer=env_map.get("HCP_JWT_ISSUER") or None,
             jwt_audience=env_map.get("HCP_JWT_AUDIENCE") or None,
             data_key=env_map.get("HCP_DATA_KEY") or None,
@@ -78,11 +89,14 @@ class Settings:
             cors_origins=tuple(
                 o.strip() for o in env_map.get("HCP_CORS_ORIGINS", "").split(",") if o.strip()
             ),
+            trusted_proxies=_networks(env_map.get("HCP_TRUSTED_PROXIES", "")),
         )
         settings.check()
         return settings
 
     def check(self) -> None:
+        if self.log_format not in ("text", "json"):
+            raise SettingsError(f"HCP_LOG_FORMAT must be 'text' or 'json', not {self.log_format!r}")
         if self.jwt_public_key and self.jwt_jwks:
             raise SettingsError(
                 "set one of HCP_JWT_PUBLIC_KEY and HCP_JWT_JWKS, not both: "
@@ -125,6 +139,22 @@ def _jwks_source(value: str | None) -> str | None:
     if found and scheme.lower() not in ("https", "http"):
         raise SettingsError(f"HCP_JWT_JWKS must be an https:// URL or a file path, not {scheme}:")
     return value.strip()
+
+
+def _networks(value: str) -> tuple[Network, ...]:
+    """HCP_TRUSTED_PROXIES: addresses and CIDR networks, IPv4 or IPv6, comma-separated."""
+    networks = []
+    for entry in (e.strip() for e in value.split(",")):
+        if not entry:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(entry))
+        except ValueError:
+            raise SettingsError(
+                f"HCP_TRUSTED_PROXIES: {entry!r} is not an IP address or a network such as "
+                "10.0.0.0/8 (host bits of a network must be zero)"
+            ) from None
+    return tuple(networks)
 
 
 def _pem_or_file(value: str | None) -> str | None:

@@ -8,7 +8,7 @@ the process. Counting windows are fixed buckets of the policy's length.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -38,7 +38,6 @@ class Verdict:
 
 
 ALLOW = Verdict()
-Guard = Callable[[str | None], Awaitable[Verdict]]  # window code of the rated case -> verdict
 
 
 async def check_rating(
@@ -46,13 +45,18 @@ async def check_rating(
     decision: Decision,
     *,
     rater: str,
+    operator: str | None,
     device: str | None,
     window: str | None,
+    hold_bursts: bool,
     now: datetime,
 ) -> Verdict:
     """Count this rating against every limit the policy sets and say what to do with it
-    (`decision` is the engine's `abuse` decision: the limits as counting windows)."""
-    burst = decision.outcome.get("hold_device_burst")
+    (`decision` is the engine's `abuse` decision: the limits as counting windows). `rater`
+    is the applicant the rating is for, `operator` whoever enters it for them (staff, a
+    pad), `device` one the server recognises; `hold_bursts`: a device rating for many
+    different people is held (not for pads and operators, whose job that is)."""
+    burst = decision.outcome.get("hold_device_burst") if hold_bursts else None
     member = None
     if burst is not None and device is not None:
         seconds = int(burst["seconds"])
@@ -61,7 +65,7 @@ async def check_rating(
         counters,
         decision.outcome,
         "rating",
-        {"per_rater": rater, "per_device": device, "per_window": window},
+        {"per_rater": rater, "per_device": device, "per_window": window, "per_operator": operator},
         now,
         member,
     )
@@ -72,6 +76,17 @@ async def check_rating(
     return ALLOW
 
 
+async def check_misses(
+    counters: Counters, decision: Decision, *, rater: str, now: datetime
+) -> bool:
+    """Count a rating of a case the rater cannot rate (none there, or someone else's):
+    True once the policy's `not_found` limit is passed."""
+    refused_by, _ = await _count(
+        counters, decision.outcome, "rating", {"not_found": rater}, now, None
+    )
+    return refused_by is not None
+
+
 async def check_visit(
     counters: Counters, decision: Decision, *, device: str | None, window: str, now: datetime
 ) -> str | None:
@@ -80,6 +95,16 @@ async def check_visit(
     subjects = {"per_device": device, "per_window": window}
     refused_by, _ = await _count(counters, decision.outcome, "visit", subjects, now, None)
     return refused_by
+
+
+async def check_device_issue(
+    counters: Counters, decision: Decision, *, address: str | None, now: datetime
+) -> bool:
+    """Count one device id issued to the client at `address`: True once the policy's
+    `device_ids` limit is passed (no id then; the client rates without one)."""
+    subjects = {"device_ids": address}
+    refused_by, _ = await _count(counters, decision.outcome, "device_id", subjects, now, None)
+    return refused_by is not None
 
 
 async def _count(

@@ -5,8 +5,9 @@ department; the sweep opens a reminder call (提醒电话) for it when the case 
 time (services.reminder_calls). While either is open, that department's handlers, and the
 admins of the case's region, may reveal the applicant's full phone number to call: with a
 reason, and every attempt (granted or refused) goes to the append-only audit log, which
-area admins read. The bad-review loop (later) closes callbacks; this module only opens
-them and checks them.
+area admins read. A callback lives as long as the case's effective rating is bad: after
+every accepted rating, settle_callbacks opens or closes the callbacks of its cases. The
+bad-review loop (later) will close callbacks that were made.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from models.db import as_utc, connection, execute, fetch
-from models.enums import CallbackStatus, RatingStatus, ReminderCallStatus
+from models.db import as_utc, connection, dialect, execute, fetch
+from models.enums import CallbackCloseReason, CallbackStatus, RatingStatus, ReminderCallStatus
 from services.cases import visible_to
 from services.identity import Principal, Role
 from services.paging import check_first, decode_cursor, encode_cursor, row_id, split_page
@@ -70,18 +71,47 @@ class AuditPage:
     end_cursor: str | None
 
 
-async def open_callbacks(conn: BaseDBAsyncClient, act_id: str, now: datetime) -> None:
-    """A callback for each case whose effective rating is now this act's (bad) rating,
-    unless one is already open."""
-    await execute(
-        conn,
-        "INSERT INTO callback (case_id, department_id, rating_id, status, opened_at) "
-        "SELECT c.id, c.department_id, r.id, ?, ? FROM rating r "
-        "JOIN case_record c ON c.id = r.case_id "
-        "WHERE r.act_id = ? AND r.effective AND NOT EXISTS "
-        "(SELECT 1 FROM callback k WHERE k.case_id = c.id AND k.status = ?)",
-        [CallbackStatus.OPEN.value, now.astimezone(UTC), act_id, CallbackStatus.OPEN.value],
-    )
+# The cases a rating act (`act_id`) was written for, each with its effective rating now and
+# whether that is bad; a case whose rating is held for review has none, and so no callback.
+_SETTLED = (
+    "SELECT c.id, c.department_id, e.id AS rating_id, e.category = ? AS bad "
+    "FROM case_record c JOIN rating e ON e.id = c.effective_rating_id "
+    "WHERE c.id IN (SELECT case_id FROM rating WHERE act_id = ?)"
+)
+_CLOSE = (
+    "UPDATE callback SET status = ?, closed_at = ?, close_reason = ? WHERE status = ? "
+    "AND case_id IN (SELECT id FROM settled WHERE NOT bad)"
+)
+_OPEN = (
+    "INSERT INTO callback (case_id, department_id, rating_id, status, opened_at) "
+    "SELECT s.id, s.department_id, s.rating_id, ?, ? FROM settled s WHERE s.bad "
+    "AND NOT EXISTS (SELECT 1 FROM callback k WHERE k.case_id = s.id AND k.status = ?)"
+)
+# PostgreSQL: one statement (one round trip on every rating). The two writes touch
+# different cases, so reading one snapshot is enough.
+SETTLE_SQL = f"WITH settled AS ({_SETTLED}), closed AS ({_CLOSE} RETURNING 1) {_OPEN}"
+
+
+async def settle_callbacks(conn: BaseDBAsyncClient, act_id: str, now: datetime) -> None:
+    """After a rating act, in its transaction: a callback for each of its cases whose
+    effective rating is now bad, unless one is open; the open callbacks of those whose
+    effective rating no longer is bad are closed (there is nobody to call back, and the
+    phone must not be given out for them). Idempotent."""
+    at = now.astimezone(UTC)
+    settled = [BAD, act_id]
+    close = [
+        CallbackStatus.CLOSED.value,
+        at,
+        CallbackCloseReason.RATING_CHANGED.value,
+        CallbackStatus.OPEN.value,
+    ]
+    open_ = [CallbackStatus.OPEN.value, at, CallbackStatus.OPEN.value]
+    if dialect(conn) == "postgres":
+        await execute(conn, SETTLE_SQL, [*settled, *close, *open_])
+        return
+    # SQLite has no UPDATE or INSERT inside WITH: the same statements, one each.
+    await execute(conn, f"WITH settled AS ({_SETTLED}) {_CLOSE}", [*settled, *close])
+    await execute(conn, f"WITH settled AS ({_SETTLED}) {_OPEN}", [*settled, *open_])
 
 
 async def reveal_contact(

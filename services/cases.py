@@ -236,7 +236,7 @@ def visible_to(viewer: Principal, vault: Vault) -> tuple[str, Sequence[Any]]:
         return _APPLICANT.format(t="c"), (vault.lookup_hash(viewer.id_number or ""),)
     if viewer.role in (Role.WINDOW_STAFF, Role.DEPT_HANDLER):
         return "d.code = ?", (viewer.department_code,)
-    if viewer.role is Role.AREA_ADMIN:
+    if viewer.role in (Role.AREA_ADMIN, Role.HOTLINE_OPERATOR):
         return (
             "c.region_id IN (WITH RECURSIVE sub(id) AS (SELECT id FROM region WHERE code = ? "
             "UNION SELECT r2.id FROM region r2 JOIN sub ON r2.parent_id = sub.id) "

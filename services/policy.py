@@ -8,13 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from rules import Engine, PolicyError, Problem, parse
-
-MAX_POLICY_BYTES = 1_000_000
-
-
-class PolicyTooLargeError(Exception):
-    """The submitted policy text is larger than any real policy file."""
+from rules import Engine, PolicyError, Problem, parse_bounded
 
 
 @dataclass(frozen=True)
@@ -35,10 +29,10 @@ async def publish_rules(
     path: Path,
     announce: Callable[[str], Awaitable[None]] | None,
 ) -> Published | Refused:
-    if len(text.encode()) > MAX_POLICY_BYTES:
-        raise PolicyTooLargeError(f"a policy file may be at most {MAX_POLICY_BYTES} bytes")
+    """Validate (off the event loop, size- and time-bound, like every policy read while
+    serving: the text is the caller's), persist, switch, tell the other workers."""
     try:
-        source = parse(text, path.name)
+        source = await parse_bounded(text, path.name)
     except PolicyError as exc:
         return Refused(exc.problems)
     _write_atomically(path, text)

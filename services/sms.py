@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -13,6 +14,7 @@ from cryptography.exceptions import InvalidTag
 from models.db import connection, dialect, execute, fetch
 from models.enums import Channel, OutboxStatus
 from rules import Engine
+from services.abuse import Counters
 from services.case_intake import normalise_phone
 from services.ingest_cases import phone_lookup
 from services.ratings import form_levels
@@ -119,7 +121,13 @@ def parse_reply(text: str, labels: dict[str, int]) -> tuple[int, str] | None:
 
 
 async def rate_by_reply(
-    sender_phone: str, text: str, *, engine: Engine, vault: Vault, now: datetime
+    sender_phone: str,
+    text: str,
+    *,
+    engine: Engine,
+    vault: Vault,
+    clock: Callable[[], datetime],
+    counters: Counters,
 ) -> Result:
     phone = normalise_phone(sender_phone)
     if not phone:
@@ -149,7 +157,8 @@ async def rate_by_reply(
         ),
         Rater(role="sms", key=f"sms:{lookup}", phone_hash=lookup),
         engine=engine,
-        now=now,
+        clock=clock,
+        counters=counters,
     )
 
 

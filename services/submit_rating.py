@@ -2,15 +2,20 @@
 which cases it applies to, and which rating is now effective on each.
 
 Every policy question goes to the rules engine (level, tags and reason, the late-rating
-window, what a second rating does, scope); this module only finds the cases, checks who
-is asking, and writes the outcome in one transaction with the cases locked.
+window, what a second rating does, scope, the anti-abuse limits); this module finds the
+cases, checks who is asking, counts the attempt, and writes the outcome in one transaction
+with the cases locked. Every channel (GraphQL, the SMS reply, the pad) comes through here.
+
+Order of work: replay a finished answer; read the cases without a lock and refuse what is
+not the rater's to rate; count the attempt (Redis, never inside a transaction); then one
+transaction that claims the request id, locks the cases, takes the time and writes.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,28 +23,58 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from models.db import as_utc, dialect, execute, fetch, row_source, unnest_source, values_rows
+from models.db import (
+    as_utc,
+    connection,
+    dialect,
+    execute,
+    fetch,
+    row_source,
+    unnest_source,
+    values_rows,
+)
 from models.enums import Channel, RatingStatus
 from rules import Decision, Engine
-from services.abuse import ALLOW, Guard
-from services.callbacks import BAD, open_callbacks
+from services.abuse import Counters, Verdict, check_misses, check_rating
+from services.callbacks import settle_callbacks
 from services.pads import pad_may_rate
 
 TARGETS = ("case", "batch", "integrated_service")
 MAX_TEXT = 500
+# Who gives a rating of their own (the applicant, from their phone, or tapping the pad at
+# the window) and who enters one on the applicant's behalf.
+OWN_ROLES = frozenset({"citizen", "sms", "pad"})
+ON_BEHALF_ROLES = frozenset({"window_staff", "dept_handler", "hotline_operator"})
+# An answer that can change later is not kept for the request id: a retry asks again.
+_TRANSIENT = frozenset({"RATE_LIMITED", "NOT_FOUND", "CASE_NOT_COMPLETED"})
+
+
+def normalise_staff_code(code: str | None) -> str | None:
+    """Staff codes as business systems and identity providers write them differ in case and
+    surrounding space; one form for every comparison."""
+    cleaned = (code or "").strip().upper()
+    return cleaned or None
 
 
 @dataclass(frozen=True)
 class Rater:
-    """Who submits: `key` identifies them for idempotency (a hash, never an ID number)."""
+    """Who submits: `key` identifies them for idempotency (a hash, never an ID number).
+    Staff entering a rating for the applicant carry the scope of their token."""
 
     role: str
     key: str
     applicant_hash: str | None = None
     staff_code: str | None = None
+    department_code: str | None = None
+    region_code: str | None = None
+    hall_code: str | None = None
     pad_window_code: str | None = None
     pad_rating_window: timedelta | None = None
     phone_hash: str | None = None
+
+    @property
+    def on_behalf(self) -> bool:
+        return self.role in ON_BEHALF_ROLES
 
 
 @dataclass(frozen=True)
@@ -64,12 +99,27 @@ class StoredRating:
     rated_at: str
 
 
+# What became of an accepted rating: it counts; it is held for review (stored, not
+# counted); or it is kept in the history while the applicant's own rating stays effective.
+EFFECTIVE, HELD, RECORDED = "EFFECTIVE", "HELD", "RECORDED"
+STATUS_MESSAGES = {
+    EFFECTIVE: "评价已提交，感谢您的评价",
+    HELD: "评价已收到，需人工核实后才计入评价结果",
+    RECORDED: "评价已记入评价历史；申请人本人的评价仍为有效评价",
+}
+
+
 @dataclass(frozen=True)
 class Accepted:
     rating: StoredRating
     applies_to: list[str]
     rules_version: str
     fired_rules: list[str]
+    status: str = EFFECTIVE
+
+    @property
+    def message(self) -> str:
+        return STATUS_MESSAGES[self.status]
 
 
 @dataclass(frozen=True)
@@ -83,6 +133,7 @@ Result = Accepted | Rejected
 MESSAGES = {
     "NOT_FOUND": "没有找到这项办件",
     "NOT_RATER": "只有办件的申请人可以评价；经办工作人员不能评价自己办理的办件",
+    "STAFF_CODE_REQUIRED": "工作人员账号没有工号，不能代为录入评价",
     "CASE_NOT_COMPLETED": "办件还没有办结，办结后才能评价",
     "INVALID_LEVEL": "评价等级无效",
     "INVALID_TAG": "所选的原因不在本等级可选范围内",
@@ -112,6 +163,11 @@ class _Case:
     effective_target: str | None
     window_code: str | None
     phone_hash: str | None
+    department_code: str
+    region_id: int
+    hall_code: str | None
+    effective_own: bool  # the effective rating is one the applicant gave themselves
+    last_rated_at: datetime | None
 
 
 async def submit_rating(
@@ -119,28 +175,77 @@ async def submit_rating(
     rater: Rater,
     *,
     engine: Engine,
-    now: datetime,
-    guard: Guard | None = None,
+    clock: Callable[[], datetime],
+    counters: Counters,
+    device: str | None = None,
 ) -> Result:
-    """One transaction: claim the idempotency key (a concurrent retry waits on it and then
-    replays the first answer), lock the cases, decide, write."""
+    """Rate as `rater`. `device` is a device the server recognises (a signed browser id),
+    or None; a pad is its own device."""
     if submission.comment and len(submission.comment) > MAX_TEXT:
         return rejected("TOO_LONG")
+    if rater.on_behalf and not rater.staff_code:
+        return rejected("STAFF_CODE_REQUIRED")
+    answer = (rater.key, submission.client_request_id) if submission.client_request_id else None
+    if answer is not None:
+        replay = await _replay(connection(), *answer)
+        if replay is not None:
+            return replay
+    limits = engine.evaluate("abuse", {})
+    now = clock()
+    targets = _targets(submission, await _target_cases(connection(), submission, lock=False))
+    problem = _who_and_when(targets, rater, now) or await _out_of_region(targets, rater)
+    if problem is not None:
+        # A case that is not there and one that is someone else's answer alike; the
+        # attempts are counted so case numbers cannot be tried at will.
+        if problem.code == "NOT_FOUND" and await check_misses(
+            counters, limits, rater=rater.key, now=now
+        ):
+            return rejected("RATE_LIMITED")
+        return problem
+    verdict = await _count(counters, limits, rater, targets[0], device, now)
+    if verdict.refused_by is not None:
+        return rejected("RATE_LIMITED")
     async with in_transaction() as conn:
         if dialect(conn) == "postgres":
             await execute(conn, GENERIC_PLANS_SQL)
-        key = submission.client_request_id
-        answer = (rater.key, key) if key else None
-        if answer and not await _claim(conn, *answer, now):
+        if answer and not await _claim(conn, *answer, clock()):
             replay = await _replay(conn, *answer)
             if replay is not None:
                 return replay
         result, answered = await _decide_and_write(
-            conn, submission, rater, engine=engine, now=now, answer=answer, guard=guard
+            conn, submission, rater, engine=engine, clock=clock, answer=answer, verdict=verdict
         )
         if answer and not answered:
-            await _answer(conn, *answer, result)
+            if isinstance(result, Rejected) and result.code in _TRANSIENT:
+                await execute(conn, RELEASE_SQL, list(answer))
+            else:
+                await _answer(conn, *answer, result)
         return result
+
+
+async def _count(
+    counters: Counters,
+    limits: Decision,
+    rater: Rater,
+    anchor: _Case,
+    device: str | None,
+    now: datetime,
+) -> Verdict:
+    """Count the rating against the policy's limits. A rating counts for the applicant it
+    represents, whoever enters it; the operator or pad entering it has a limit of its own;
+    a device is only one the server recognises; the burst hold is for one browser rating
+    for many people (a pad rates for everyone at its window, an operator for every caller)."""
+    own_browser = rater.role == "citizen" and device is not None
+    return await check_rating(
+        counters,
+        limits,
+        rater=f"citizen:{anchor.applicant_hash}",
+        operator=rater.key if rater.on_behalf or rater.role == "pad" else None,
+        device=rater.key if rater.role == "pad" else device if own_browser else None,
+        window=anchor.window_code,
+        hold_bursts=own_browser,
+        now=now,
+    )
 
 
 # The rating's statements have one good plan whatever the case. PostgreSQL would otherwise
@@ -152,32 +257,32 @@ async def submit_rating(
 GENERIC_PLANS_SQL = "SET LOCAL plan_cache_mode = force_generic_plan"
 
 
+def _targets(submission: Submission, found: list[_Case]) -> list[_Case]:
+    if submission.target == "case":
+        return [c for c in found if c.case_no == submission.number]
+    return found
+
+
 async def _decide_and_write(
     conn: BaseDBAsyncClient,
     submission: Submission,
     rater: Rater,
     *,
     engine: Engine,
-    now: datetime,
+    clock: Callable[[], datetime],
     answer: tuple[str, str] | None,
-    guard: Guard | None,
+    verdict: Verdict,
 ) -> tuple[Result, bool]:
     """The result, and whether the idempotency answer was written with it."""
-    found = await _target_cases(conn, submission)
-    targets = (
-        [c for c in found if c.case_no == submission.number]
-        if submission.target == "case"
-        else found
-    )
-    if not targets:
-        return rejected("NOT_FOUND"), False
+    found = await _target_cases(conn, submission, lock=True)
+    # The time is taken once the cases are locked, so "latest" is the order in which the
+    # lock admits ratings; never before a rating already stored (clocks of other hosts).
+    now = _after(clock(), found)
+    targets = _targets(submission, found)
     problem = _who_and_when(targets, rater, now)
     if problem:
         return problem, False
     anchor = targets[0]
-    verdict = await guard(anchor.window_code) if guard is not None else ALLOW
-    if verdict.refused_by is not None:
-        return rejected("RATE_LIMITED"), False
     scope = engine.evaluate(
         "scope",
         {
@@ -198,32 +303,93 @@ async def _decide_and_write(
             "comment": submission.comment or "",
             "completed_at": anchor.completed_at,
             "rated_at": now,
-            "prior": _prior(anchor, engine, now),
+            "prior": _prior(anchor, rater, engine, now),
         },
     )
     if not decision.outcome["accepted"]:
         return rejected(str(decision.outcome["code"])), False
+    own_stands = rater.on_behalf and not _displaces_own(engine)
     fired = list(dict.fromkeys([*scope.fired, *decision.fired, *verdict.rules]))
     return await _write(
-        conn, submission, rater, cases, decision, scope, fired, now, answer, verdict.hold
+        conn,
+        submission,
+        rater,
+        cases,
+        decision,
+        scope,
+        fired,
+        now,
+        answer,
+        held=verdict.hold,
+        own_stands=own_stands,
     )
 
 
+def _after(now: datetime, cases: Sequence[_Case]) -> datetime:
+    stored = [c.last_rated_at for c in cases if c.last_rated_at is not None]
+    latest = max(stored, default=None)
+    if latest is not None and latest >= now:
+        return latest + timedelta(microseconds=1)
+    return now
+
+
+def _displaces_own(engine: Engine) -> bool:
+    """Whether a rating entered on the applicant's behalf displaces their own (rules.yaml
+    rating.on_behalf)."""
+    return bool(engine.evaluate("history", {"prior": "own_rating"}).outcome.get("supersedes"))
+
+
 def _who_and_when(targets: Sequence[_Case], rater: Rater, now: datetime) -> Rejected | None:
+    """Cases that are not the rater's to rate answer as if they did not exist (no one can
+    learn which case numbers are real); the staff member who handled a case, who can see
+    it, is told plainly."""
+    if not targets:
+        return rejected("NOT_FOUND")
     for case in targets:
+        if not _may_see(case, rater):
+            return rejected("NOT_FOUND")
         if rater.role == "pad" and not _pad_may_rate(case, rater, now):
             return rejected("NOT_RATER")
-        if rater.role == "sms" and (
-            rater.phone_hash is None or rater.phone_hash != case.phone_hash
+        if rater.staff_code is not None and rater.staff_code == normalise_staff_code(
+            case.staff_code
         ):
-            return rejected("NOT_RATER")
-        if rater.staff_code is not None and rater.staff_code == case.staff_code:
-            return rejected("NOT_RATER")
-        if rater.role == "citizen" and rater.applicant_hash != case.applicant_hash:
             return rejected("NOT_RATER")
         if case.completed_at is None:
             return rejected("CASE_NOT_COMPLETED")
     return None
+
+
+def _may_see(case: _Case, rater: Rater) -> bool:
+    if rater.role == "citizen":
+        return rater.applicant_hash == case.applicant_hash
+    if rater.role == "sms":
+        return rater.phone_hash is not None and rater.phone_hash == case.phone_hash
+    if rater.role == "pad":
+        return rater.pad_window_code is not None and rater.pad_window_code == case.window_code
+    if rater.role == "hotline_operator":
+        return True  # its region is checked against the region tree (_out_of_region)
+    if rater.on_behalf:
+        return case.department_code == rater.department_code or (
+            rater.hall_code is not None and rater.hall_code == case.hall_code
+        )
+    return False
+
+
+async def _out_of_region(targets: Sequence[_Case], rater: Rater) -> Rejected | None:
+    """A hotline operator enters ratings for cases of their region and the regions below."""
+    if rater.role != "hotline_operator" or not targets:
+        return None
+    rows = await fetch(connection(), _REGION_TREE_SQL, [rater.region_code])
+    covered = {int(r["id"]) for r in rows}
+    if all(case.region_id in covered for case in targets):
+        return None
+    return rejected("NOT_FOUND")
+
+
+_REGION_TREE_SQL = (
+    "WITH RECURSIVE sub(id) AS (SELECT id FROM region WHERE code = ? "
+    "UNION SELECT r2.id FROM region r2 JOIN sub ON r2.parent_id = sub.id) SELECT id FROM sub"
+)
 
 
 def _pad_may_rate(case: _Case, rater: Rater, now: datetime) -> bool:
@@ -236,11 +402,11 @@ def _pad_may_rate(case: _Case, rater: Rater, now: datetime) -> bool:
     )
 
 
-def _prior(case: _Case, engine: Engine, now: datetime) -> str:
+def _prior(case: _Case, rater: Rater, engine: Engine, now: datetime) -> str:
     """What the case already has. A default rating that has fallen due counts as given
     even before the sweep has written it: the policy's 7 days do not stretch to the sweep."""
     if case.rating_status == RatingStatus.RATED.value:
-        return "rating"
+        return "own_rating" if rater.on_behalf and case.effective_own else "rating"
     if case.rating_status == RatingStatus.DEFAULTED.value:
         return "default"
     if case.rating_status == RatingStatus.UNRATED.value and case.completed_at is not None:
@@ -251,15 +417,20 @@ def _prior(case: _Case, engine: Engine, now: datetime) -> str:
     return "none"
 
 
-_CASE_SELECT = """
+_OWN_ROLES_SQL = ", ".join(f"'{role}'" for role in sorted(OWN_ROLES))  # constants, not input
+_CASE_SELECT = f"""
 SELECT c.id, c.case_no, c.completed_at, a.id_number_hash, s.code AS staff_code,
        c.batch_id, c.integrated_service_id, c.rating_status, e.target AS effective_target,
-       w.code AS window_code, a.phone_hash
-"""
+       w.code AS window_code, a.phone_hash, d.code AS department_code, c.region_id,
+       h.code AS hall_code, e.rater_role IN ({_OWN_ROLES_SQL}) AS effective_own,
+       (SELECT max(r.rated_at) FROM rating r WHERE r.case_id = c.id) AS last_rated_at
+"""  # noqa: S608
 _CASE_JOINS = """
 JOIN applicant a ON a.id = c.applicant_id
+JOIN department d ON d.id = c.department_id
 LEFT JOIN staff s ON s.id = c.staff_id
 LEFT JOIN service_window w ON w.id = c.window_id
+LEFT JOIN hall h ON h.id = w.hall_id
 LEFT JOIN rating e ON e.id = c.effective_rating_id
 """
 _GROUPS = {
@@ -292,32 +463,47 @@ def _cases(rows: list[dict[str, Any]]) -> list[_Case]:
             r["effective_target"],
             r["window_code"],
             r["phone_hash"],
+            r["department_code"],
+            int(r["region_id"]),
+            r["hall_code"],
+            bool(r["effective_own"]),
+            as_utc(r["last_rated_at"]),
         )
         for r in rows
     ]
 
 
-async def _target_cases(conn: BaseDBAsyncClient, submission: Submission) -> list[_Case]:
-    """The target's cases, read and locked in one statement (PostgreSQL; SQLite serialises
-    write transactions). A case comes with the rest of its batch, which a rating may fan out
-    to: taking every lock at once, in id order, means two ratings of one batch queue
-    instead of deadlocking."""
-    lock = _LOCK if dialect(conn) == "postgres" else ""
+async def _target_cases(
+    conn: BaseDBAsyncClient, submission: Submission, *, lock: bool
+) -> list[_Case]:
+    """The target's cases. A case comes with the rest of its batch, which a rating may fan
+    out to. With `lock` (PostgreSQL; SQLite serialises write transactions) they are locked
+    first, all at once in id order, so two ratings of one batch queue instead of
+    deadlocking; and read after, by a statement of its own: a statement that waited for a
+    lock reads the other tables as they were before it waited (READ COMMITTED), and
+    "latest" and "effective" must see the rating that went in first."""
     if submission.target == "case":
         source, where, args = _CASE_AND_BATCH, "", [submission.number, submission.number]
     else:
         source, where, args = "FROM case_record c", _GROUPS[submission.target], [submission.number]
-    rows = await fetch(conn, _read_sql(source, where, lock), args)
+    if lock and dialect(conn) == "postgres":
+        await fetch(conn, _lock_sql(source, where), args)
+    rows = await fetch(conn, _read_sql(source, where), args)
     return _cases(rows)
 
 
-def _read_sql(source: str, where: str, lock: str) -> str:
-    return f"{_CASE_SELECT}{source}{_CASE_JOINS}{where} ORDER BY c.id{lock}"
+def _read_sql(source: str, where: str) -> str:
+    return f"{_CASE_SELECT}{source}{_CASE_JOINS}{where} ORDER BY c.id"
 
 
-_LOCK = " FOR UPDATE OF c"
-# What rating one case reads on PostgreSQL (arguments: the case number twice).
-READ_CASE_SQL = _read_sql(_CASE_AND_BATCH, "", _LOCK)
+def _lock_sql(source: str, where: str) -> str:
+    return f"SELECT c.id {source} {where} ORDER BY c.id FOR UPDATE OF c"
+
+
+# What rating one case sends on PostgreSQL (arguments: the case number twice): the lock,
+# then the read.
+LOCK_CASE_SQL = _lock_sql(_CASE_AND_BATCH, "")
+READ_CASE_SQL = _read_sql(_CASE_AND_BATCH, "")
 
 
 def _applies_to(
@@ -343,11 +529,20 @@ async def _write(
     fired: list[str],
     now: datetime,
     answer: tuple[str, str] | None,
+    *,
     held: bool,
+    own_stands: bool,
 ) -> tuple[Accepted, bool]:
-    """`held`: the anti-abuse check holds this rating for review: stored, not counted."""
+    """`held`: the anti-abuse check holds this rating for review: stored, not counted.
+    `own_stands`: an entry on the applicant's behalf leaves their own rating effective."""
     act_id = str(uuid.uuid4())
     rated_at = now.astimezone(UTC)
+    effective = [
+        _becomes_effective(submission, case, scope)
+        and not held
+        and not (own_stands and case.effective_own)
+        for case in cases
+    ]
     rows = [
         [
             case.id,
@@ -361,12 +556,12 @@ async def _write(
             rater.role,
             rater.key,
             rated_at,
-            _becomes_effective(submission, case, scope) and not held,
+            counts,
             held or bool(decision.outcome.get("held_for_review")),
             decision.version,
             json.dumps(fired),
         ]
-        for case in cases
+        for case, counts in zip(cases, effective, strict=True)
     ]
     stored = StoredRating(
         id=0,  # filled in below from the database
@@ -377,14 +572,16 @@ async def _write(
         channel=submission.channel.value,
         rated_at=rated_at.isoformat(),
     )
-    accepted = Accepted(stored, [c.case_no for c in cases], decision.version, fired)
+    status = HELD if held else EFFECTIVE if any(effective) else RECORDED
+    accepted = Accepted(stored, [c.case_no for c in cases], decision.version, fired, status)
     if dialect(conn) == "postgres":
         first_id = await _write_postgres(conn, act_id, rows, accepted, answer)
         answered = answer is not None
     else:
         first_id, answered = await _write_portable(conn, act_id, rows), False
-    if stored.category == BAD:
-        await open_callbacks(conn, act_id, now)  # 差评: the department must call back
+    if any(effective):
+        # 差评 opens a callback; a case whose effective rating stops being bad closes its own.
+        await settle_callbacks(conn, act_id, now)
     return _with_id(accepted, first_id), answered
 
 
@@ -507,6 +704,11 @@ async def _replay(conn: BaseDBAsyncClient, rater_key: str, request_id: str) -> R
     return _load(rows[0]["response"]) if rows and rows[0]["response"] else None
 
 
+# Gives the request id back when the answer could change (see _TRANSIENT): the retry asks
+# again instead of being told "not found" forever.
+RELEASE_SQL = "DELETE FROM rating_request WHERE rater_key = ? AND client_request_id = ?"
+
+
 async def _answer(conn: BaseDBAsyncClient, rater_key: str, request_id: str, result: Result) -> None:
     body = json.dumps({"type": type(result).__name__, **asdict(result)})
     await execute(
@@ -526,4 +728,5 @@ def _load(body: str) -> Result:
         applies_to=data["applies_to"],
         rules_version=data["rules_version"],
         fired_rules=data["fired_rules"],
+        status=data.get("status", EFFECTIVE),  # answers stored before statuses existed
     )

@@ -14,6 +14,12 @@ a second is the fallback when the first could not reach the person. So with [SMS
 case whose reminder SMS was given up (FAILED) gets a reminder call; with [CALL] the due
 cases get one at once. A call still open when it is no longer needed (the case was rated,
 defaulted or expired, or fell out of the reminder period) is cancelled.
+
+A case whose rating is held for review (the anti-abuse burst hold, services.abuse) stays
+unrated, but its applicant did rate: it gets no reminder, no default and does not expire;
+a reminder call opened before is cancelled. It waits for the review, which is to decide
+whether the held rating counts; there is no review workflow yet, so until there is such a
+case stays unrated.
 """
 
 from __future__ import annotations
@@ -56,6 +62,11 @@ CALL = "CALL"  # the rules format's word for a reminder call (rules.spec.Reminde
 # limit, not policy: a worker that was down, or a first sweep over years of history, must
 # not text people about services they received long ago.
 REMINDER_CATCH_UP = timedelta(days=7)
+
+# A held rating of the case `{case}`: a lookup in the partial index of held ratings
+# (migration 0007), whose condition this repeats word for word so that SQLite uses it.
+_HELD = "EXISTS (SELECT 1 FROM rating h WHERE h.case_id = {case} AND h.held_for_review)"
+_NOT_HELD = "NOT " + _HELD
 
 # The placeholders a reminder template may use (documented in rules.yaml).
 _PLACEHOLDERS = re.compile(r"(\{matter\}|\{case_no\}|\{link\})")
@@ -313,8 +324,9 @@ async def _default_batch(
         _typed(conn, "timestamptz"),
     )
     batch = _Batch(
-        due="SELECT id FROM case_record WHERE rating_status = ? AND completed_at IS NOT NULL "
-        "AND completed_at < ? ORDER BY completed_at LIMIT ?",
+        due="SELECT id FROM case_record WHERE rating_status = ? AND completed_at IS NOT NULL "  # noqa: S608
+        f"AND completed_at < ? AND {_NOT_HELD.format(case='case_record.id')} "
+        "ORDER BY completed_at LIMIT ?",
         due_args=[RatingStatus.UNRATED.value, default.due_before, limit],
         lock_of="",
         insert="INSERT INTO rating (case_id, act_id, target, level, category, tags, comment, "  # noqa: S608
@@ -346,7 +358,7 @@ async def _expire_batch(conn: BaseDBAsyncClient, before: datetime, limit: int) -
         conn,
         "UPDATE case_record SET rating_status = ? WHERE id IN (SELECT id FROM case_record "  # noqa: S608
         "WHERE rating_status = ? AND completed_at IS NOT NULL AND completed_at < ? "
-        f"ORDER BY completed_at LIMIT ?{lock})",
+        f"AND {_NOT_HELD.format(case='case_record.id')} ORDER BY completed_at LIMIT ?{lock})",
         [RatingStatus.EXPIRED.value, RatingStatus.UNRATED.value, before, limit],
     )
 
@@ -389,13 +401,14 @@ def _unreminded(
     columns: str, reminded: str, reminded_args: list[Any], reminder: _Reminder, limit: int
 ) -> tuple[str, list[Any]]:
     """The cases a reminder (SMS or call) is due for, at most `limit`: unrated, not yet
-    reminded, completed within the reminder period, with a phone to reach, and without the
-    reminder `reminded` finds (a subquery over `c`)."""
+    reminded, completed within the reminder period, with a phone to reach, no rating held
+    for review, and without the reminder `reminded` finds (a subquery over `c`)."""
     sql = (
         f"SELECT {columns} FROM case_record c JOIN applicant a ON a.id = c.applicant_id "  # noqa: S608
         "WHERE c.rating_status = ? AND c.reminded_at IS NULL AND c.completed_at IS NOT NULL "
         "AND c.completed_at >= ? AND c.completed_at < ? AND a.phone_enc IS NOT NULL "
-        f"AND NOT EXISTS ({reminded}) ORDER BY c.completed_at LIMIT ?"
+        f"AND NOT EXISTS ({reminded}) AND {_NOT_HELD.format(case='c.id')} "
+        "ORDER BY c.completed_at LIMIT ?"
     )
     args = [RatingStatus.UNRATED.value, reminder.since, reminder.due_before, *reminded_args]
     return sql, [*args, limit]
@@ -448,14 +461,15 @@ async def _unreached_call_batch(
     conn: BaseDBAsyncClient, reminder: _Reminder, at: datetime, limit: int
 ) -> int:
     """The fallback: a call for each case still unrated within the reminder period whose
-    reminder SMS was given up. The call itself takes the case out of the selection."""
+    reminder SMS was given up (and no rating held since). The call itself takes the case out
+    of the selection."""
     batch = _Batch(
-        due="SELECT c.id, c.department_id FROM case_record c "
+        due="SELECT c.id, c.department_id FROM case_record c "  # noqa: S608
         "JOIN sms_outbox o ON o.case_id = c.id AND o.purpose = ? "
         "WHERE o.status = ? AND c.rating_status = ? AND c.completed_at IS NOT NULL "
         "AND c.completed_at >= ? "
         "AND NOT EXISTS (SELECT 1 FROM reminder_call k WHERE k.case_id = c.id) "
-        "ORDER BY c.completed_at LIMIT ?",
+        f"AND {_NOT_HELD.format(case='c.id')} ORDER BY c.completed_at LIMIT ?",
         due_args=[
             REMINDER_PURPOSE,
             OutboxStatus.FAILED.value,
@@ -476,10 +490,11 @@ async def _unreached_call_batch(
 async def _cancel_call_batch(
     conn: BaseDBAsyncClient, since: datetime | None, at: datetime, limit: int
 ) -> int:
-    """Close the open calls nobody needs to make any more: the case is no longer unrated,
-    or (when the policy reminds at all) it was completed before the reminder period."""
+    """Close the open calls nobody needs to make any more: the case is no longer unrated or
+    has a rating held for review, or (when the policy reminds at all) it was completed
+    before the reminder period."""
     lock = " FOR UPDATE OF k SKIP LOCKED" if _postgres(conn) else ""
-    stale = "c.rating_status <> ?"
+    stale = f"c.rating_status <> ? OR {_HELD.format(case='c.id')}"
     stale_args: list[Any] = [RatingStatus.UNRATED.value]
     if since is not None:
         stale += " OR c.completed_at < ?"

@@ -52,6 +52,11 @@ def person_id(serial: int) -> str:
     return body + "10X98765432"[total % 11]
 
 
+def person(serial: int, phone: str | None = "13900000000") -> dict[str, Any]:
+    """A fictional applicant of its own (serial), for tests that need many different raters."""
+    return {"name": "测试人", "idNumber": person_id(serial), "phone": phone, "kind": "PERSON"}
+
+
 def case_input(case_no: str, applicant: dict[str, Any] = WANG, **overrides: Any) -> dict[str, Any]:
     item: dict[str, Any] = {
         "caseNo": case_no,

@@ -1,5 +1,7 @@
 // POST /graphql with the caller's credentials and the device id the anti-abuse limits count.
 const DEVICE_KEY = "hcp.device";
+const DEVICE_SHAPE = /^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}$/;
+const DEVICE_WAIT_MS = 3000;
 const TIMEOUT_MS = 20000;
 const SLOW_MS = 3000;
 
@@ -11,15 +13,51 @@ export class ApiError extends Error {
   }
 }
 
+let device = null;
+
+/**
+ * The device id the server issued this browser (POST /device), or null. Asked once per
+ * page: the server answers with the id it is sent when it still recognises it (after a
+ * key rotation it does not, and issues another). Never throws and never waits long: a
+ * page without an id still rates, the limits just do not count it as a device.
+ */
 export function deviceId() {
-  let id = localStorage.getItem(DEVICE_KEY);
-  if (!id || !/^[A-Za-z0-9_-]{16,64}$/.test(id)) {
-    const bytes = new Uint8Array(16);
-    crypto.getRandomValues(bytes);
-    id = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-    localStorage.setItem(DEVICE_KEY, id);
+  device = device || confirmDevice();
+  return device;
+}
+
+async function confirmDevice() {
+  let kept = null;
+  try {
+    kept = localStorage.getItem(DEVICE_KEY);
+  } catch {
+    // Storage may be off (private mode): ask for an id for this page only.
   }
-  return id;
+  if (!kept || !DEVICE_SHAPE.test(kept)) {
+    kept = null;
+  }
+  const headers = kept ? { "x-hcp-device": kept } : {};
+  try {
+    const response = await fetch("/device", {
+      method: "POST",
+      headers,
+      signal: AbortSignal.timeout(DEVICE_WAIT_MS),
+    });
+    const body = response.ok ? await response.json() : null;
+    if (body && typeof body.device === "string" && DEVICE_SHAPE.test(body.device)) {
+      try {
+        localStorage.setItem(DEVICE_KEY, body.device);
+      } catch {
+        // Not kept: the next page asks again.
+      }
+      return body.device;
+    }
+  } catch {
+    // Offline or slow: handled below like a refusal.
+  }
+  // The kept id, if any (the server ignores it if it no longer knows it); without one the
+  // page rates all the same, just not counted as a device.
+  return kept;
 }
 
 export function randomId() {
@@ -30,16 +68,23 @@ export function randomId() {
 
 /**
  * Run one GraphQL operation. `authorization` is the full header value ("Bearer …" or
- * "Pad …"); `onSlow` is called once when the answer takes long, so pages can say so.
+ * "Pad …"); `onSlow` is called once when the answer takes long, so pages can say so;
+ * `withDevice: false` for pages whose calls no anti-abuse limit counts (pad, poster).
  * Throws ApiError with the API's code, or NETWORK / TIMEOUT.
  */
-export async function gql(query, variables = {}, { authorization, onSlow } = {}) {
+export async function gql(query, variables = {}, options = {}) {
+  const { authorization, onSlow, withDevice = true } = options;
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
   const slow = onSlow ? setTimeout(onSlow, SLOW_MS) : null;
-  const headers = { "content-type": "application/json", "x-hcp-device": deviceId() };
+  const headers = { "content-type": "application/json" };
   if (authorization) {
     headers.authorization = authorization;
+  }
+  // A pad's device is its pairing; staff pages (the poster) rate nothing.
+  const id = withDevice && !(authorization || "").startsWith("Pad ") ? await deviceId() : null;
+  if (id) {
+    headers["x-hcp-device"] = id;
   }
   try {
     let response;

@@ -219,7 +219,8 @@ async function showForm(item, holder) {
     renderRatingForm(slot, form, {
       channel: "APP",
       authorization: bearer(),
-      onAccepted: (level) => showCase(item.caseNo, `评价成功，感谢您的评价！（${level.label}）`),
+      onAccepted: (level, note) =>
+        showCase(item.caseNo, note || `评价成功，感谢您的评价！（${level.label}）`),
     });
   } catch (error) {
     status.fail(error, () => showForm(item, holder));

@@ -121,10 +121,10 @@ async function showCase(event) {
   }
 }
 
-function showThanks(level) {
+function showThanks(level, note) {
   clearTimeout(idleTimer);
   screen.replaceChildren(
-    h("p", { className: "thanks notice ok", role: "status", text: `感谢您的评价！（${level.label}）` }),
+    h("p", { className: "thanks notice ok", role: "status", text: note || `感谢您的评价！（${level.label}）` }),
   );
   idleTimer = setTimeout(showIdle, THANKS_MS);
 }
@@ -152,7 +152,7 @@ function onRefused(code) {
 
 async function loadWindowName() {
   try {
-    const { windowInfo: info } = await gql(WINDOW, { code: windowCode });
+    const { windowInfo: info } = await gql(WINDOW, { code: windowCode }, { withDevice: false });
     windowName = `${info.department.name} · ${info.name}`;
     document.getElementById("pad-title").textContent = `评价器 · ${info.name}`;
   } catch {

@@ -13,7 +13,7 @@ async function main() {
   qr.alt = "本窗口的评价二维码";
   qr.src = `/qr/${encodeURIComponent(code)}.svg`;
   try {
-    const { windowInfo: info } = await gql(WINDOW, { code });
+    const { windowInfo: info } = await gql(WINDOW, { code }, { withDevice: false });
     document.title = `${info.name} - 评价二维码`;
     document.getElementById("poster-hall").textContent = info.hallName || "";
     document.getElementById("poster-window").textContent = info.name;

@@ -14,7 +14,7 @@ export const FORM_QUERY = `query Form($caseNo: String!, $channel: Channel!) {
 const SUBMIT = `mutation Rate($input: RatingInput!) {
   submitRating(input: $input) {
     __typename
-    ... on RatingAccepted { appliesTo rating { level category } }
+    ... on RatingAccepted { appliesTo status message rating { level category } }
     ... on RatingRejected { code message }
   }
 }`;
@@ -25,7 +25,9 @@ export async function loadForm(caseNo, channel, authorization, onSlow) {
 }
 
 /**
- * Render the form into `container`. `onAccepted(level)` runs once the API stored the rating.
+ * Render the form into `container`. `onAccepted(level, note)` runs once the API stored the
+ * rating; `note` is the API's word when the rating does not count as given (held for
+ * review, or kept in the history), else null.
  * The submit button is disabled while a request is out (no double submit); a retry after a
  * network failure resends the same clientRequestId, so it can never store twice.
  */
@@ -138,7 +140,7 @@ export function renderRatingForm(container, form, { channel, authorization, onAc
       });
       const result = data.submitRating;
       if (result.__typename === "RatingAccepted") {
-        onAccepted(level);
+        onAccepted(level, result.status === "EFFECTIVE" ? null : result.message);
         return;
       }
       sent = null; // a refusal is final for this content: a changed form is a new request

@@ -137,20 +137,20 @@ async function showForm(item) {
     renderRatingForm(holder, form, {
       channel: "QR",
       authorization: bearer(),
-      onAccepted: (level) => showThanks(item, level),
+      onAccepted: (level, note) => showThanks(item, level, note),
     });
   } catch (error) {
     status.fail(error, () => showForm(item));
   }
 }
 
-function showThanks(item, level) {
+function showThanks(item, level, note) {
   content.replaceChildren(
     h(
       "div",
       { className: "card" },
-      h("h2", { text: "评价成功" }),
-      h("p", { className: "notice ok", role: "status", text: `感谢您的评价！您对“${item.matter.name}”的评价是：${level.label}。` }),
+      h("h2", { text: note ? "评价已收到" : "评价成功" }),
+      h("p", { className: "notice ok", role: "status", text: note || `感谢您的评价！您对“${item.matter.name}”的评价是：${level.label}。` }),
       h("button", { type: "button", onClick: showCases }, "评价其他事项"),
       " ",
       h("a", { className: "button", href: "/m/" }, "我的办件"),

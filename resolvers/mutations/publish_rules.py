@@ -9,9 +9,8 @@ import strawberry
 from strawberry.types import Info
 
 from schema.core.context import Context
-from schema.core.errors import BadInputError
 from services.identity import Role
-from services.policy import PolicyTooLargeError, Published, publish_rules
+from services.policy import Published, publish_rules
 
 
 @strawberry.type(description="The policy is active on every worker")
@@ -41,15 +40,12 @@ PublishRulesResult = Annotated[
 async def resolve(info: Info[Context, None], yaml: str) -> PublishRulesResult:
     info.context.require(Role.POLICY_STAFF)
     collaborators = info.context.collaborators
-    try:
-        result = await publish_rules(
-            yaml,
-            engine=collaborators.engine,
-            path=collaborators.rules_path,
-            announce=collaborators.announce_rules,
-        )
-    except PolicyTooLargeError as exc:
-        raise BadInputError(str(exc)) from None
+    result = await publish_rules(
+        yaml,
+        engine=collaborators.engine,
+        path=collaborators.rules_path,
+        announce=collaborators.announce_rules,
+    )
     if isinstance(result, Published):
         return RulesPublished(version=result.version, changed=result.changed)
     return RulesRejected(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import Enum
 from typing import Annotated
 
 import strawberry
@@ -13,18 +14,40 @@ from schema.core.context import Context
 from schema.core.errors import BadInputError
 from schema.core.text import refuse_nul
 from schema.core.types import ChannelEnum, RatingDecision, business_time
-from services.abuse import Verdict, check_rating
 from services.identity import Principal, Role
 from services.submit_rating import (
+    EFFECTIVE,
+    HELD,
+    RECORDED,
     Accepted,
     Rater,
     Submission,
+    normalise_staff_code,
     rejected,
     submit_rating,
 )
 
 CITIZEN_CHANNELS = frozenset({Channel.APP, Channel.WEB, Channel.QR, Channel.KIOSK})
-OPERATOR_CHANNELS = frozenset({Channel.HOTLINE, Channel.PAPER})
+# Who may enter a rating on the applicant's behalf, on which channels (docs/access.md): hall
+# and department staff take paper forms, help at the self-service kiosk and answer the
+# department's phone; hotline (12345) operators take calls for their region.
+ON_BEHALF_CHANNELS = {
+    Role.WINDOW_STAFF: frozenset({Channel.HOTLINE, Channel.PAPER, Channel.KIOSK}),
+    Role.DEPT_HANDLER: frozenset({Channel.HOTLINE, Channel.PAPER, Channel.KIOSK}),
+    Role.HOTLINE_OPERATOR: frozenset({Channel.HOTLINE}),
+}
+
+
+@strawberry.enum(description="What became of an accepted rating")
+class AcceptedStatus(Enum):
+    EFFECTIVE = strawberry.enum_value(EFFECTIVE, description="it is the case's rating now")
+    HELD = strawberry.enum_value(
+        HELD, description="stored but held for review: it does not count until reviewed"
+    )
+    RECORDED = strawberry.enum_value(
+        RECORDED,
+        description="kept in the history: the applicant's own rating stays effective",
+    )
 
 
 @strawberry.input(description="Exactly one of caseNo, batchNo, integratedServiceNo")
@@ -52,11 +75,13 @@ class SubmittedRating:
     rated_at: datetime
 
 
-@strawberry.type(description="The rating was stored")
+@strawberry.type(description="The rating was stored; `status` says whether it counts")
 class RatingAccepted:
     rating: SubmittedRating
     applies_to: list[str] = strawberry.field(description="every case number it applies to")
     decision: RatingDecision
+    status: AcceptedStatus
+    message: str = strawberry.field(description="for the rater: what became of the rating")
 
 
 @strawberry.type(description="The rating was not stored; `message` is for the rater")
@@ -89,9 +114,16 @@ def _rater(principal: Principal, channel: Channel, info: Info[Context, None]) ->
     if principal.role is Role.CITIZEN and channel in CITIZEN_CHANNELS:
         lookup = info.context.vault.lookup_hash(principal.id_number or "")
         return Rater(role="citizen", key=f"citizen:{lookup}", applicant_hash=lookup)
-    if principal.role in (Role.WINDOW_STAFF, Role.DEPT_HANDLER) and channel in OPERATOR_CHANNELS:
-        code = principal.staff_code or principal.subject
-        return Rater(role=principal.role.value, key=f"staff:{code}", staff_code=code)
+    if channel in ON_BEHALF_CHANNELS.get(principal.role, ()):
+        code = normalise_staff_code(principal.staff_code)
+        return Rater(
+            role=principal.role.value,
+            key=f"staff:{code or principal.subject}",
+            staff_code=code,
+            department_code=principal.department_code,
+            region_code=principal.region_code,
+            hall_code=principal.hall_code,
+        )
     return None
 
 
@@ -117,28 +149,16 @@ async def resolve(info: Info[Context, None], input: RatingInput) -> SubmitRating
     channel = Channel(input.channel)
     rater = await _pad_rater(info)
     if rater is None:
-        principal = info.context.require(Role.CITIZEN, Role.WINDOW_STAFF, Role.DEPT_HANDLER)
+        principal = info.context.require(
+            Role.CITIZEN, Role.WINDOW_STAFF, Role.DEPT_HANDLER, Role.HOTLINE_OPERATOR
+        )
         rater = _rater(principal, channel, info)
     elif channel is not Channel.PAD:
         rater = None
     if rater is None:
         refusal = rejected("NOT_RATER")
         return RatingRejected(code=refusal.code, message=refusal.message)
-    now = info.context.now()
     collaborators = info.context.collaborators
-    limits = collaborators.engine.evaluate("abuse", {})
-    device = rater.key if rater.role == "pad" else info.context.device
-
-    async def guard(window_code: str | None) -> Verdict:
-        return await check_rating(
-            collaborators.counters,
-            limits,
-            rater=rater.key,
-            device=device,
-            window=window_code,
-            now=now,
-        )
-
     result = await submit_rating(
         Submission(
             target=target,
@@ -151,8 +171,9 @@ async def resolve(info: Info[Context, None], input: RatingInput) -> SubmitRating
         ),
         rater,
         engine=collaborators.engine,
-        now=now,
-        guard=guard,
+        clock=info.context.now,
+        counters=collaborators.counters,
+        device=info.context.device,
     )
     if not isinstance(result, Accepted):
         return RatingRejected(code=result.code, message=result.message)
@@ -169,4 +190,6 @@ async def resolve(info: Info[Context, None], input: RatingInput) -> SubmitRating
         ),
         applies_to=result.applies_to,
         decision=RatingDecision(rules_version=result.rules_version, fired_rules=result.fired_rules),
+        status=AcceptedStatus(result.status),
+        message=result.message,
     )

@@ -78,7 +78,12 @@ async def case(info: Info[Context, None], case_no: str) -> Case:
     """One case, for a viewer allowed to see it (its applicant, its department's staff,
     its region's admins, the system)."""
     viewer = info.context.require(
-        Role.CITIZEN, Role.WINDOW_STAFF, Role.DEPT_HANDLER, Role.AREA_ADMIN, Role.SYSTEM
+        Role.CITIZEN,
+        Role.WINDOW_STAFF,
+        Role.DEPT_HANDLER,
+        Role.HOTLINE_OPERATOR,
+        Role.AREA_ADMIN,
+        Role.SYSTEM,
     )
     refuse_nul(case_no)
     view = await info.context.visible_case(case_no, viewer)

@@ -51,7 +51,9 @@ async def rating_form(
     pad = await info.context.pad()
     if pad is not None:
         return await _pad_form(info, case_no, Channel(channel), pad.window_code)
-    viewer = info.context.require(Role.CITIZEN, Role.WINDOW_STAFF, Role.DEPT_HANDLER)
+    viewer = info.context.require(
+        Role.CITIZEN, Role.WINDOW_STAFF, Role.DEPT_HANDLER, Role.HOTLINE_OPERATOR
+    )
     view = await info.context.visible_case(case_no, viewer)
     if view is None:
         raise NotFoundError("no case with this caseNo that you may rate")

@@ -49,8 +49,9 @@ class Context:
     ) -> None:
         self.collaborators = collaborators
         self._authorization = authorization
-        # What the anti-abuse limits count as one device: the client's own device id
-        # (`X-HCP-Device`), else its address; a pad is its pairing.
+        # What the anti-abuse limits count as one device: a device id the server issued and
+        # signed (`X-HCP-Device`, see server.devices), else None; never the client's
+        # address (a NAT is many people) nor an id the client made up. A pad is its pairing.
         self.device = device
         self._principal: Principal | None = _UNSET
         # Set by Strawberry from graphql-transport-ws `connection_init` payloads.

@@ -10,6 +10,8 @@ import traceback
 from graphql.error import GraphQLError
 from strawberry.extensions import MaskErrors
 
+from models.db import connection_lost
+
 log = logging.getLogger("hcp.api")
 
 
@@ -72,6 +74,9 @@ def without_values(message: str) -> str:
 
 
 _MASKED = "Internal server error."
+# A dropped database connection: the request did nothing (its transaction, if any, rolled
+# back with the connection) and the same request can succeed on the next try.
+_UNAVAILABLE = "service temporarily unavailable, retry"
 
 
 def client_error(error: GraphQLError) -> GraphQLError:
@@ -83,6 +88,8 @@ def client_error(error: GraphQLError) -> GraphQLError:
         message, code = original.message, original.code
     elif original is None or isinstance(original, GraphQLError):
         message, code = without_values(error.message), "BAD_INPUT"
+    elif connection_lost(original):
+        message, code = _UNAVAILABLE, "UNAVAILABLE"
     else:
         message, code = _MASKED, "INTERNAL"
     return GraphQLError(
@@ -107,6 +114,14 @@ def log_unexpected(errors: list[GraphQLError]) -> None:
     for error in errors:
         original = error.original_error
         if original is None or isinstance(original, ApiError | GraphQLError):
+            continue
+        if connection_lost(original):
+            # An outage, not a bug: one line each, and no traceback to wade through.
+            log.warning(
+                "database connection lost (%s) at %s: answered UNAVAILABLE",
+                type(original).__name__,
+                error.path,
+            )
             continue
         frames = "".join(traceback.format_tb(original.__traceback__))
         log.error("unexpected %s at %s\n%s", type(original).__name__, error.path, frames)

@@ -14,7 +14,7 @@ from redis.asyncio import Redis
 from rules import PolicyError, parse
 from server.counters import LocalCounters, RedisCounters
 from tests.conftest import REDIS_URL, ROOT, Api, require, token
-from tests.factories import CHEN, WANG, case_input, person_id
+from tests.factories import CHEN, WANG, case_input, person
 
 TEMPLATE = (ROOT / "rules.yaml").read_text("utf-8")
 LIMITS = """  per_rater: {max: 20, within: 1 hour}
@@ -27,7 +27,7 @@ mutation($input: RatingInput!) {
   submitRating(input: $input) {
     __typename
     ... on RatingRejected { code message }
-    ... on RatingAccepted { decision { firedRules } }
+    ... on RatingAccepted { status message decision { firedRules } }
   }
 }
 """
@@ -51,24 +51,26 @@ async def policy(api: Api, text: str) -> AsyncIterator[None]:
     yield  # the api fixture puts rules.yaml back for the next test
 
 
-def person(serial: int) -> dict[str, Any]:
-    return {
-        "name": "测试人",
-        "idNumber": person_id(serial),
-        "phone": "13900000000",
-        "kind": "PERSON",
-    }
+async def new_device(api: Api) -> str:
+    """A device id as the pages get one: issued and signed by the server (POST /device)."""
+    response = await api.client.post("/device")
+    assert response.status_code == 200, response.text
+    device: str = response.json()["device"]
+    return device
 
 
-async def rate(api: Api, who: dict[str, Any], case_no: str, device: str = "device-0001") -> Any:
+async def rate(api: Api, who: dict[str, Any], case_no: str, device: str | None = None) -> Any:
     bearer = token("citizen", id_number=who["idNumber"], name=who["name"])
+    headers = {"authorization": f"Bearer {bearer}"}
+    if device is not None:
+        headers["x-hcp-device"] = device
     response = await api.client.post(
         "/graphql",
         json={
             "query": SUBMIT,
             "variables": {"input": {"caseNo": case_no, "level": 5, "channel": "APP"}},
         },
-        headers={"authorization": f"Bearer {bearer}", "x-hcp-device": device},
+        headers=headers,
     )
     return response.json()["data"]["submitRating"]
 
@@ -98,24 +100,29 @@ async def test_a_device_and_a_window_have_their_own_limits(api: Api) -> None:
         case_input("O-1", people[3], windowCode="W-02", windowName="综合受理2号窗口"),
     )
     limits = "  per_device: {max: 2, within: 1 hour}\n  per_window: {max: 3, within: 1 hour}\n"
+    tablet, phone_22, phone_33 = [await new_device(api) for _ in range(3)]
     async with policy(api, with_limits(limits)):
-        same_device = [await rate(api, people[i], f"D-{i}", "shared-tablet") for i in range(3)]
+        same_device = [await rate(api, people[i], f"D-{i}", tablet) for i in range(3)]
         assert [outcome(r) for r in same_device] == ["ok", "ok", "RATE_LIMITED"]
         # Another device: its own count; the window W-01 has now counted 3 of its 3.
-        assert outcome(await rate(api, people[2], "D-2", "own-phone-22")) == "ok"
-        assert outcome(await rate(api, people[3], "D-3", "own-phone-33")) == "RATE_LIMITED"
-        assert outcome(await rate(api, people[3], "O-1", "own-phone-33")) == "ok"  # W-02
+        assert outcome(await rate(api, people[2], "D-2", phone_22)) == "ok"
+        assert outcome(await rate(api, people[3], "D-3", phone_33)) == "RATE_LIMITED"
+        assert outcome(await rate(api, people[3], "O-1", phone_33)) == "ok"  # W-02
 
 
 async def test_a_device_rating_for_many_people_has_them_held_not_counted(api: Api) -> None:
     people = [person(i) for i in range(3)]
     await api.ingest(*[case_input(f"H-{i}", people[i]) for i in range(3)])
+    kiosk, phone = await new_device(api), await new_device(api)
     async with policy(api, with_limits("  hold_device_burst: {raters: 2, within: 10 minutes}\n")):
-        first = await rate(api, people[0], "H-0", "hall-kiosk-1")
-        second = await rate(api, people[1], "H-1", "hall-kiosk-1")
-        elsewhere = await rate(api, people[2], "H-2", "own-phone-77")
+        first = await rate(api, people[0], "H-0", kiosk)
+        second = await rate(api, people[1], "H-1", kiosk)
+        elsewhere = await rate(api, people[2], "H-2", phone)
     assert "limit-rating-bursts" not in first["decision"]["firedRules"]
     assert "limit-rating-bursts" in second["decision"]["firedRules"]
+    # The rater is told the rating is held, never that it counted.
+    assert (first["status"], second["status"]) == ("EFFECTIVE", "HELD")
+    assert "人工核实" in second["message"]
     counted = await api.gql(HISTORY, {"n": "H-0"}, token("system"))
     assert counted["data"]["case"]["ratingStatus"] == "RATED"
     held = await api.gql(HISTORY, {"n": "H-1"}, token("system"))
@@ -169,14 +176,15 @@ async def test_redis_counters_are_shared_by_every_worker_and_expire() -> None:
 
 async def test_the_scan_page_has_the_same_device_and_window_limits(api: Api) -> None:
     limits = "  per_device: {max: 2, within: 1 hour}\n  per_window: {max: 3, within: 1 hour}\n"
+    phone_a, phone_b, phone_c = [await new_device(api) for _ in range(3)]
     async with policy(api, with_limits(limits)):
         mine = [
-            (await api.client.get("/w/W-01", headers={"x-hcp-device": "phone-aaaa-1"})).status_code
+            (await api.client.get("/w/W-01", headers={"x-hcp-device": phone_a})).status_code
             for _ in range(3)
         ]
-        other = await api.client.get("/w/W-01", headers={"x-hcp-device": "phone-bbbb-2"})
-        third = await api.client.get("/w/W-01", headers={"x-hcp-device": "phone-cccc-3"})
-        elsewhere = await api.client.get("/w/W-02", headers={"x-hcp-device": "phone-cccc-3"})
+        other = await api.client.get("/w/W-01", headers={"x-hcp-device": phone_b})
+        third = await api.client.get("/w/W-01", headers={"x-hcp-device": phone_c})
+        elsewhere = await api.client.get("/w/W-02", headers={"x-hcp-device": phone_c})
     assert mine == [200, 200, 429]
     assert other.status_code == 200  # the window's third scan
     assert third.status_code == 429  # the window's fourth

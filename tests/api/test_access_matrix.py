@@ -95,7 +95,8 @@ OPERATIONS = {
     "submitRating (W-01)": Operation(
         "mutation($i: RatingInput!) { submitRating(input: $i) { ... on RatingRejected { code } "
         "... on RatingAccepted { appliesTo } } }",
-        {"i": {"caseNo": "W-01", "level": 5, "channel": "APP"}},
+        # Bad again: a good rating would close the callback the revealContact cells need.
+        {"i": {"caseNo": "W-01", "level": 1, "channel": "APP", "tags": ["poor-attitude"]}},
         _union,
     ),
     "submitRating on PAD (W-01)": Operation(

@@ -67,9 +67,11 @@ async def test_a_pad_rates_only_its_windows_cases_just_after_completion(api: Api
     pad_token = (await pair(api))["data"]["pairPad"]["token"]
     accepted = await pad_rate(api, pad_token, "P-1")
     assert accepted["data"]["submitRating"]["__typename"] == "RatingAccepted", accepted
-    for case_no in ("P-2", "P-3"):  # another window; completed days ago
+    # Another window's case is not the pad's to see (answered as missing); its own window's
+    # case completed days ago is not the pad's to rate.
+    for case_no, code in (("P-2", "NOT_FOUND"), ("P-3", "NOT_RATER")):
         refused = await pad_rate(api, pad_token, case_no)
-        assert refused["data"]["submitRating"]["code"] == "NOT_RATER", case_no
+        assert refused["data"]["submitRating"]["code"] == code, case_no
     api.clock.advance(hours=1)
     assert (await pad_rate(api, pad_token, "P-1"))["data"]["submitRating"]["code"] == "NOT_RATER"
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from models.db import connection, execute
+from models.db import connection, execute, fetch
 from tests.conftest import Api, token
 from tests.factories import INGEST, WANG, case_input
 
@@ -64,6 +64,19 @@ def outcome(body: dict[str, Any]) -> str:
     return "REVEALED" if result["__typename"] == "ContactRevealed" else str(result["code"])
 
 
+async def callbacks(case_no: str) -> list[tuple[str, str | None]]:
+    """The case's callbacks in the order opened: status and why it closed; a closed one has
+    its time."""
+    rows = await fetch(
+        connection(),
+        "SELECT k.status, k.close_reason, k.closed_at FROM callback k "
+        "JOIN case_record c ON c.id = k.case_id WHERE c.case_no = ? ORDER BY k.id",
+        [case_no],
+    )
+    assert all((r["closed_at"] is None) == (r["status"] == "OPEN") for r in rows)
+    return [(r["status"], r["close_reason"]) for r in rows]
+
+
 async def test_a_bad_rating_opens_the_callback_that_allows_the_reveal(api: Api) -> None:
     await seed(api)
     assert outcome(await reveal(api, HANDLER)) == "NO_OPEN_CALLBACK"
@@ -79,6 +92,30 @@ async def test_a_bad_rating_opens_the_callback_that_allows_the_reveal(api: Api) 
     assert outcome(await reveal(api, ADMIN)) == "REVEALED"
     # Only that case: its sibling has no bad rating.
     assert outcome(await reveal(api, HANDLER, "R-2")) == "NO_OPEN_CALLBACK"
+
+
+async def test_the_callback_closes_when_the_rater_replaces_the_bad_rating(api: Api) -> None:
+    """Latest wins (rules.yaml): once the case's effective rating is no longer bad there is
+    nobody to call back, so the phone is no longer given out."""
+    await seed(api)
+    await rate(api, "R-1", 1, tags=["poor-attitude"])
+    assert outcome(await reveal(api, HANDLER)) == "REVEALED"
+    await rate(api, "R-1", 2, tags=["overdue"])  # still bad: the same callback stays open
+    assert outcome(await reveal(api, HANDLER)) == "REVEALED"
+    await rate(api, "R-1", 5)
+    assert outcome(await reveal(api, HANDLER)) == "NO_OPEN_CALLBACK"
+    assert outcome(await reveal(api, ADMIN)) == "NO_OPEN_CALLBACK"
+    body = await api.gql(AUDIT, {"first": 3}, ADMIN)
+    audited = [(n["actorSubject"], n["outcome"]) for n in body["data"]["auditLog"]["nodes"]]
+    assert audited == [
+        ("admin-1", "NO_OPEN_CALLBACK"),
+        ("handler-7", "NO_OPEN_CALLBACK"),
+        ("handler-7", "REVEALED"),
+    ]
+    assert await callbacks("R-1") == [("CLOSED", "RATING_CHANGED")]
+    await rate(api, "R-1", 1, tags=["poor-attitude"])  # bad again: a new callback
+    assert outcome(await reveal(api, HANDLER)) == "REVEALED"
+    assert await callbacks("R-1") == [("CLOSED", "RATING_CHANGED"), ("OPEN", None)]
 
 
 async def test_who_may_ask_and_how(api: Api) -> None:

@@ -208,12 +208,13 @@ async def test_an_applicant_stored_again_under_the_new_key_is_folded_into_one(
     first = await rate(api, WANG, caseNo="M-1", level=5, clientRequestId="req-9")
     # The service was started on the new ring before the rotation ran: intake does not
     # find Wang's row under the new lookup key and stores a second one, without a phone;
-    # Wang's case M-1 is not his any more, and a retry of his rating is refused.
+    # Wang's case M-1 is not his any more, and a retry of his rating is refused (as a case
+    # that is not his: NOT_FOUND, like a missing one).
     restart(RING)
     await api.ingest(case_input("M-2", {k: v for k, v in WANG.items() if k != "phone"}))
     assert set(await my_cases(api, WANG)) == {"M-2"}
     retried = await rate(api, WANG, caseNo="M-1", level=5, clientRequestId="req-9")
-    assert retried == {"__typename": "RatingRejected", "code": "NOT_RATER"}
+    assert retried == {"__typename": "RatingRejected", "code": "NOT_FOUND"}
     report = await rotate_key(vault=Vault.from_ring(RING))
     assert (report.resealed, report.merged) == (0, 1)
     [applicant] = await table("applicant")

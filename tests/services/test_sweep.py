@@ -19,8 +19,10 @@ from models.db import as_utc, connection, fetch
 from rules import Engine
 from services.sweep_deadlines import SweepReport, sweep
 from services.vault import Vault
+from tests.api import test_abuse as abuse
+from tests.api.test_reminder_calls import call_policy
 from tests.conftest import DATA_KEY, ROOT, Api, token
-from tests.factories import CHEN, WANG, case_input, person_id
+from tests.factories import CHEN, WANG, case_input, person, person_id
 
 PROFILES = ROOT / "rules" / "profiles"
 NO_PHONE = {"name": "赵无电", "idNumber": person_id(7), "kind": "PERSON"}
@@ -210,16 +212,16 @@ async def test_reminders_are_queued_once_rendered_from_the_policy(api: Api) -> N
     # name is the matter's name, not a placeholder.
     assert sent[0]["body"] == render(text, "{link}证明", "S&4#x", link + "S%264%23x")
     vault = Vault.from_ring(DATA_KEY)
-    for message, person in zip(sent, (CHEN, WANG), strict=True):
+    for message, who in zip(sent, (CHEN, WANG), strict=True):
         assert message["purpose"] == "rating_reminder"
         assert (message["status"], message["attempts"]) == ("PENDING", 0)
         assert as_utc(message["next_attempt_at"]) == as_utc(message["created_at"]) == now
         assert as_utc(message["reminded_at"]) == now
         assert message["phone_enc"] == message["applicant_phone"]
         assert message["key_id"] == message["applicant_key"]
-        assert person["phone"] not in json.dumps(message, default=str)
+        assert who["phone"] not in json.dumps(message, default=str)
         opened = vault.open(message["phone_enc"], "applicant.phone", message["key_id"])
-        assert opened == person["phone"]
+        assert opened == who["phone"]
     later = await sweep(engine=engine, now=at("2026-11-21T18:00:00+08:00"), link_base=link)
     assert later.reminders_queued == 1  # S-3 is now 24 hours old; nobody is texted twice
     assert len(await rows("SELECT id FROM sms_outbox")) == 3
@@ -247,6 +249,66 @@ async def test_a_case_rated_before_the_sweep_is_left_alone(api: Api) -> None:
     assert rated == [{"channel": "APP"}]
     texted = await rows("SELECT c.case_no FROM sms_outbox o JOIN case_record c ON c.id = o.case_id")
     assert texted == [{"case_no": "R-2"}]
+
+
+async def hold_second(api: Api, *ratings: tuple[dict[str, Any], str]) -> None:
+    """Each person rates their case on one hall device: from the second on, the device has
+    rated for two people within minutes, and the ratings are held for review."""
+    burst = abuse.with_limits("  hold_device_burst: {raters: 2, within: 10 minutes}\n")
+    kiosk = await abuse.new_device(api)
+    async with abuse.policy(api, burst):
+        for who, case_no in ratings:
+            result = await abuse.rate(api, who, case_no, kiosk)
+            assert result["__typename"] == "RatingAccepted", result
+
+
+async def test_a_case_whose_rating_is_held_for_review_waits_for_the_review(api: Api) -> None:
+    """The applicant of H-1 did rate, on a device that rated for many people: the rating
+    is held, not counted, and the case stays unrated. It is not the case of someone who
+    never rated, so no reminder, no default and no expiry; N-1 beside it is."""
+    people = [person(i) for i in range(3)]
+    await api.ingest(
+        *[
+            completed(no, "2026-11-18T10:05:00+08:00", applicant=who)
+            for no, who in zip(("R-1", "H-1", "N-1"), people, strict=True)
+        ]
+    )
+    await hold_second(api, (people[0], "R-1"), (people[1], "H-1"))
+    held = await rows(
+        "SELECT c.case_no FROM rating r JOIN case_record c ON c.id = r.case_id "
+        "WHERE r.held_for_review AND NOT r.effective"
+    )
+    assert held == [{"case_no": "H-1"}]
+    reminded = await sweep(engine=template(api), now=at("2026-11-20T12:00:00+08:00"))
+    called = await sweep(engine=call_policy(api), now=at("2026-11-20T12:00:00+08:00"))
+    defaulted = await sweep(engine=template(api), now=at("2026-12-31T12:00:00+08:00"))
+    expired = await sweep(engine=profile("haiyang"), now=at("2026-12-31T12:00:00+08:00"))
+    assert (reminded.reminders_queued, called.reminder_calls_queued) == (1, 0)
+    assert (defaulted.defaults_applied, expired.expired) == (1, 0)
+    texted = await rows("SELECT c.case_no FROM sms_outbox o JOIN case_record c ON c.id = o.case_id")
+    assert texted == [{"case_no": "N-1"}]
+    assert await rows("SELECT id FROM reminder_call") == []
+    assert [await status(no) for no in ("R-1", "H-1", "N-1")] == ["RATED", "UNRATED", "DEFAULTED"]
+
+
+async def test_a_reminder_call_is_cancelled_once_the_rating_is_held(api: Api) -> None:
+    """A call opened before the person rated is not to be made once they have, whether
+    their rating counts (H-0) or is held (H-1)."""
+    people = [person(i) for i in range(2)]
+    await api.ingest(
+        *[
+            completed(f"H-{i}", "2026-11-18T10:05:00+08:00", applicant=who)
+            for i, who in enumerate(people)
+        ]
+    )
+    now = at("2026-11-20T12:00:00+08:00")
+    assert (await sweep(engine=call_policy(api), now=now)).reminder_calls_queued == 2
+    await hold_second(api, (people[0], "H-0"), (people[1], "H-1"))
+    assert (await sweep(engine=call_policy(api), now=now)).reminder_calls_cancelled == 2
+    assert (
+        await rows("SELECT status, last_outcome FROM reminder_call ORDER BY id")
+        == [{"status": "CLOSED", "last_outcome": "CANCELLED"}] * 2
+    )
 
 
 async def test_two_workers_at_once_apply_each_default_and_reminder_once(api: Api) -> None:

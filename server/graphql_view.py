@@ -1,0 +1,163 @@
+"""/graphql over HTTP and websocket: Strawberry's ASGI view with the service's context, the
+GraphQL-over-HTTP media types and a JSON decoder that refuses what the service cannot take.
+
+A client that accepts `application/graphql-response+json` gets it, with 400 for request
+errors (the document does not parse or validate, variables do not coerce) and no `data`
+entry; clients that accept only `application/json` keep 200 with `data: null`, as legacy
+GraphQL clients expect. Refusals before execution (a body that is not JSON) are GraphQL
+error responses with code BAD_INPUT, never Strawberry's plain-text reason.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from cross_web import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+
+from schema.core.context import Collaborators, Context
+from schema.core.text import holds_unpaired_surrogate
+from server.devices import device_of
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+_CONTENT_TYPES = {GRAPHQL_RESPONSE: f"{GRAPHQL_RESPONSE}; charset=utf-8", JSON: JSON}
+# RFC 9110 qvalue; anything else in `q=` is treated as no weight given.
+_QUALITY = re.compile(r"\s*q\s*=\s*(0(?:\.\d{0,3})?|1(?:\.0{0,3})?)\s*", re.IGNORECASE)
+# Only text with such an escape can decode to a lone surrogate once the bytes are strict
+# UTF-8, so the walk over the decoded value is skipped for almost every request.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+class Opened(Protocol):
+    """What the lifespan opened (server.app.Runtime); empty until start-up is done."""
+
+    collaborators: Collaborators | None
+
+
+def response_media_type(headers: Mapping[str, str]) -> str:
+    """graphql-response+json when the client accepts it at least as much as JSON; JSON for
+    `*/*`, a missing Accept or one naming neither (the spec's legacy default)."""
+    weights = {GRAPHQL_RESPONSE: 0.0, JSON: 0.0}
+    for item in headers.get("accept", "").split(","):
+        kind, _, parameters = item.partition(";")
+        kind = kind.strip().lower()
+        target = JSON if kind in ("*/*", "application/*") else kind
+        if target in weights:
+            weights[target] = max(weights[target], _quality(parameters))
+    preferred = weights[GRAPHQL_RESPONSE]
+    return GRAPHQL_RESPONSE if preferred > 0 and preferred >= weights[JSON] else JSON
+
+
+def _quality(parameters: str) -> float:
+    for parameter in parameters.split(";"):
+        found = _QUALITY.fullmatch(parameter)
+        if found:
+            return float(found.group(1))
+    return 1.0
+
+
+def _request_error_status(response: GraphQLHTTPResponse) -> int | None:
+    """400 when the operation never ran: no data and no error with a path (parse,
+    validation, variable coercion); 500 if such an error was masked as INTERNAL."""
+    errors = response.get("errors")
+    if response.get("data") is not None or not errors:
+        return None
+    if any(not isinstance(error, dict) or "path" in error for error in errors):
+        return None
+    codes = {error.get("extensions", {}).get("code") for error in errors if isinstance(error, dict)}
+    return 500 if "INTERNAL" in codes else 400
+
+
+def _utf8_text(data: bytes) -> str:
+    """Strict decoding: json.loads on bytes lets UTF-8-encoded lone surrogates through
+    (surrogatepass), which then fail in the database driver as internal errors."""
+    try:
+        return data.decode(json.detect_encoding(data))
+    except UnicodeDecodeError:
+        raise json.JSONDecodeError("the body is not UTF-8 text", "", 0) from None
+
+
+class HcpGraphQL(GraphQL[Context, None]):
+    def __init__(self, runtime: Opened, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.runtime = runtime
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        try:
+            response = await self.run(request)
+        except HTTPException as exc:
+            response = self._refusal(request, exc)
+        await response(scope, receive, send)
+
+    def _refusal(self, request: Request, exc: HTTPException) -> Response:
+        code = "NOT_FOUND" if exc.status_code == 404 else "BAD_INPUT"
+        body = {"errors": [{"message": exc.reason, "extensions": {"code": code}}]}
+        media_type = _CONTENT_TYPES[response_media_type(request.headers)]
+        return Response(self.encode_json(body), exc.status_code, media_type=media_type)
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        assert self.runtime.collaborators is not None
+        return Context(
+            self.runtime.collaborators, request.headers.get("authorization"), device_of(request)
+        )
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        sub_response = await super().get_sub_response(request)
+        # Carried to create_response, which sees only the sub-response, not the request.
+        sub_response.media_type = response_media_type(request.headers)
+        return sub_response
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        negotiated = sub_response.media_type or JSON
+        if negotiated == GRAPHQL_RESPONSE and not isinstance(response_data, list):
+            status = _request_error_status(response_data)
+            if status is not None:
+                response_data = response_data.copy()
+                del response_data["data"]
+                sub_response.status_code = status
+        response = super().create_response(response_data, sub_response)
+        response.headers["content-type"] = _CONTENT_TYPES[negotiated]
+        return response
+
+    def decode_json(self, data: str | bytes) -> object:
+        """JSON as I-JSON (RFC 7493) has it, for bodies, GET `variables` and websocket
+        messages alike: text that is not UTF-8, a lone surrogate (raw or escaped) and
+        nesting deeper than the parser's recursion limit are refused like JSON that does
+        not parse (HTTP 400, websocket close 4400), before they fail in the database
+        driver or in the response that quotes them."""
+        text = _utf8_text(data) if isinstance(data, bytes) else data
+        try:
+            value = json.loads(text)
+            if _SURROGATE_ESCAPE.search(text) and holds_unpaired_surrogate(value):
+                raise json.JSONDecodeError("unpaired surrogate", "", 0)
+        except RecursionError:
+            raise json.JSONDecodeError("nested too deeply", "", 0) from None
+        return value
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """A request's JSON (its body, or its GET `variables`) is an object or a batch;
+        Strawberry answers any other value with a 500."""
+        try:
+            value = self.decode_json(data)
+        except ValueError:
+            raise HTTPException(400, "Unable to parse request body as JSON") from None
+        if not isinstance(value, dict | list):
+            raise HTTPException(400, "The request JSON must be an object")
+        return value
