@@ -35,6 +35,9 @@ class Verdict:
     refused_by: str | None = None  # the limit that refused: per_rater, per_device, per_window
     hold: bool = False  # store the rating but hold it for review instead of counting it
     rules: tuple[str, ...] = ()  # the policy rules behind a refusal or a hold
+    # What was counted for this rating, to take back if the rating is refused after all
+    # (a form error, a closed window): only a stored rating uses up an allowance.
+    counted: tuple[str, ...] = ()
 
 
 ALLOW = Verdict()
@@ -61,7 +64,7 @@ async def check_rating(
     if burst is not None and device is not None:
         seconds = int(burst["seconds"])
         member = (f"hcp:abuse:device_raters:{device}:{_bucket(now, seconds)}", rater, seconds)
-    refused_by, raters = await _count(
+    refused_by, raters, counted = await _count(
         counters,
         decision.outcome,
         "rating",
@@ -72,8 +75,8 @@ async def check_rating(
     if refused_by is not None:
         return Verdict(refused_by=refused_by, rules=decision.fired)
     if burst is not None and raters >= int(burst["raters"]):
-        return Verdict(hold=True, rules=decision.fired)
-    return ALLOW
+        return Verdict(hold=True, rules=decision.fired, counted=counted)
+    return Verdict(counted=counted)
 
 
 async def check_misses(
@@ -81,7 +84,7 @@ async def check_misses(
 ) -> bool:
     """Count a rating of a case the rater cannot rate (none there, or someone else's):
     True once the policy's `not_found` limit is passed."""
-    refused_by, _ = await _count(
+    refused_by, _, _ = await _count(
         counters, decision.outcome, "rating", {"not_found": rater}, now, None
     )
     return refused_by is not None
@@ -93,7 +96,7 @@ async def check_visit(
     """A window's scan page (the QR code's target) under the same per-device and per-window
     limits as ratings, counted apart from them: the limit that refuses, or None."""
     subjects = {"per_device": device, "per_window": window}
-    refused_by, _ = await _count(counters, decision.outcome, "visit", subjects, now, None)
+    refused_by, _, _ = await _count(counters, decision.outcome, "visit", subjects, now, None)
     return refused_by
 
 
@@ -103,7 +106,7 @@ async def check_device_issue(
     """Count one device id issued to the client at `address`: True once the policy's
     `device_ids` limit is passed (no id then; the client rates without one)."""
     subjects = {"device_ids": address}
-    refused_by, _ = await _count(counters, decision.outcome, "device_id", subjects, now, None)
+    refused_by, _, _ = await _count(counters, decision.outcome, "device_id", subjects, now, None)
     return refused_by is not None
 
 
@@ -114,9 +117,9 @@ async def _count(
     subjects: Mapping[str, str | None],
     now: datetime,
     member: tuple[str, str, int] | None,
-) -> tuple[str | None, int]:
+) -> tuple[str | None, int, tuple[str, ...]]:
     """One round trip counting `what` against each limit that applies; (the limit that
-    refuses or None, the size of `member`'s set)."""
+    refuses or None, the size of `member`'s set, the keys counted and kept)."""
     checked = [
         (name, f"hcp:abuse:{what}:{name}:{subject}:{_bucket(now, int(limits[name]['seconds']))}")
         for name, subject in subjects.items()
@@ -130,8 +133,8 @@ async def _count(
             # A refused attempt uses up nobody's allowance: a device over its own limit
             # cannot exhaust the window's for everyone else.
             await counters.release([key for _name, key in checked])
-            return name, size
-    return None, size
+            return name, size, ()
+    return None, size, tuple(key for _name, key in checked)
 
 
 def _bucket(now: datetime, seconds: int) -> int:

@@ -193,7 +193,8 @@ async def submit_rating(
     limits = engine.evaluate("abuse", {})
     now = clock()
     targets = _targets(submission, await _target_cases(connection(), submission, lock=False))
-    problem = _who_and_when(targets, rater, now) or await _out_of_region(targets, rater)
+    regions = await _regions_covered(rater)
+    problem = _who_and_when(targets, rater, now, regions)
     if problem is not None:
         # A case that is not there and one that is someone else's answer alike; the
         # attempts are counted so case numbers cannot be tried at will.
@@ -205,6 +206,35 @@ async def submit_rating(
     verdict = await _count(counters, limits, rater, targets[0], device, now)
     if verdict.refused_by is not None:
         return rejected("RATE_LIMITED")
+    try:
+        result = await _transaction(
+            submission,
+            rater,
+            engine=engine,
+            clock=clock,
+            answer=answer,
+            verdict=verdict,
+            regions=regions,
+        )
+    except BaseException:
+        await counters.release(verdict.counted)  # nothing was stored (UNAVAILABLE, a bug)
+        raise
+    if isinstance(result, Rejected):
+        await counters.release(verdict.counted)
+    return result
+
+
+async def _transaction(
+    submission: Submission,
+    rater: Rater,
+    *,
+    engine: Engine,
+    clock: Callable[[], datetime],
+    answer: tuple[str, str] | None,
+    verdict: Verdict,
+    regions: frozenset[int] | None,
+) -> Result:
+    """Claim the request id, lock the cases, decide, write; the answer kept when final."""
     async with in_transaction() as conn:
         if dialect(conn) == "postgres":
             await execute(conn, GENERIC_PLANS_SQL)
@@ -213,7 +243,14 @@ async def submit_rating(
             if replay is not None:
                 return replay
         result, answered = await _decide_and_write(
-            conn, submission, rater, engine=engine, clock=clock, answer=answer, verdict=verdict
+            conn,
+            submission,
+            rater,
+            engine=engine,
+            clock=clock,
+            answer=answer,
+            verdict=verdict,
+            regions=regions,
         )
         if answer and not answered:
             if isinstance(result, Rejected) and result.code in _TRANSIENT:
@@ -236,10 +273,13 @@ async def _count(
     a device is only one the server recognises; the burst hold is for one browser rating
     for many people (a pad rates for everyone at its window, an operator for every caller)."""
     own_browser = rater.role == "citizen" and device is not None
+    applicant = f"citizen:{anchor.applicant_hash}"
     return await check_rating(
         counters,
         limits,
-        rater=f"citizen:{anchor.applicant_hash}",
+        # Entries on the applicant's behalf have a count of their own, so that staff cannot
+        # use up the applicant's own allowance.
+        rater=f"behalf:{applicant}" if rater.on_behalf else applicant,
         operator=rater.key if rater.on_behalf or rater.role == "pad" else None,
         device=rater.key if rater.role == "pad" else device if own_browser else None,
         window=anchor.window_code,
@@ -272,6 +312,7 @@ async def _decide_and_write(
     clock: Callable[[], datetime],
     answer: tuple[str, str] | None,
     verdict: Verdict,
+    regions: frozenset[int] | None,
 ) -> tuple[Result, bool]:
     """The result, and whether the idempotency answer was written with it."""
     found = await _target_cases(conn, submission, lock=True)
@@ -279,7 +320,7 @@ async def _decide_and_write(
     # lock admits ratings; never before a rating already stored (clocks of other hosts).
     now = _after(clock(), found)
     targets = _targets(submission, found)
-    problem = _who_and_when(targets, rater, now)
+    problem = _who_and_when(targets, rater, now, regions)
     if problem:
         return problem, False
     anchor = targets[0]
@@ -339,15 +380,18 @@ def _displaces_own(engine: Engine) -> bool:
     return bool(engine.evaluate("history", {"prior": "own_rating"}).outcome.get("supersedes"))
 
 
-def _who_and_when(targets: Sequence[_Case], rater: Rater, now: datetime) -> Rejected | None:
+def _who_and_when(
+    targets: Sequence[_Case], rater: Rater, now: datetime, regions: frozenset[int] | None
+) -> Rejected | None:
     """Cases that are not the rater's to rate answer as if they did not exist (no one can
-    learn which case numbers are real); the staff member who handled a case, who can see
-    it, is told plainly."""
+    learn which case numbers are real, nor whether they are completed); the staff member who
+    handled a case, who can see it, is told plainly. `regions`: those a hotline operator
+    covers."""
     if not targets:
         return rejected("NOT_FOUND")
+    if not all(_may_see(case, rater, regions) for case in targets):
+        return rejected("NOT_FOUND")
     for case in targets:
-        if not _may_see(case, rater):
-            return rejected("NOT_FOUND")
         if rater.role == "pad" and not _pad_may_rate(case, rater, now):
             return rejected("NOT_RATER")
         if rater.staff_code is not None and rater.staff_code == normalise_staff_code(
@@ -359,7 +403,7 @@ def _who_and_when(targets: Sequence[_Case], rater: Rater, now: datetime) -> Reje
     return None
 
 
-def _may_see(case: _Case, rater: Rater) -> bool:
+def _may_see(case: _Case, rater: Rater, regions: frozenset[int] | None) -> bool:
     if rater.role == "citizen":
         return rater.applicant_hash == case.applicant_hash
     if rater.role == "sms":
@@ -367,7 +411,7 @@ def _may_see(case: _Case, rater: Rater) -> bool:
     if rater.role == "pad":
         return rater.pad_window_code is not None and rater.pad_window_code == case.window_code
     if rater.role == "hotline_operator":
-        return True  # its region is checked against the region tree (_out_of_region)
+        return regions is not None and case.region_id in regions
     if rater.on_behalf:
         return case.department_code == rater.department_code or (
             rater.hall_code is not None and rater.hall_code == case.hall_code
@@ -375,15 +419,12 @@ def _may_see(case: _Case, rater: Rater) -> bool:
     return False
 
 
-async def _out_of_region(targets: Sequence[_Case], rater: Rater) -> Rejected | None:
+async def _regions_covered(rater: Rater) -> frozenset[int] | None:
     """A hotline operator enters ratings for cases of their region and the regions below."""
-    if rater.role != "hotline_operator" or not targets:
+    if rater.role != "hotline_operator":
         return None
     rows = await fetch(connection(), _REGION_TREE_SQL, [rater.region_code])
-    covered = {int(r["id"]) for r in rows}
-    if all(case.region_id in covered for case in targets):
-        return None
-    return rejected("NOT_FOUND")
+    return frozenset(int(r["id"]) for r in rows)
 
 
 _REGION_TREE_SQL = (

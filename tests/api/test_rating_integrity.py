@@ -127,6 +127,20 @@ async def test_hotline_operators_enter_ratings_for_their_region_only(api: Api) -
     )
 
 
+async def test_a_case_outside_the_operators_scope_tells_nothing_about_itself(api: Api) -> None:
+    """Not completed, or handled by a staff member of the same code: out of scope, the answer
+    is still NOT_FOUND, as for a case number that does not exist."""
+    await api.ingest(
+        other_department_case("A-9") | {"completedAt": None},
+        case_input("A-10", staffCode="H-02"),
+    )
+    elsewhere = token("hotline_operator", staff_code="H-02", region_code="330300")
+    stranger = token("dept_handler", staff_code="S-77", department_code="D-RSB")
+    for bearer, case_no in ((elsewhere, "A-9"), (elsewhere, "A-10"), (stranger, "A-10")):
+        result = await rate(api, bearer, caseNo=case_no, level=5, channel="HOTLINE")
+        assert result["code"] == "NOT_FOUND", (case_no, result)
+
+
 async def test_hall_staff_may_enter_for_cases_at_their_halls_windows(api: Api) -> None:
     await api.ingest(case_input("A-8"))
     await execute(connection(), "INSERT INTO hall (code, name) VALUES (?, ?)", ["H-1", "大厅"])
@@ -166,6 +180,28 @@ async def test_an_operator_has_a_limit_of_its_own(api: Api) -> None:
         ]
     assert results == ["EFFECTIVE"] * 3 + ["RATE_LIMITED"] * 2
     assert (await history(api, "Q-4"))["ratings"] == []
+
+
+async def test_staff_entries_do_not_use_up_the_applicants_own_allowance(api: Api) -> None:
+    """rules.yaml: 20 ratings an hour per rater. Twenty entries staff make for Wang are
+    counted apart from Wang's own ratings."""
+    await api.ingest(*[case_input(f"W-{i}") for i in range(21)])
+    entered = [
+        outcome(await rate(api, CLERK, caseNo=f"W-{i}", level=4, channel="PAPER"))
+        for i in range(20)
+    ]
+    assert entered == ["EFFECTIVE"] * 20
+    assert outcome(await rate(api, citizen(WANG), caseNo="W-20", level=5)) == "EFFECTIVE"
+
+
+async def test_a_refused_attempt_uses_up_no_allowance(api: Api) -> None:
+    """A rater correcting a form (a bad rating without a reason, 25 times) still has the
+    whole hourly allowance for the rating that is stored."""
+    await api.ingest(case_input("U-1"))
+    refused = [outcome(await rate(api, citizen(WANG), caseNo="U-1", level=1)) for _ in range(25)]
+    assert refused == ["REASON_REQUIRED"] * 25
+    stored = await rate(api, citizen(WANG), caseNo="U-1", level=1, tags=["poor-attitude"])
+    assert outcome(stored) == "EFFECTIVE"
 
 
 # --- 4. no map of case numbers --------------------------------------------------------
