@@ -22,6 +22,7 @@ from server import secrets
 from server.auth import addressed, mint
 from server.demo import load_catalog
 from server.devices import HEADER, device_of, issue_device_id, recognised
+from server.json_body import strict_json
 from server.settings import Settings
 from services.abuse import check_device_issue, check_visit
 from services.case_intake import normalise_id_number, normalise_phone
@@ -163,7 +164,7 @@ def _issue(settings: Settings) -> Endpoint:
         if secret is None:
             return JSONResponse({"error": "NO_SIGNING_KEY"}, status_code=503)
         try:
-            body = await request.json()
+            body: Any = strict_json(await request.body())
             claims = _identity(body, secret)
         except (ValueError, TypeError, AttributeError):
             return JSONResponse({"error": "BAD_INPUT"}, status_code=400)

@@ -10,7 +10,6 @@ error responses with code BAD_INPUT, never Strawberry's plain-text reason.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any, Protocol
@@ -24,17 +23,14 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 
 from schema.core.context import Collaborators, Context
-from schema.core.text import holds_unpaired_surrogate
 from server.devices import device_of
+from server.json_body import strict_json
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 _CONTENT_TYPES = {GRAPHQL_RESPONSE: f"{GRAPHQL_RESPONSE}; charset=utf-8", JSON: JSON}
 # RFC 9110 qvalue; anything else in `q=` is treated as no weight given.
 _QUALITY = re.compile(r"\s*q\s*=\s*(0(?:\.\d{0,3})?|1(?:\.0{0,3})?)\s*", re.IGNORECASE)
-# Only text with such an escape can decode to a lone surrogate once the bytes are strict
-# UTF-8, so the walk over the decoded value is skipped for almost every request.
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 class Opened(Protocol):
@@ -75,15 +71,6 @@ def _request_error_status(response: GraphQLHTTPResponse) -> int | None:
         return None
     codes = {error.get("extensions", {}).get("code") for error in errors if isinstance(error, dict)}
     return 500 if "INTERNAL" in codes else 400
-
-
-def _utf8_text(data: bytes) -> str:
-    """Strict decoding: json.loads on bytes lets UTF-8-encoded lone surrogates through
-    (surrogatepass), which then fail in the database driver as internal errors."""
-    try:
-        return data.decode(json.detect_encoding(data))
-    except UnicodeDecodeError:
-        raise json.JSONDecodeError("the body is not UTF-8 text", "", 0) from None
 
 
 class HcpGraphQL(GraphQL[Context, None]):
@@ -137,19 +124,8 @@ class HcpGraphQL(GraphQL[Context, None]):
         return response
 
     def decode_json(self, data: str | bytes) -> object:
-        """JSON as I-JSON (RFC 7493) has it, for bodies, GET `variables` and websocket
-        messages alike: text that is not UTF-8, a lone surrogate (raw or escaped) and
-        nesting deeper than the parser's recursion limit are refused like JSON that does
-        not parse (HTTP 400, websocket close 4400), before they fail in the database
-        driver or in the response that quotes them."""
-        text = _utf8_text(data) if isinstance(data, bytes) else data
-        try:
-            value = json.loads(text)
-            if _SURROGATE_ESCAPE.search(text) and holds_unpaired_surrogate(value):
-                raise json.JSONDecodeError("unpaired surrogate", "", 0)
-        except RecursionError:
-            raise json.JSONDecodeError("nested too deeply", "", 0) from None
-        return value
+        """Strict JSON (server.json_body): HTTP 400, websocket close 4400 otherwise."""
+        return strict_json(data)
 
     def parse_json(self, data: str | bytes) -> Any:
         """A request's JSON (its body, or its GET `variables`) is an object or a batch;

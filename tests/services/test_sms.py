@@ -163,6 +163,22 @@ async def test_replies_from_strangers_or_without_the_secret_rate_nothing(api: Ap
     assert (await fetch(connection(), "SELECT COUNT(*) AS n FROM rating"))[0]["n"] == 0
 
 
+async def test_hostile_json_from_the_gateway_is_bad_input_not_a_500(api: Api) -> None:
+    await queue_reminder(api, "S-5", status="SENT")
+    phone = WANG["phone"].encode()
+    hostile = [
+        # A raw UTF-8-encoded lone surrogate inside the reply's text.
+        b'{"from": "' + phone + b'", "text": "2 ' + bytes([0xED, 0xA0, 0x80]) + b'"}',
+        b"[" * 100_000 + b"]" * 100_000,
+    ]
+    for body in hostile:
+        answer = await api.client.post(
+            "/sms/inbound", content=body, headers={"X-HCP-SMS-Secret": SMS_SECRET}
+        )
+        assert (answer.status_code, answer.json()) == (400, {"error": "BAD_INPUT"}), body[:40]
+    assert (await fetch(connection(), "SELECT COUNT(*) AS n FROM rating"))[0]["n"] == 0
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
