@@ -4,6 +4,7 @@ handed down; nothing here is a module global."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import logging
 import os
@@ -14,7 +15,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -37,6 +37,7 @@ from server.client_address import ClientAddress
 from server.counters import LocalCounters, RedisCounters
 from server.database import open_database
 from server.graphql_view import HcpGraphQL
+from server.json_body import strict_json
 from server.redis_health import RedisHealth, RedisUnavailableError, redis_client
 from server.rules_runtime import RulesBroadcast, watch_file
 from server.security_headers import SecurityHeaders
@@ -64,18 +65,10 @@ class StartupError(Exception):
     """A configured service does not answer; the process must not serve half-configured."""
 
 
+# How long start-up waits for the rules broadcast to subscribe before serving without it.
+_SUBSCRIBE_SECONDS = 2.0
 # How long /healthz waits for `SELECT 1` before it calls the database unreachable.
 _HEALTHZ_DATABASE_SECONDS = 2.0
-
-
-async def _ping(redis: Redis) -> None:
-    try:
-        await redis.ping()
-    except (RedisError, OSError) as exc:
-        await redis.aclose()
-        raise StartupError(
-            f"HCP_REDIS_URL is set but Redis does not answer ({type(exc).__name__})"
-        ) from None
 
 
 def _load_rules(settings: Settings) -> Engine:
@@ -143,11 +136,15 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = Non
             redis = redis_client(settings.redis_url, settings) if settings.redis_url else None
             runtime.redis = redis
             if redis is not None:
-                await _ping(redis)
                 runtime.redis_health = RedisHealth(
                     timeout=settings.redis_timeout_seconds,
                     retry_after=settings.redis_retry_seconds,
                 )
+                # A worker started during a Redis outage (a deploy, a restarted worker)
+                # serves, degraded, as the running ones do; the health component says so
+                # once and retries.
+                with contextlib.suppress(RedisUnavailableError):
+                    await runtime.redis_health.call(lambda: redis.ping())
             health = runtime.redis_health
             background = [
                 asyncio.create_task(
@@ -159,7 +156,10 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = Non
                 broadcast = RulesBroadcast(runtime.redis, engine, settings.rules_path, health)
                 listening = asyncio.Event()
                 background.append(asyncio.create_task(broadcast.listen(listening)))
-                await listening.wait()
+                # Subscribed before serving when Redis answers; otherwise the listener
+                # subscribes once it is back (the watched file carries a publish meanwhile).
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(listening.wait(), _SUBSCRIBE_SECONDS)
                 announce = broadcast.announce_publish
             runtime.collaborators = Collaborators(
                 vault=Vault.from_ring(secrets.data_key(settings)),
@@ -213,7 +213,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = Non
         if not hmac.compare_digest(given.encode(), secret.encode()):
             return JSONResponse({"error": "FORBIDDEN"}, status_code=403)
         try:
-            body = await request.json()
+            body: Any = strict_json(await request.body())
             sender, text = str(body["from"]), str(body["text"])
         except (ValueError, KeyError, TypeError):
             return JSONResponse({"error": "BAD_INPUT"}, status_code=400)
