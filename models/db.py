@@ -90,7 +90,10 @@ def connection_lost(error: BaseException) -> bool:
         seen.add(id(current))
         if isinstance(current, _LOST) or _closed_interface(current):
             return True
-        current = current.__cause__ or current.__context__
+        # `raise … from None` says the earlier error is not this one's story.
+        current = current.__cause__ or (
+            None if current.__suppress_context__ else current.__context__
+        )
     return False
 
 
