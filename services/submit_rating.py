@@ -208,13 +208,7 @@ async def submit_rating(
         return rejected("RATE_LIMITED")
     try:
         result = await _transaction(
-            submission,
-            rater,
-            engine=engine,
-            clock=clock,
-            answer=answer,
-            verdict=verdict,
-            regions=regions,
+            _Attempt(submission, rater, engine, clock, answer, verdict, regions)
         )
     except BaseException:
         await counters.release(verdict.counted)  # nothing was stored (UNAVAILABLE, a bug)
@@ -224,34 +218,31 @@ async def submit_rating(
     return result
 
 
-async def _transaction(
-    submission: Submission,
-    rater: Rater,
-    *,
-    engine: Engine,
-    clock: Callable[[], datetime],
-    answer: tuple[str, str] | None,
-    verdict: Verdict,
-    regions: frozenset[int] | None,
-) -> Result:
+@dataclass(frozen=True)
+class _Attempt:
+    """One rating on its way into the transaction: what, by whom, under which policy, with
+    which request id, counted how, and (a hotline operator) the regions its rater covers."""
+
+    submission: Submission
+    rater: Rater
+    engine: Engine
+    clock: Callable[[], datetime]
+    answer: tuple[str, str] | None
+    verdict: Verdict
+    regions: frozenset[int] | None
+
+
+async def _transaction(attempt: _Attempt) -> Result:
     """Claim the request id, lock the cases, decide, write; the answer kept when final."""
+    answer = attempt.answer
     async with in_transaction() as conn:
         if dialect(conn) == "postgres":
             await execute(conn, GENERIC_PLANS_SQL)
-        if answer and not await _claim(conn, *answer, clock()):
+        if answer and not await _claim(conn, *answer, attempt.clock()):
             replay = await _replay(conn, *answer)
             if replay is not None:
                 return replay
-        result, answered = await _decide_and_write(
-            conn,
-            submission,
-            rater,
-            engine=engine,
-            clock=clock,
-            answer=answer,
-            verdict=verdict,
-            regions=regions,
-        )
+        result, answered = await _decide_and_write(conn, attempt)
         if answer and not answered:
             if isinstance(result, Rejected) and result.code in _TRANSIENT:
                 await execute(conn, RELEASE_SQL, list(answer))
@@ -303,18 +294,15 @@ def _targets(submission: Submission, found: list[_Case]) -> list[_Case]:
     return found
 
 
-async def _decide_and_write(
-    conn: BaseDBAsyncClient,
-    submission: Submission,
-    rater: Rater,
-    *,
-    engine: Engine,
-    clock: Callable[[], datetime],
-    answer: tuple[str, str] | None,
-    verdict: Verdict,
-    regions: frozenset[int] | None,
-) -> tuple[Result, bool]:
+async def _decide_and_write(conn: BaseDBAsyncClient, attempt: _Attempt) -> tuple[Result, bool]:
     """The result, and whether the idempotency answer was written with it."""
+    submission, rater, engine, clock = (
+        attempt.submission,
+        attempt.rater,
+        attempt.engine,
+        attempt.clock,
+    )
+    answer, verdict, regions = attempt.answer, attempt.verdict, attempt.regions
     found = await _target_cases(conn, submission, lock=True)
     # The time is taken once the cases are locked, so "latest" is the order in which the
     # lock admits ratings; never before a rating already stored (clocks of other hosts).
