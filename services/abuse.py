@@ -40,9 +40,6 @@ class Verdict:
     counted: tuple[str, ...] = ()
 
 
-ALLOW = Verdict()
-
-
 async def check_rating(
     counters: Counters,
     decision: Decision,
@@ -84,10 +81,7 @@ async def check_misses(
 ) -> bool:
     """Count a rating of a case the rater cannot rate (none there, or someone else's):
     True once the policy's `not_found` limit is passed."""
-    refused_by, _, _ = await _count(
-        counters, decision.outcome, "rating", {"not_found": rater}, now, None
-    )
-    return refused_by is not None
+    return await _refused_by(counters, decision, "rating", {"not_found": rater}, now) is not None
 
 
 async def check_visit(
@@ -96,8 +90,7 @@ async def check_visit(
     """A window's scan page (the QR code's target) under the same per-device and per-window
     limits as ratings, counted apart from them: the limit that refuses, or None."""
     subjects = {"per_device": device, "per_window": window}
-    refused_by, _, _ = await _count(counters, decision.outcome, "visit", subjects, now, None)
-    return refused_by
+    return await _refused_by(counters, decision, "visit", subjects, now)
 
 
 async def check_device_issue(
@@ -106,8 +99,19 @@ async def check_device_issue(
     """Count one device id issued to the client at `address`: True once the policy's
     `device_ids` limit is passed (no id then; the client rates without one)."""
     subjects = {"device_ids": address}
-    refused_by, _, _ = await _count(counters, decision.outcome, "device_id", subjects, now, None)
-    return refused_by is not None
+    return await _refused_by(counters, decision, "device_id", subjects, now) is not None
+
+
+async def _refused_by(
+    counters: Counters,
+    decision: Decision,
+    what: str,
+    subjects: Mapping[str, str | None],
+    now: datetime,
+) -> str | None:
+    """Count one event with no set to remember: the limit that refuses it, or None."""
+    refused_by, _, _ = await _count(counters, decision.outcome, what, subjects, now, None)
+    return refused_by
 
 
 async def _count(
