@@ -21,14 +21,11 @@ HEADER = "x-hcp-device"
 _RANDOM_BYTES = 16
 _MAC_BYTES = 16  # 128 bits: a forgery is a guess against the server, one request a try
 _SIGNED = re.compile(r"^([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{22})$")
-# The key is the data key ring's lookup-hash key applied to a label no ID number or phone
-# can be (they hold no spaces): no new secret, and it rotates with the ring.
-_KEY_LABEL = "device id key v1"
 
 
 def issue_device_id(vault: Vault) -> str:
     """A new device id: random, signed with the key derived from the data key ring."""
-    random_part = _b64(secrets.token_bytes(_RANDOM_BYTES))
+    random_part = secrets.token_urlsafe(_RANDOM_BYTES)
     return f"{random_part}.{_mac(vault, random_part)}"
 
 
@@ -52,8 +49,7 @@ def device_of(request: HTTPConnection) -> str | None:
 
 
 def _mac(vault: Vault, random_part: str) -> str:
-    key = bytes.fromhex(vault.lookup_hash(_KEY_LABEL))
-    digest = hmac.digest(key, random_part.encode("ascii"), hashlib.sha256)
+    digest = hmac.digest(vault.device_key, random_part.encode("ascii"), hashlib.sha256)
     return _b64(digest[:_MAC_BYTES])
 
 

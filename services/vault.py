@@ -30,6 +30,9 @@ class Vault:
         self._ciphers = {kid: AESGCM(key) for kid, key in keys.items()}
         self.active = active
         self._lookup_key = hmac.digest(keys[active], b"hcp lookup v1", "sha256")
+        # Signs the device ids the server issues (server.devices): derived once, and
+        # retired with the active key.
+        self.device_key = hmac.digest(keys[active], b"hcp device v1", "sha256")
 
     @classmethod
     def from_ring(cls, ring: str) -> Vault:
