@@ -158,8 +158,9 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = Non
                 background.append(asyncio.create_task(broadcast.listen(listening)))
                 # Subscribed before serving when Redis answers; otherwise the listener
                 # subscribes once it is back (the watched file carries a publish meanwhile).
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(listening.wait(), _SUBSCRIBE_SECONDS)
+                if health is not None and health.reachable:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(listening.wait(), _SUBSCRIBE_SECONDS)
                 announce = broadcast.announce_publish
             runtime.collaborators = Collaborators(
                 vault=Vault.from_ring(secrets.data_key(settings)),
