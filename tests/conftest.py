@@ -305,5 +305,12 @@ def _template() -> Source:
 
 
 @pytest.fixture
+async def live_url(api: Api) -> AsyncIterator[str]:
+    """The suite's app behind a real uvicorn socket, in the test's own event loop."""
+    async with serving(api.app) as where:
+        yield where
+
+
+@pytest.fixture
 def system_token() -> str:
     return token("system")

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import httpx
 
 from models.db import connection, fetch
-from tests.api.test_abuse import TEMPLATE, outcome, policy, rate, with_limits
+from tests.api.test_abuse import TEMPLATE, new_device, outcome, policy, rate, with_limits
 from tests.conftest import Api
 from tests.factories import case_input, person
 
@@ -50,7 +50,7 @@ async def test_an_issued_device_id_is_kept_until_the_server_no_longer_knows_it(a
 async def test_device_limits_count_an_issued_id_and_ignore_made_up_ones(api: Api) -> None:
     people = [person(i) for i in range(7)]
     await api.ingest(*[case_input(f"D-{i}", people[i]) for i in range(7)])
-    signed = (await issue(api.client)).json()["device"]
+    signed = await new_device(api)
     async with policy(api, with_limits("  per_device: {max: 2, within: 1 hour}\n")):
         counted = [await rate(api, people[i], f"D-{i}", signed) for i in range(3)]
         # A new made-up id per request is no device at all: only the per-rater limits apply.
@@ -67,7 +67,7 @@ async def test_device_limits_count_an_issued_id_and_ignore_made_up_ones(api: Api
 async def test_the_burst_hold_follows_an_issued_id_not_made_up_ones(api: Api) -> None:
     people = [person(i) for i in range(5)]
     await api.ingest(*[case_input(f"H-{i}", people[i]) for i in range(5)])
-    signed = (await issue(api.client)).json()["device"]
+    signed = await new_device(api)
     async with policy(api, with_limits("  hold_device_burst: {raters: 2, within: 10 minutes}\n")):
         kiosk = [await rate(api, people[i], f"H-{i}", signed) for i in range(2)]
         forged = [

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import AsyncIterator
 
 import pytest
 from websockets.asyncio.client import connect
 
-from tests.conftest import Api, serving, token
+from tests.conftest import Api, token
 
 
 async def test_queries_work_over_get(api: Api) -> None:
@@ -61,13 +60,6 @@ async def test_health_reports_the_database(api: Api) -> None:
     assert response.status_code == 200
     body = response.json()
     assert body == {"status": "ok", "database": "ok", "redis": "off", "worker": os.getpid()}
-
-
-@pytest.fixture
-async def live_url(api: Api) -> AsyncIterator[str]:
-    """The suite's app behind a real uvicorn socket, in the test's own event loop."""
-    async with serving(api.app) as where:
-        yield where
 
 
 async def test_operations_run_over_graphql_transport_ws(live_url: str) -> None:

@@ -5,7 +5,6 @@ internal error), on every way in: POST bodies, GET `variables`, websocket messag
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -13,7 +12,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from tests.conftest import Api, citizen, serving, token
+from tests.conftest import Api, citizen, token
 from tests.factories import INGEST, WANG, case_input
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -172,12 +171,6 @@ async def test_other_unicode_text_still_passes(api: Api) -> None:
     headers = {**SYSTEM, "content-type": "application/json"}
     response = await api.client.post("/graphql", content=body, headers=headers)
     assert response.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
-
-
-@pytest.fixture
-async def live_url(api: Api) -> AsyncIterator[str]:
-    async with serving(api.app) as where:
-        yield where
 
 
 @pytest.mark.parametrize(

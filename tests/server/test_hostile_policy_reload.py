@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ from server.rules_runtime import RulesFileWatch
 from services.policy import Published, publish_rules
 from tests.conftest import ROOT, Api, token
 from tests.rules.test_hostile_policy import REASON, laughs
-from tests.server.test_rules_broadcast import worker
+from tests.server.test_rules_broadcast import until, worker
 
 TEXT = (ROOT / "rules.yaml").read_text(encoding="utf-8")
 ALIASED = (
@@ -60,14 +59,6 @@ class SlowReading:
         monkeypatch.setattr(policy_loader, "parse", parse)
 
 
-async def until(check: Callable[[], object], seconds: float = 10) -> None:
-    for _ in range(int(seconds / 0.01)):
-        if check():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("did not happen in time")
-
-
 def refusals(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
 
@@ -81,12 +72,12 @@ async def test_the_service_answers_while_a_hostile_file_is_read_and_keeps_its_po
     caplog.set_level(logging.WARNING, logger="hcp.rules")
     try:
         api.settings.rules_path.write_text(laughs(5), encoding="utf-8")
-        await until(reading.started.is_set)
+        await until(reading.started.is_set, seconds=10)
         health = await api.client.get("/healthz")
         assert health.status_code == 200
         assert not reading.done.is_set(), "the service did not answer while the file was read"
         reading.release.set()
-        await until(lambda: refusals(caplog))
+        await until(lambda: refusals(caplog), seconds=10)
         assert "anchor &a" in refusals(caplog)[0]
         assert engine.version == before
     finally:
@@ -125,7 +116,7 @@ async def test_a_policy_published_while_the_file_is_read_is_not_undone_by_that_r
     try:
         path.write_text(TEXT.replace("version: template-2026.1", "version: edited"), "utf-8")
         polling = asyncio.create_task(watch.poll())
-        await until(reading.started.is_set)
+        await until(reading.started.is_set, seconds=10)
         published = TEXT.replace("version: template-2026.1", "version: published")
         result = await publish_rules(published, engine=engine, path=path, announce=None)
         assert isinstance(result, Published)
@@ -179,6 +170,6 @@ async def test_a_broadcast_policy_with_aliases_is_refused_by_the_other_workers(
     async with worker(path) as first, worker(path) as second:
         await first.announce_publish(ALIASED)
         await first.announce_publish(TEXT.replace("version: template-2026.1", "version: after"))
-        await until(lambda: second.engine.policy.version == "after")
+        await until(lambda: second.engine.policy.version == "after", seconds=10)
     (refusal,) = refusals(caplog)
     assert "broadcast rules refused" in refusal and "anchor &bad-reason" in refusal
