@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import socket
+import traceback
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -75,10 +76,12 @@ _LOST = (
     asyncpg.AdminShutdownError,
     asyncpg.CrashShutdownError,
     asyncpg.CannotConnectNowError,
-    ConnectionError,  # reset, refused, broken pipe; Tortoise's DBConnectionError too
-    TimeoutError,
-    socket.gaierror,
 )
+# Reset, refused, broken pipe (Tortoise's DBConnectionError too), a timeout, a name that
+# does not resolve: the database's only when raised in the database's code, not a timeout
+# or a refused connection of some other service a request happened to call.
+_NETWORK = (ConnectionError, TimeoutError, socket.gaierror)
+_DATABASE_CODE = ("asyncpg", "tortoise", "aiosqlite", "models.")
 
 
 def connection_lost(error: BaseException) -> bool:
@@ -90,11 +93,20 @@ def connection_lost(error: BaseException) -> bool:
         seen.add(id(current))
         if isinstance(current, _LOST) or _closed_interface(current):
             return True
+        if isinstance(current, _NETWORK) and _raised_in_database(current):
+            return True
         # `raise … from None` says the earlier error is not this one's story.
         current = current.__cause__ or (
             None if current.__suppress_context__ else current.__context__
         )
     return False
+
+
+def _raised_in_database(error: BaseException) -> bool:
+    frames = traceback.walk_tb(error.__traceback__)
+    return any(
+        str(frame.f_globals.get("__name__", "")).startswith(_DATABASE_CODE) for frame, _ in frames
+    )
 
 
 def _closed_interface(error: BaseException) -> bool:

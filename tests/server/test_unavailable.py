@@ -3,6 +3,7 @@ logged as one line without a traceback; any other failure is still a failure."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import asyncpg
@@ -14,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from models.db import connection_lost
 from server.unavailable import DatabaseUnavailable
 
 
@@ -56,3 +58,20 @@ async def test_any_other_failure_is_not_called_unavailable() -> None:
     async with client() as http:
         response = await http.get("/broken")
     assert response.status_code == 500
+
+
+async def other_timeout(_request: Request) -> Response:
+    # A timeout of something that is not the database (another service, a slow read).
+    async with asyncio.timeout(0):
+        await asyncio.sleep(1)
+    return Response()
+
+
+async def test_a_timeout_elsewhere_is_not_called_the_database() -> None:
+    assert not connection_lost(TimeoutError())
+    app = Starlette(
+        routes=[Route("/other", other_timeout)], middleware=[Middleware(DatabaseUnavailable)]
+    )
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://hcp.test") as http:
+        assert (await http.get("/other")).status_code == 500
