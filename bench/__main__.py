@@ -85,14 +85,14 @@ def server_env(database_url: str) -> dict[str, str]:
         HCP_RULES=str(ROOT / "rules" / "profiles" / "fenghua.yaml"),
     )
     redis_url = os.environ.get("HCP_BENCH_REDIS_URL", DEFAULT_REDIS_URL)
-    if _answers(redis_url):
+    if redis_answers(redis_url):
         env["HCP_REDIS_URL"] = redis_url
     else:
         progress(f"warning: no Redis at {redis_url}; the server runs without it")
     return env
 
 
-def _answers(redis_url: str) -> bool:
+def redis_answers(redis_url: str) -> bool:
     client = redis.Redis.from_url(redis_url, socket_connect_timeout=1)
     try:
         return bool(client.ping())
