@@ -10,7 +10,6 @@ from typing import Any
 from websockets.asyncio.client import connect
 
 from tests.api.test_ratings import SUBMIT
-from tests.api.test_transport import live_url  # noqa: F401 - fixture
 from tests.conftest import Api, token
 from tests.factories import case_input
 
