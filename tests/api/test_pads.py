@@ -87,7 +87,7 @@ async def test_an_unknown_or_expired_pad_token_is_unauthenticated(api: Api) -> N
 
 async def test_the_pad_hears_each_case_completed_at_its_window(
     api: Api,
-    live_url: str,  # noqa: F811
+    live_url: str,
 ) -> None:
     await api.ingest(case_input("E-0"))
     pad_token = (await pair(api))["data"]["pairPad"]["token"]
@@ -120,7 +120,7 @@ async def test_the_pad_hears_each_case_completed_at_its_window(
     }
 
 
-async def test_other_windows_and_citizens_cannot_listen(api: Api, live_url: str) -> None:  # noqa: F811
+async def test_other_windows_and_citizens_cannot_listen(api: Api, live_url: str) -> None:
     await api.ingest(case_input("E-3"))
     pad_token = (await pair(api))["data"]["pairPad"]["token"]
     for auth, window in (
