@@ -24,6 +24,7 @@ MODEL_MODULES = [
     "models.rating",
     "models.audit",
     "models.reminder",
+    "models.operations",
 ]
 MIGRATIONS = "models.migrations"
 

@@ -81,3 +81,18 @@ class Matter(Model):
 
     class Meta:
         table = "matter"
+
+
+# The windows a staff member serves at (a member may serve several, a window have several).
+class StaffWindow(Model):
+    id = fields.IntField(primary_key=True)
+    staff: fields.ForeignKeyRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name="window_links", on_delete=fields.CASCADE
+    )
+    window: fields.ForeignKeyRelation[Window] = fields.ForeignKeyField(
+        "models.Window", related_name="staff_links", on_delete=fields.CASCADE
+    )
+
+    class Meta:
+        table = "staff_window"
+        unique_together = (("staff", "window"),)

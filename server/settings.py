@@ -42,7 +42,16 @@ class Settings:
     sms_gateway_url: str | None = None
     sms_gateway_token: str | None = None
     sms_inbound_secret: str | None = None
-    public_url: str = "http://127.0.0.1:8000"
+    # Where citizens reach the service (QR codes, SMS links). None: the address actually
+    # served (`hcp serve` passes its own down; a request's own base URL for pages).
+    public_url: str | None = None
+    # The platform's real-name login entry the citizen pages send people to; None in dev
+    # means the mock platform's page.
+    login_url: str | None = None
+    # The deadline sweep: "serve" runs it inside `hcp serve` (one leader across every
+    # process), "worker" leaves it to `hcp worker`. Interval between passes, in seconds.
+    sweep_mode: Literal["serve", "worker"] = "serve"
+    sweep_interval_seconds: float = 60.0
     jwt_jwks: str | None = None
     jwt_jwks_refresh_seconds: float = 30.0
     log_format: Literal["text", "json"] = "text"
@@ -85,7 +94,10 @@ class Settings:
             sms_gateway_url=env_map.get("HCP_SMS_GATEWAY_URL") or None,
             sms_gateway_token=env_map.get("HCP_SMS_GATEWAY_TOKEN") or None,
             sms_inbound_secret=env_map.get("HCP_SMS_INBOUND_SECRET") or None,
-            public_url=(env_map.get("HCP_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/"),
+            public_url=(env_map.get("HCP_PUBLIC_URL") or "").strip().rstrip("/") or None,
+            login_url=(env_map.get("HCP_LOGIN_URL") or "").strip() or None,
+            sweep_mode=env_map.get("HCP_SWEEP") or "serve",  # type: ignore[arg-type]
+            sweep_interval_seconds=float(env_map.get("HCP_SWEEP_INTERVAL_SECONDS") or 60),
             cors_origins=tuple(
                 o.strip() for o in env_map.get("HCP_CORS_ORIGINS", "").split(",") if o.strip()
             ),
@@ -94,7 +106,16 @@ class Settings:
         settings.check()
         return settings
 
+    @property
+    def default_public_url(self) -> str:
+        """The public address when nothing else is known (a CLI run outside `hcp serve`)."""
+        return self.public_url or "http://127.0.0.1:8000"
+
     def check(self) -> None:
+        if self.sweep_mode not in ("serve", "worker"):
+            raise SettingsError(f"HCP_SWEEP must be 'serve' or 'worker', not {self.sweep_mode!r}")
+        if not self.sweep_interval_seconds > 0:
+            raise SettingsError("HCP_SWEEP_INTERVAL_SECONDS must be more than 0")
         if self.log_format not in ("text", "json"):
             raise SettingsError(f"HCP_LOG_FORMAT must be 'text' or 'json', not {self.log_format!r}")
         if self.jwt_public_key and self.jwt_jwks:

@@ -225,12 +225,15 @@ async def _reset_tables() -> None:
         "applicant",
         "batch",
         "integrated_service",
+        "staff_window",
         "service_window",
         "staff",
         "matter",
         "department",
         "hall",
         "region",
+        "job_run",
+        "key_custody",
     ]
     if conn.capabilities.dialect == "postgres":
         await execute(conn, f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
