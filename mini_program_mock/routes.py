@@ -129,7 +129,7 @@ def _qr(settings: Settings, kind: str) -> Endpoint:
         code = request.path_params["window_code"]
         if not await window_exists(code):
             return Response("Not Found", status_code=404)
-        symbol = segno.make(f"{settings.default_public_url}/w/{quote(code, safe='')}", error="m")
+        symbol = segno.make(f"{settings.public_base_url}/w/{quote(code, safe='')}", error="m")
         out = io.BytesIO()
         if kind == "svg":
             symbol.save(out, kind="svg", scale=10, border=4, xmldecl=False, title="窗口评价二维码")

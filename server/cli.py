@@ -223,7 +223,7 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
 
 def _link_base(settings: Settings, args: argparse.Namespace) -> str:
     """Reminders link to the mini-program's "my cases" on the public address."""
-    return str(args.link_base or f"{settings.default_public_url}/m/?case=")
+    return str(args.link_base or f"{settings.public_base_url}/m/?case=")
 
 
 def _sms_sender(settings: Settings, client: httpx.AsyncClient) -> SmsSender:

@@ -45,6 +45,9 @@ class Settings:
     # Where citizens reach the service (QR codes, SMS links). None: the address actually
     # served (`hcp serve` passes its own down; a request's own base URL for pages).
     public_url: str | None = None
+    # The address `hcp serve` listens on, handed to its worker processes (HCP_SERVED_URL is
+    # set by `hcp serve` itself, not by operators): the public address when none is set.
+    served_url: str | None = None
     # The platform's real-name login entry the citizen pages send people to; None in dev
     # means the mock platform's page.
     login_url: str | None = None
@@ -95,6 +98,7 @@ class Settings:
             sms_gateway_token=env_map.get("HCP_SMS_GATEWAY_TOKEN") or None,
             sms_inbound_secret=env_map.get("HCP_SMS_INBOUND_SECRET") or None,
             public_url=(env_map.get("HCP_PUBLIC_URL") or "").strip().rstrip("/") or None,
+            served_url=(env_map.get("HCP_SERVED_URL") or "").strip().rstrip("/") or None,
             login_url=(env_map.get("HCP_LOGIN_URL") or "").strip() or None,
             sweep_mode=env_map.get("HCP_SWEEP") or "serve",  # type: ignore[arg-type]
             sweep_interval_seconds=float(env_map.get("HCP_SWEEP_INTERVAL_SECONDS") or 60),
@@ -107,9 +111,10 @@ class Settings:
         return settings
 
     @property
-    def default_public_url(self) -> str:
-        """The public address when nothing else is known (a CLI run outside `hcp serve`)."""
-        return self.public_url or "http://127.0.0.1:8000"
+    def public_base_url(self) -> str:
+        """Where citizens reach the service: HCP_PUBLIC_URL, else the address served, else
+        (a CLI run outside `hcp serve`) the default `make run` address."""
+        return self.public_url or self.served_url or "http://127.0.0.1:8000"
 
     def check(self) -> None:
         if self.sweep_mode not in ("serve", "worker"):

@@ -60,7 +60,7 @@ async def test_each_window_has_a_static_qr_code_to_its_scan_page(api: Api) -> No
     await api.ingest(case_input("Q-1"))
     png = await api.client.get("/qr/W-01.png")
     assert png.headers["content-type"] == "image/png"
-    assert decode(png.content) == [f"{api.settings.default_public_url}/w/W-01"]
+    assert decode(png.content) == [f"{api.settings.public_base_url}/w/W-01"]
     svg = await api.client.get("/qr/W-01.svg")
     assert svg.headers["content-type"].startswith("image/svg+xml")
     assert b"<script" not in svg.content
