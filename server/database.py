@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import asyncpg
 from tortoise import Tortoise
 from tortoise.migrations.api import migrate as apply_migrations
 
@@ -17,13 +19,28 @@ def _ensure_sqlite_dir(settings: Settings) -> None:
         settings.var_dir.mkdir(parents=True, exist_ok=True)
 
 
+# The session-level advisory lock `hcp migrate` holds on PostgreSQL while it migrates
+# (an arbitrary constant, "hcp-migr" in ASCII): every host's service runs `hcp migrate`
+# before it starts, and two migrating one database at once would both create the same
+# tables.
+MIGRATION_LOCK = 0x6863702D6D696772
+
+
 async def migrate(settings: Settings) -> None:
+    """Apply the committed migrations; on PostgreSQL one process at a time, the others
+    waiting, then finding nothing left to do."""
     _ensure_sqlite_dir(settings)
     config = tortoise_config(settings.database_url)
+    url = re.sub(r"^postgresql://", "postgres://", settings.database_url)
+    lock = await asyncpg.connect(url) if url.startswith("postgres://") else None
     try:
+        if lock is not None:
+            await lock.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
         await apply_migrations(config=config)
     finally:
         await Tortoise.close_connections()
+        if lock is not None:
+            await lock.close()  # ends the session, and with it the lock
 
 
 @asynccontextmanager

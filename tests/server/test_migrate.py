@@ -1,0 +1,57 @@
+"""`hcp migrate` as every host's service runs it before starting: several at once on one
+fresh PostgreSQL database must all succeed and apply each migration once."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+
+from tests.conftest import PG_URL, _admin, _in_thread, require
+
+HCP = [sys.executable, "-m", "server.cli"]
+
+
+@pytest.fixture
+def fresh_postgres() -> Iterator[str]:
+    base = require(PG_URL, "HCP_TEST_POSTGRES_URL")
+    name = f"hcp_test_{uuid.uuid4().hex[:10]}"
+    _in_thread(_admin(base, f'CREATE DATABASE "{name}"'))
+    try:
+        yield urlunsplit(urlsplit(base)._replace(path=f"/{name}"))
+    finally:
+        _in_thread(_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _applied(url: str) -> list[str]:
+    conn = await asyncpg.connect(url)
+    try:
+        rows = await conn.fetch("SELECT name FROM tortoise_migrations ORDER BY name")
+    finally:
+        await conn.close()
+    return [row["name"] for row in rows]
+
+
+def test_three_hosts_migrating_one_database_at_once_all_succeed(
+    fresh_postgres: str, tmp_path: Path
+) -> None:
+    env = {**os.environ, "HCP_DATABASE_URL": fresh_postgres, "HCP_VAR_DIR": str(tmp_path)}
+    runs = [
+        subprocess.Popen(
+            [*HCP, "migrate"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        for _ in range(3)
+    ]
+    outputs = [run.communicate(timeout=120)[0].decode() for run in runs]
+    assert [run.returncode for run in runs] == [0, 0, 0], outputs
+    applied = asyncio.run(_applied(fresh_postgres))
+    committed = sorted(p.stem for p in Path("models/migrations").glob("0*.py"))
+    assert applied == committed
