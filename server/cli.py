@@ -14,9 +14,12 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import asyncpg
 import httpx
 import uvicorn
+from tortoise.exceptions import DBConnectionError
 
 from rules import Engine, PolicyError
 from rules import cli as rules_cli
@@ -367,8 +370,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"hcp: {exc}", file=sys.stderr)
         return 2
     configure_logging(settings.log_format)
-    code: int = args.run(settings, args)
+    try:
+        code: int = args.run(settings, args)
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, DBConnectionError) as exc:
+        # A database that is down, refuses us or does not exist: one plain line, not a
+        # traceback (the URL shown without its password).
+        print(
+            f"hcp: cannot use the database {_where(settings.database_url)}: "
+            f"{type(exc).__name__}: {exc}",
+            file=sys.stderr,
+        )
+        return 2
     return code
+
+
+def _where(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme.startswith("sqlite"):
+        return url
+    return f"{parts.hostname}:{parts.port or 5432}{parts.path}"
 
 
 if __name__ == "__main__":

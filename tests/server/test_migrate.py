@@ -55,3 +55,20 @@ def test_three_hosts_migrating_one_database_at_once_all_succeed(
     applied = asyncio.run(_applied(fresh_postgres))
     committed = sorted(p.stem for p in Path("models/migrations").glob("0*.py"))
     assert applied == committed
+
+
+@pytest.mark.parametrize(
+    ("path", "said"),
+    [("127.0.0.1:1/hcp", "ConnectionRefusedError"), ("{pg}/hcp_no_such_db", "does not exist")],
+)
+def test_a_database_it_cannot_use_is_one_plain_line_not_a_traceback(
+    path: str, said: str, tmp_path: Path
+) -> None:
+    pg = urlsplit(require(PG_URL, "HCP_TEST_POSTGRES_URL")).netloc.rsplit("@", 1)[-1]
+    url = "postgres://hcp:secret-pw@" + path.format(pg=pg)
+    env = {**os.environ, "HCP_DATABASE_URL": url, "HCP_VAR_DIR": str(tmp_path)}
+    run = subprocess.run([*HCP, "migrate"], env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2
+    assert run.stderr.startswith("hcp: cannot use the database ")
+    assert said in run.stderr
+    assert "Traceback" not in run.stderr and "secret-pw" not in run.stderr
