@@ -4,6 +4,7 @@ The rest of the product uses only this surface:
     Engine.from_path(path).evaluate(kind, facts) -> Decision
     load(path) / parse(text) -> Source, raising PolicyError with located Problems
     await load_bounded(path) / parse_bounded(text): the same off the event loop, time-bound
+    engine.sms_quiet_hours -> QuietHours | None: when no SMS may go out
 """
 
 from rules.calendar import BUSINESS_TZ
@@ -19,6 +20,7 @@ from rules.loader import (
     parse_bounded,
 )
 from rules.masking import apply_mask
+from rules.quiet import QuietHours
 
 __all__ = [
     "BUSINESS_TZ",
@@ -28,6 +30,7 @@ __all__ = [
     "Engine",
     "PolicyError",
     "Problem",
+    "QuietHours",
     "Source",
     "apply_mask",
     "load",

@@ -1,7 +1,8 @@
 """`hcp rules check FILE…` and `hcp rules test FILE…` (also `python -m rules …`).
 
 Output is for policy staff: one line per problem as FILE:LINE:COL: message, never a
-traceback; exit 0 when everything holds, 1 otherwise."""
+traceback; exit 0 when everything holds, 1 otherwise. A warning (FILE:LINE:COL: warning:
+message) points at something valid but probably not meant, and leaves the exit code 0."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from rules.scenarios import run_scenarios
 def check(paths: Sequence[Path], out: TextIO = sys.stdout) -> int:
     def report(path: Path) -> bool:
         source = load(path)
+        for warning in source.warnings:
+            print(warning, file=out)
         print(f"{path}: OK, {len(source.policy.rules())} rules, version {source.version}", file=out)
         return True
 

@@ -29,7 +29,7 @@ import durable_rules_engine
 from durable.engine import Host
 
 from rules.calendar import WorkingCalendar
-from rules.spec import Keep, Level, Policy, RatingPolicy
+from rules.spec import Keep, Level, Policy, RatingPolicy, Reminder
 
 Facts = Mapping[str, Any]
 Outcome = dict[str, Any]
@@ -398,6 +398,8 @@ def _rating_rules(policy: Policy, calendar: WorkingCalendar) -> list[CompiledRul
                     "remind_due_before": calendar.cutoff(f["now"], remind.after),
                     "remind_via": list(remind.via),
                     "remind_template": remind.template,
+                    "remind_reply_hint": remind.reply_hint or "",
+                    "remind_quiet_until": _quiet_until(remind, f["now"]),
                 },
             )
         )
@@ -409,13 +411,28 @@ def _rating_rules(policy: Policy, calendar: WorkingCalendar) -> list[CompiledRul
                 "case_deadlines",
                 {"$and": [{}]},
                 lambda f: {
-                    "remind_at": calendar.add(f["completed_at"], reminder.after),
+                    "remind_at": _not_quiet(
+                        reminder, calendar.add(f["completed_at"], reminder.after)
+                    ),
                     "remind_via": list(reminder.via),
                     "remind_template": reminder.template,
                 },
             )
         )
     return [_always_true(rule) for rule in rules]
+
+
+def _not_quiet(reminder: Reminder, at: dt.datetime) -> dt.datetime:
+    """When a reminder due at `at` goes: at once, or, for an SMS, when the quiet hours
+    end (a call is a worklist entry for the department's staff, not a text at night)."""
+    quiet = reminder.quiet_hours
+    return at if quiet is None or reminder.via[0] != "SMS" else quiet.release(at)
+
+
+def _quiet_until(reminder: Reminder, now: dt.datetime) -> dt.datetime | None:
+    """None when an SMS may go `now`; within the quiet hours, the moment they end."""
+    quiet = reminder.quiet_hours
+    return None if quiet is None or not quiet.contains(now) else quiet.release(now)
 
 
 def _always_true(rule: CompiledRule) -> CompiledRule:

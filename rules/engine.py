@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 
 from rules.compiler import CompiledPolicy, compile_policy, moderation_facts
 from rules.loader import Source, load, parse
+from rules.quiet import QuietHours
 from rules.spec import Policy
 
 KINDS = (
@@ -84,6 +85,13 @@ class Engine:
     @property
     def source(self) -> Source:
         return self._active.source
+
+    @property
+    def sms_quiet_hours(self) -> QuietHours | None:
+        """When no SMS may go out under the active policy (None: at any hour). For the SMS
+        delivery, which is not a decision on facts but must wait for the morning too."""
+        reminder = self._active.source.policy.rating.reminder
+        return None if reminder is None else reminder.quiet_hours
 
     def evaluate(self, kind: str, facts: Mapping[str, Any]) -> Decision:
         """The policy's decision on `facts`. Outcomes are read-only: some are shared by every

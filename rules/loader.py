@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 from yaml.events import AliasEvent, NodeEvent
 
-from rules.spec import Policy, cross_checks
+from rules.spec import Policy, advice, cross_checks
 
 DocPath = tuple[str | int, ...]
 
@@ -42,9 +42,11 @@ class Problem:
     line: int
     column: int
     message: str
+    warning: bool = False  # valid, but probably not what the policy staff meant
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+        kind = "warning: " if self.warning else ""
+        return f"{self.file}:{self.line}:{self.column}: {kind}{self.message}"
 
 
 class PolicyError(Exception):
@@ -62,6 +64,7 @@ class Source:
     policy: Policy
     text: str
     digest: str
+    warnings: tuple[Problem, ...] = ()
 
     @property
     def version(self) -> str:
@@ -149,7 +152,11 @@ def parse(text: str, name: str = "<rules>") -> Source:
     if problems:
         raise PolicyError(problems)
     digest = hashlib.sha256(text.encode()).hexdigest()[:12]
-    return Source(policy=policy, text=text, digest=digest)
+    warnings = tuple(
+        located.at(path, _dotted(path) + ": " + message, warning=True)
+        for path, message in advice(policy)
+    )
+    return Source(policy=policy, text=text, digest=digest, warnings=warnings)
 
 
 def _compose(text: str) -> tuple[yaml.Node | None, Any]:
@@ -229,9 +236,12 @@ class _Locator:
         self.name = name
         self.tree = tree
 
-    def at(self, path: DocPath, message: str, *, key: bool = False) -> Problem:
+    def at(
+        self, path: DocPath, message: str, *, key: bool = False, warning: bool = False
+    ) -> Problem:
         node = self._node(path, key=key)
-        return Problem(self.name, node.start_mark.line + 1, node.start_mark.column + 1, message)
+        mark = node.start_mark
+        return Problem(self.name, mark.line + 1, mark.column + 1, message, warning)
 
     def _node(self, path: DocPath, *, key: bool) -> yaml.Node:
         node = self.tree

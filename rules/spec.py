@@ -7,6 +7,7 @@ words. Anything not described here is an error, so a typo never silently drops a
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -19,6 +20,8 @@ from pydantic import (
 )
 
 from rules.durations import Duration, Unit, parse_duration
+from rules.quiet import QuietHours, parse_quiet_hours
+from rules.sms_length import SEGMENT, estimate, messages
 
 CHANNELS = ("PAD", "QR", "KIOSK", "SMS", "WEB", "APP", "HOTLINE", "PAPER")
 
@@ -46,6 +49,23 @@ def _duration(value: object) -> Duration:
 
 
 DurationText = Annotated[Duration, PlainValidator(_duration)]
+
+
+def _quiet_hours(value: object) -> QuietHours:
+    if isinstance(value, QuietHours):
+        return value
+    if not isinstance(value, str):
+        # YAML reads an unquoted 21:00 as a number (sexagesimal): ask for quotes.
+        raise ValueError('write the span in quotes, e.g. "21:00-08:00"')
+    return parse_quiet_hours(value)
+
+
+QuietHoursText = Annotated[QuietHours, PlainValidator(_quiet_hours)]
+
+# What a reminder's template may leave to the sweep (services.sweep_deadlines): the
+# matter's name, the case number, the rating link, and the reply hint when replies are on.
+PLACEHOLDERS = ("{matter}", "{case_no}", "{link}", "{reply}")
+_BRACED = re.compile(r"\{[^{}]*\}")
 
 
 class Strict(BaseModel):
@@ -105,6 +125,34 @@ class Reminder(Rule):
         "reach the person: [SMS], [CALL] or [SMS, CALL]",
     )
     template: Text
+    reply_hint: Text | None = Field(
+        default=None,
+        description="what {reply} stands for when SMS replies are on (the inbound endpoint "
+        "is configured); {reply} is left out otherwise",
+    )
+    quiet_hours: QuietHoursText | None = Field(
+        default=None,
+        description="business-time span with no SMS, e.g. 21:00-08:00; messages due then "
+        "wait for its end",
+    )
+
+    @field_validator("template")
+    @classmethod
+    def _known_placeholders(cls, template: str) -> str:
+        unknown = [p for p in _BRACED.findall(template) if p not in PLACEHOLDERS]
+        if unknown:
+            raise ValueError(
+                f"{unknown[0]} is not a placeholder; the template may use "
+                + ", ".join(PLACEHOLDERS)
+            )
+        return template
+
+    @field_validator("reply_hint")
+    @classmethod
+    def _plain_hint(cls, hint: str | None) -> str | None:
+        if hint is not None and _BRACED.search(hint):
+            raise ValueError("the reply hint is plain text: it cannot hold placeholders")
+        return hint
 
     @field_validator("via")
     @classmethod
@@ -245,7 +293,53 @@ def cross_checks(policy: Policy) -> list[Problem]:
         + _channel_problems(policy)
         + _unique_problems(policy)
         + _calendar_problems(policy)
+        + _reminder_problems(policy)
     )
+
+
+def advice(policy: Policy) -> list[Problem]:
+    """What is valid but probably not meant: warnings, which do not stop the policy."""
+    reminder = policy.rating.reminder
+    if reminder is None:
+        return []
+    length, parts = estimate(reminder.template, reply_hint=reminder.reply_hint)
+    if length <= SEGMENT:
+        return []
+    made_of = ", ".join(
+        f"{'the text' if part == 'text' else part} {count}" for part, count in parts.items()
+    )
+    return [
+        (
+            ("rating", "reminder", "template"),
+            f"about {length} characters once filled in ({made_of}), over the {SEGMENT} of one "
+            f"SMS: it would go out as {messages(length)} messages. Shorten the text (or the "
+            "reply hint) so the reminder fits one SMS",
+        )
+    ]
+
+
+def _reminder_problems(policy: Policy) -> list[Problem]:
+    reminder = policy.rating.reminder
+    if reminder is None:
+        return []
+    uses_reply = "{reply}" in reminder.template
+    if uses_reply and reminder.reply_hint is None:
+        return [
+            (
+                ("rating", "reminder", "template"),
+                "the template uses {reply} but there is no reply_hint to fill it in; add "
+                "reply_hint (the words asking for an SMS reply) or take {reply} out",
+            )
+        ]
+    if not uses_reply and reminder.reply_hint is not None:
+        return [
+            (
+                ("rating", "reminder", "reply_hint"),
+                "the reply hint is never sent: put {reply} in the template where it belongs, "
+                "or delete reply_hint",
+            )
+        ]
+    return []
 
 
 def _levels_problems(policy: Policy) -> list[Problem]:

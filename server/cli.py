@@ -213,7 +213,12 @@ async def _sweep_once(
     settings: Settings, engine: Engine, now: datetime, link_base: str
 ) -> SweepReport:
     async with open_database(settings):
-        return await sweep(engine=engine, now=now, link_base=link_base)
+        return await sweep(
+            engine=engine,
+            now=now,
+            link_base=link_base,
+            replies=settings.sms_inbound_secret is not None,
+        )
 
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:

@@ -1,5 +1,14 @@
 """SMS: delivering the outbox (reminders) through a gateway, and turning a rater's reply
-("1"…"5" or a level's label, optionally followed by a reason) into a rating."""
+("1"…"5" or a level's label, optionally followed by a reason) into a rating.
+
+Only mobile numbers get an SMS. The applicant's phone is sealed in the database, so the
+sweep that queues a reminder cannot see what kind of number it is; delivery opens it
+anyway, and gives up at once on a number that is not a Chinese mobile number (a company's
+landline): FAILED with NOT_MOBILE, the gateway never asked. Under [SMS, CALL] the next
+sweep then opens a reminder call, as for any SMS that could not reach the person.
+
+Nothing goes out during the policy's quiet hours (rules: `reminder.quiet_hours`): a pass
+then sends nothing, and a retry whose back-off ends within them waits for their end."""
 
 from __future__ import annotations
 
@@ -13,7 +22,7 @@ from cryptography.exceptions import InvalidTag
 
 from models.db import connection, dialect, execute, fetch
 from models.enums import Channel, OutboxStatus
-from rules import Engine
+from rules import Engine, QuietHours
 from services.abuse import Counters
 from services.case_intake import normalise_phone
 from services.ingest_cases import phone_lookup
@@ -23,6 +32,11 @@ from services.vault import Vault
 
 MAX_ATTEMPTS = 5
 LEASE = timedelta(minutes=2)
+# A mainland mobile number as stored (services.case_intake.normalise_phone): 11 digits
+# from 13 to 19, optionally after the country code. A landline (0574…) or a service number
+# does not take an SMS.
+_MOBILE = re.compile(r"^(?:\+86|0086|86)?1[3-9]\d{9}$")
+NOT_MOBILE = "NOT_MOBILE"
 
 
 class SmsSendError(Exception):
@@ -37,16 +51,29 @@ class SmsSender(Protocol):
 class DeliveryReport:
     sent: int
     retrying: int
-    failed: int
+    failed: int  # given up after the last try, or unreadable
+    not_mobile: int = 0  # given up without a try: the number takes no SMS
+
+
+def is_mobile(phone: str) -> bool:
+    return _MOBILE.match(phone) is not None
 
 
 async def deliver_due(
-    *, sender: SmsSender, vault: Vault, now: datetime, limit: int = 200
+    *,
+    sender: SmsSender,
+    vault: Vault,
+    now: datetime,
+    quiet_hours: QuietHours | None = None,
+    limit: int = 200,
 ) -> DeliveryReport:
     """Send what is due. Each message is leased before sending (a second worker skips it)
-    and carries its id to the gateway, so a retry after a crash is recognisable there."""
+    and carries its id to the gateway, so a retry after a crash is recognisable there.
+    `quiet_hours` (the active policy's, `engine.sms_quiet_hours`): none is sent within them."""
+    if quiet_hours is not None and quiet_hours.contains(now):
+        return DeliveryReport(sent=0, retrying=0, failed=0)
     claimed = await _claim(now, limit)
-    sent = retrying = failed = 0
+    sent = retrying = failed = not_mobile = 0
     for row in claimed:
         message_id = f"hcp-sms-{row['id']}"
         try:
@@ -54,16 +81,21 @@ async def deliver_due(
         except (KeyError, ValueError, InvalidTag):
             # A key that left the ring, or a damaged value: retrying cannot help, and the
             # lease would hand it back to a worker forever. Given up, with nothing personal.
-            await _failed(
-                int(row["id"]), MAX_ATTEMPTS, now, f"UNREADABLE key {row['key_id']}", True
-            )
+            await _failed(int(row["id"]), now, f"UNREADABLE key {row['key_id']}", True)
             failed += 1
+            continue
+        if not is_mobile(phone):
+            await _failed(int(row["id"]), now, NOT_MOBILE, True)
+            not_mobile += 1
             continue
         try:
             await sender.send(message_id, phone, row["body"])
         except SmsSendError as exc:
             gave_up = int(row["attempts"]) >= MAX_ATTEMPTS
-            await _failed(int(row["id"]), int(row["attempts"]), now, type(exc).__name__, gave_up)
+            retry_at = now + timedelta(minutes=2 ** int(row["attempts"]))
+            if quiet_hours is not None:
+                retry_at = quiet_hours.release(retry_at)
+            await _failed(int(row["id"]), retry_at, type(exc).__name__, gave_up)
             failed, retrying = failed + gave_up, retrying + (not gave_up)
             continue
         await execute(
@@ -72,7 +104,7 @@ async def deliver_due(
             [OutboxStatus.SENT.value, now.astimezone(UTC), int(row["id"])],
         )
         sent += 1
-    return DeliveryReport(sent=sent, retrying=retrying, failed=failed)
+    return DeliveryReport(sent=sent, retrying=retrying, failed=failed, not_mobile=not_mobile)
 
 
 async def _claim(now: datetime, limit: int) -> list[dict[str, Any]]:
@@ -89,21 +121,22 @@ async def _claim(now: datetime, limit: int) -> list[dict[str, Any]]:
     return rows
 
 
-async def _failed(message_id: int, attempts: int, now: datetime, error: str, gave_up: bool) -> None:
-    backoff = timedelta(minutes=2**attempts)
+async def _failed(message_id: int, retry_at: datetime, error: str, gave_up: bool) -> None:
+    """`error` is a code, never the number or the gateway's words (they may quote it)."""
     await execute(
         connection(),
         "UPDATE sms_outbox SET status = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
         [
             (OutboxStatus.FAILED if gave_up else OutboxStatus.PENDING).value,
-            (now + backoff).astimezone(UTC),
+            retry_at.astimezone(UTC),
             error[:200],
             message_id,
         ],
     )
 
 
-_DIGIT = re.compile(r"^\s*([1-5])(?![0-9])\s*[,，.。:：、]?\s*(.*)$", re.S)
+# "5", "5分" (as a reminder asking for 1-5分 is answered), "2 态度生硬", "2分，态度生硬"
+_DIGIT = re.compile(r"^\s*([1-5])(?![0-9])\s*(?:分(?!钟))?\s*[,，.。:：、]?\s*(.*)$", re.S)
 
 
 def parse_reply(text: str, labels: dict[str, int]) -> tuple[int, str] | None:
@@ -168,6 +201,7 @@ __all__ = [
     "SmsSendError",
     "SmsSender",
     "deliver_due",
+    "is_mobile",
     "parse_reply",
     "rate_by_reply",
 ]

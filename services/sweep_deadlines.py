@@ -15,6 +15,13 @@ case whose reminder SMS was given up (FAILED) gets a reminder call; with [CALL] 
 cases get one at once. A call still open when it is no longer needed (the case was rated,
 defaulted or expired, or fell out of the reminder period) is cancelled.
 
+No reminder SMS is queued during the policy's quiet hours (`reminder.quiet_hours`): the
+cases stay due, and the first pass after the quiet hours queues them, judged and worded as
+of then (a case rated overnight gets none). Calls are a worklist for the department's
+staff, not a message to a phone at night: they are opened at any hour. The template's
+`{reply}` is the policy's reply hint when SMS replies reach the service (`replies`), and
+nothing otherwise: a reminder never asks for a reply that goes nowhere.
+
 A case whose rating is held for review (the anti-abuse burst hold, services.abuse) stays
 unrated, but its applicant did rate: it gets no reminder, no default and does not expire;
 a reminder call opened before is cancelled. It waits for the review, which is to decide
@@ -69,7 +76,7 @@ _HELD = "EXISTS (SELECT 1 FROM rating h WHERE h.case_id = {case} AND h.held_for_
 _NOT_HELD = "NOT " + _HELD
 
 # The placeholders a reminder template may use (documented in rules.yaml).
-_PLACEHOLDERS = re.compile(r"(\{matter\}|\{case_no\}|\{link\})")
+_PLACEHOLDERS = re.compile(r"(\{matter\}|\{case_no\}|\{link\}|\{reply\})")
 # A case number goes into the link as a query value: these would end or change it.
 _QUERY_ESCAPES = (("%", "%25"), ("&", "%26"), ("#", "%23"), ("+", "%2B"))
 
@@ -96,6 +103,8 @@ class _Reminder:
     since: datetime
     due_before: datetime
     template: str
+    reply_hint: str  # what {reply} stands for when replies are on
+    quiet_until: datetime | None  # no SMS before then: `now` is within the quiet hours
     first: str  # the channel the reminder goes by
     fallback: str | None  # the channel that follows when the first could not reach the person
 
@@ -117,10 +126,12 @@ async def sweep(
     reminder_catch_up: timedelta = REMINDER_CATCH_UP,
     parallel: int = DEFAULT_PARALLEL,
     stop: asyncio.Event | None = None,
+    replies: bool = False,
 ) -> SweepReport:
     """One pass as of `now`: defaults, then expiry, then reminders (SMS, calls), then the
     calls no longer needed are cancelled. `stop` ends the pass between batches; the next
-    pass carries on where it stopped."""
+    pass carries on where it stopped. `replies`: SMS replies reach the service, so the
+    reminder may ask for one."""
     if now.tzinfo is None:
         raise ValueError("now needs a UTC offset")
     if batch_size < 1 or parallel < 1:
@@ -148,7 +159,7 @@ async def sweep(
         reminder = plan.reminder
 
         async def remind(conn: BaseDBAsyncClient) -> int:
-            return await _reminder_batch(conn, reminder, link_base, at, batch_size)
+            return await _reminder_batch(conn, reminder, link_base, replies, at, batch_size)
 
         async def call_due(conn: BaseDBAsyncClient) -> int:
             return await _due_call_batch(conn, reminder, at, batch_size)
@@ -156,7 +167,7 @@ async def sweep(
         async def call_unreached(conn: BaseDBAsyncClient) -> int:
             return await _unreached_call_batch(conn, reminder, at, batch_size)
 
-        if reminder.first == Channel.SMS.value:
+        if reminder.first == Channel.SMS.value and reminder.quiet_until is None:
             texts = await _in_batches(remind, loops, stop)
         if reminder.first == CALL:
             calls += await _in_batches(call_due, loops, stop)
@@ -209,6 +220,8 @@ def _plan(engine: Engine, now: datetime, catch_up: timedelta) -> _Plan:
             since=window if window is not None else due - catch_up,
             due_before=due,
             template=str(outcome["remind_template"]),
+            reply_hint=str(outcome.get("remind_reply_hint") or ""),
+            quiet_until=_utc(outcome.get("remind_quiet_until")),
             first=via[0],
             fallback=via[1] if len(via) > 1 else None,
         )
@@ -364,12 +377,18 @@ async def _expire_batch(conn: BaseDBAsyncClient, before: datetime, limit: int) -
 
 
 async def _reminder_batch(
-    conn: BaseDBAsyncClient, reminder: _Reminder, link_base: str, at: datetime, limit: int
+    conn: BaseDBAsyncClient,
+    reminder: _Reminder,
+    link_base: str,
+    replies: bool,
+    at: datetime,
+    limit: int,
 ) -> int:
     """Queue the SMS with the phone's ciphertext copied as it is (never opened here) and
     mark the cases reminded. A case that already has a reminder is not selected, so a
     conflict cannot make the batches select the same cases forever."""
-    body, body_args = _body(conn, reminder.template, link_base)
+    reply = reminder.reply_hint if replies else ""
+    body, body_args = _body(conn, reminder.template, link_base, reply)
     text, stamp = _typed(conn, "text"), _typed(conn, "timestamptz")
     due, due_args = _unreminded(
         "c.id, c.case_no, c.applicant_id, c.matter_id",
@@ -515,10 +534,13 @@ async def _cancel_call_batch(
     )
 
 
-def _body(conn: BaseDBAsyncClient, template: str, link_base: str) -> tuple[str, list[str]]:
+def _body(
+    conn: BaseDBAsyncClient, template: str, link_base: str, reply: str
+) -> tuple[str, list[str]]:
     """The template as a SQL concatenation of its literal parts (parameters) and the
     case's values. Unlike nested REPLACE(), no value is searched again for placeholders,
-    so a matter name containing "{link}" is sent as it was written."""
+    so a matter name containing "{link}" is sent as it was written. `{reply}` is the
+    literal `reply` (the reply hint, or nothing)."""
     text = _typed(conn, "text")
     case_no = "due.case_no"
     for char, escaped in _QUERY_ESCAPES:
@@ -527,10 +549,11 @@ def _body(conn: BaseDBAsyncClient, template: str, link_base: str) -> tuple[str, 
     parts: list[str] = []
     args: list[str] = []
     for piece in _PLACEHOLDERS.split(template):
+        literal = reply if piece == "{reply}" else piece
         if piece in values:
             parts.append(values[piece])
             args += [link_base] if piece == "{link}" else []
-        elif piece:
+        elif literal:
             parts.append(text)
-            args.append(piece)
+            args.append(literal)
     return " || ".join(parts) or "''", args

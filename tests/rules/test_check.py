@@ -39,6 +39,22 @@ EXPECTED = {
         "via: [SMS, CALL, SMS]",
         "rating.reminder.via: SMS is listed twice; list each channel once",
     ),
+    "quiet_hours.yaml": (
+        'quiet_hours: "21:00-24:00"',
+        "rating.reminder.quiet_hours: '21:00-24:00': hours run from 00 to 23",
+    ),
+    "quiet_hours_unquoted.yaml": (
+        "quiet_hours: 21:00",
+        'rating.reminder.quiet_hours: write the span in quotes, e.g. "21:00-08:00"',
+    ),
+    "reply_without_hint.yaml": (
+        "template: “{matter}”已办结",
+        "the template uses {reply} but there is no reply_hint",
+    ),
+    "unknown_placeholder.yaml": (
+        "template: “{matters}”",
+        "{matters} is not a placeholder; the template may use {matter}, {case_no}",
+    ),
 }
 
 
@@ -104,3 +120,41 @@ def test_the_command_line_never_shows_a_traceback(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "Traceback" not in result.stdout + result.stderr
     assert str(missing) in result.stdout
+
+
+def test_a_template_longer_than_one_sms_is_a_warning_at_its_line(tmp_path: Path) -> None:
+    """The 135-character reminder of the issue: valid, so exit 0, but the policy staff are
+    told where and by how much it overflows one SMS."""
+    long_text = "您办理的“{matter}”（办件编号{case_no}）已办结，请对本次服务进行评价：{link}{reply}"
+    policy = (ROOT / "rules.yaml").read_text(encoding="utf-8")
+    short = "template: “{matter}”已办结，请评价：{link}{reply}"
+    assert policy.count(short) == 1
+    path = tmp_path / "long.yaml"
+    path.write_text(policy.replace(short, f"template: {long_text}"), encoding="utf-8")
+    out = io.StringIO()
+    assert check([path], out) == 0
+    lines = out.getvalue().splitlines()
+    [warning] = [line for line in lines if ": warning: " in line]
+    found = LINE.match(warning)
+    assert found is not None, warning
+    assert int(found["line"]) == _line_of(path, long_text)
+    assert found["message"].startswith("warning: rating.reminder.template: about ")
+    assert "over the 70 of one SMS: it would go out as 2 messages" in found["message"]
+    assert lines[-1].startswith(f"{path}: OK")
+
+
+def test_the_reply_hint_counts_towards_the_length(tmp_path: Path) -> None:
+    policy = (ROOT / "rules.yaml").read_text(encoding="utf-8")
+    hint = "reply_hint: ，或回复1-5分"
+    assert policy.count(hint) == 1
+    path = tmp_path / "hint.yaml"
+    path.write_text(
+        policy.replace(
+            hint, "reply_hint: ，或回复5非常满意、4满意、3基本满意、2不满意、1非常不满意"
+        ),
+        encoding="utf-8",
+    )
+    out = io.StringIO()
+    assert check([path], out) == 0
+    assert "warning: rating.reminder.template" in out.getvalue()
+    assert "{reply} 31" in out.getvalue()  # the hint as written, counted in full

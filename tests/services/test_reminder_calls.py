@@ -18,7 +18,7 @@ from services.sms import MAX_ATTEMPTS, SmsSendError, deliver_due
 from services.sweep_deadlines import SweepReport, sweep
 from services.vault import Vault
 from tests.conftest import DATA_KEY, Api, token
-from tests.factories import CHEN, WANG
+from tests.factories import CHEN, COMPANY, WANG
 from tests.services.test_sweep import (
     NO_PHONE,
     PROFILES,
@@ -27,6 +27,7 @@ from tests.services.test_sweep import (
     profile,
     rows,
     snapshot,
+    template,
 )
 
 SUBMIT = """
@@ -223,3 +224,62 @@ async def test_two_sweeps_at_once_open_one_call_per_case(api: Api) -> None:
             "opened_at) SELECT case_id, department_id, 'DUE', 'OPEN', 0, opened_at "
             "FROM reminder_call WHERE id = (SELECT MIN(id) FROM reminder_call)",
         )
+
+
+async def test_a_landline_gets_a_reminder_call_instead_of_an_sms(api: Api) -> None:
+    """A company's landline takes no SMS: delivery gives up on it without asking the
+    gateway, and binhai's [SMS, CALL] has the department call it at the next sweep."""
+    await api.ingest(
+        completed("M-1", "2026-11-16T10:00:00+08:00", applicant=COMPANY),
+        completed("M-2", "2026-11-16T10:00:00+08:00"),
+    )
+    engine = profile("binhai")
+    assert (await sweep(engine=engine, now=at("2026-11-17T10:01:00+08:00"))).reminders_queued == 2
+    gateway = Unreachable("nobody")
+    report = await deliver_due(
+        sender=gateway,
+        vault=Vault.from_ring(DATA_KEY),
+        now=at("2026-11-17T10:02:00+08:00"),
+        quiet_hours=engine.sms_quiet_hours,
+    )
+    assert (report.sent, report.not_mobile, report.failed) == (1, 1, 0)
+    assert gateway.sent == [WANG["phone"]]
+    outbox = await rows(
+        "SELECT c.case_no, o.status, o.last_error FROM sms_outbox o "
+        "JOIN case_record c ON c.id = o.case_id ORDER BY c.case_no"
+    )
+    assert [(r["case_no"], r["status"], r["last_error"]) for r in outbox] == [
+        ("M-1", "FAILED", "NOT_MOBILE"),
+        ("M-2", "SENT", None),
+    ]
+    called = await sweep(engine=engine, now=at("2026-11-17T10:03:00+08:00"))
+    assert called == SweepReport(reminders_queued=1, reminder_calls_queued=1)
+    [call] = await calls()
+    assert (call["case_no"], call["reason"], call["status"]) == ("M-1", "SMS_FAILED", "OPEN")
+    assert COMPANY["phone"] not in " ".join(str(value) for value in call.values())
+
+
+async def test_with_sms_only_a_landline_gets_nothing_more(api: Api) -> None:
+    await api.ingest(completed("M-3", "2026-11-16T10:00:00+08:00", applicant=COMPANY))
+    engine = template(api)  # via: [SMS]
+    assert (await sweep(engine=engine, now=at("2026-11-17T11:00:00+08:00"))).reminders_queued == 1
+    gateway = Unreachable("nobody")
+    vault = Vault.from_ring(DATA_KEY)
+    report = await deliver_due(sender=gateway, vault=vault, now=at("2026-11-17T11:01:00+08:00"))
+    assert report.not_mobile == 1 and gateway.sent == []
+    assert await sweep(engine=engine, now=at("2026-11-17T12:00:00+08:00")) == SweepReport()
+    assert await calls() == []
+
+
+async def test_the_quiet_hours_hold_back_the_sms_not_the_calls(api: Api) -> None:
+    await api.ingest(
+        completed("N-1", "2026-11-16T22:00:00+08:00"),
+        completed("N-2", "2026-11-16T22:00:00+08:00", applicant=CHEN),
+    )
+    night = at("2026-11-17T23:00:00+08:00")
+    assert await sweep(engine=profile("binhai"), now=night) == SweepReport()
+    assert await rows("SELECT id FROM sms_outbox") == []
+    # A policy reminding by a call puts it on the department's list at any hour: the
+    # department's staff make it in their working hours.
+    called = await sweep(engine=call_only(), now=night)
+    assert called == SweepReport(reminders_queued=2, reminder_calls_queued=2)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +16,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from models.db import connection, execute, fetch
+from models.db import as_utc, connection, execute, fetch
+from rules import Engine, QuietHours
 from server.sms_gateway import DevFileSender, HttpGatewaySender
-from services.sms import deliver_due, parse_reply
+from services.sms import deliver_due, is_mobile, parse_reply
 from services.vault import Vault
 from tests.conftest import DATA_KEY, SMS_SECRET, Api, serving, token
-from tests.factories import CHEN, INGEST, WANG, case_input
+from tests.factories import CHEN, COMPANY, INGEST, WANG, case_input
 
 
 class MockGateway:
@@ -46,8 +47,38 @@ async def gateway() -> AsyncIterator[tuple[MockGateway, str]]:
         yield mock, f"http://{where}/send"
 
 
-async def queue_reminder(api: Api, case_no: str, status: str = "PENDING") -> None:
-    body = await api.gql(INGEST, {"cases": [case_input(case_no)]}, token("system"))
+class Recording:
+    """A gateway that takes every message and remembers whom it was for."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    async def send(self, message_id: str, phone: str, text: str) -> None:
+        self.sent.append(phone)
+
+
+def beijing(text: str) -> datetime:
+    return datetime.fromisoformat(text + "+08:00")
+
+
+def night(api: Api) -> QuietHours | None:
+    """The quiet hours of the app's policy (rules.yaml: 21:00-08:00)."""
+    return Engine.from_path(api.settings.rules_path).sms_quiet_hours
+
+
+async def outbox() -> list[dict[str, Any]]:
+    return await fetch(
+        connection(),
+        "SELECT c.case_no, o.status, o.attempts, o.next_attempt_at, o.last_error "
+        "FROM sms_outbox o JOIN case_record c ON c.id = o.case_id ORDER BY c.case_no",
+    )
+
+
+async def queue_reminder(
+    api: Api, case_no: str, status: str = "PENDING", applicant: dict[str, Any] = WANG
+) -> None:
+    cases = [case_input(case_no, applicant)]
+    body = await api.gql(INGEST, {"cases": cases}, token("system"))
     assert body["data"]["ingestCases"]["acceptedCount"] == 1
     await execute(
         connection(),
@@ -189,8 +220,91 @@ async def test_hostile_json_from_the_gateway_is_bad_input_not_a_500(api: Api) ->
         ("满意", (4, "")),
         ("12", None),
         ("好", None),
+        ("5分", (5, "")),
+        ("2分，态度生硬", (2, "态度生硬")),
+        ("2分钟就办完了", (2, "分钟就办完了")),
     ],
 )
 def test_replies_are_read_as_people_write_them(text: str, expected: tuple[int, str] | None) -> None:
     labels = {"非常满意": 5, "满意": 4, "基本满意": 3, "不满意": 2, "非常不满意": 1}
     assert parse_reply(text, labels) == expected
+
+
+async def test_nothing_is_sent_in_the_quiet_hours_and_everything_from_their_end(api: Api) -> None:
+    """The 05:39 reminder of the issue: due in the night, it waits for 08:00."""
+    await queue_reminder(api, "Q-1")
+    quiet = night(api)
+    assert quiet is not None
+    vault, gateway = Vault.from_ring(DATA_KEY), Recording()
+    for when in ("2026-11-20T21:00", "2026-11-20T23:59", "2026-11-21T00:00", "2026-11-21T05:39"):
+        report = await deliver_due(
+            sender=gateway, vault=vault, now=beijing(when), quiet_hours=quiet
+        )
+        assert (report.sent, report.retrying, report.failed) == (0, 0, 0), when
+    assert gateway.sent == []
+    [row] = await outbox()
+    assert (row["status"], row["attempts"]) == ("PENDING", 0)  # not even claimed
+    morning = await deliver_due(
+        sender=gateway, vault=vault, now=beijing("2026-11-21T08:00"), quiet_hours=quiet
+    )
+    assert morning.sent == 1 and gateway.sent == [WANG["phone"]]
+
+
+async def test_a_retry_whose_back_off_ends_at_night_waits_for_the_morning(
+    api: Api, gateway: tuple[MockGateway, str]
+) -> None:
+    mock, url = gateway  # refuses the first message
+    await queue_reminder(api, "Q-2")
+    vault, quiet = Vault.from_ring(DATA_KEY), night(api)
+    async with httpx.AsyncClient() as client:
+        sender = HttpGatewaySender(client, url, token="gw-token")
+        first = await deliver_due(
+            sender=sender, vault=vault, now=beijing("2026-11-20T20:59"), quiet_hours=quiet
+        )
+        assert first.retrying == 1
+        [row] = await outbox()
+        # Two minutes' back-off would be 21:01, inside the quiet hours: the morning instead.
+        assert as_utc(row["next_attempt_at"]) == beijing("2026-11-21T08:00")
+        # Even a pass that knows no quiet hours (a worker not told them) leaves it be.
+        early = await deliver_due(sender=sender, vault=vault, now=beijing("2026-11-21T07:59"))
+        assert early.sent == early.retrying == 0
+        later = await deliver_due(
+            sender=sender, vault=vault, now=beijing("2026-11-21T08:00"), quiet_hours=quiet
+        )
+        assert later.sent == 1
+    assert len(mock.received) == 2
+
+
+async def test_a_landline_gets_no_sms_and_the_message_is_given_up(api: Api) -> None:
+    await queue_reminder(api, "L-1", applicant=COMPANY)
+    await queue_reminder(api, "L-2", applicant=CHEN)
+    gateway = Recording()
+    vault = Vault.from_ring(DATA_KEY)
+    report = await deliver_due(sender=gateway, vault=vault, now=api.clock.now)
+    assert (report.sent, report.not_mobile, report.failed, report.retrying) == (1, 1, 0, 0)
+    assert gateway.sent == [CHEN["phone"]]  # the gateway never saw the landline
+    rows = await outbox()
+    assert [(r["case_no"], r["status"], r["last_error"]) for r in rows] == [
+        ("L-1", "FAILED", "NOT_MOBILE"),
+        ("L-2", "SENT", None),
+    ]
+    later = await deliver_due(sender=gateway, vault=vault, now=api.clock.now + timedelta(days=1))
+    assert later == type(report)(sent=0, retrying=0, failed=0, not_mobile=0)
+    assert gateway.sent == [CHEN["phone"]]
+
+
+@pytest.mark.parametrize(
+    ("phone", "mobile"),
+    [
+        ("13800000001", True),
+        ("+8619912345678", True),
+        ("8615012345678", True),
+        ("057488000001", False),  # a company's landline (宁波 0574)
+        ("02088888888", False),
+        ("12345", False),
+        ("12012345678", False),  # no mobile network numbers from 12
+        ("138000000011", False),
+    ],
+)
+def test_only_mainland_mobile_numbers_count_as_mobile(phone: str, mobile: bool) -> None:
+    assert is_mobile(phone) is mobile

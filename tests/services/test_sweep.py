@@ -71,9 +71,9 @@ async def status(case_no: str) -> str:
     return str(found[0]["rating_status"])
 
 
-def render(text: str, matter: str, case_no: str, link: str) -> str:
-    values = {"matter": matter, "case_no": case_no, "link": link}
-    return re.sub(r"\{(matter|case_no|link)\}", lambda m: values[m.group(1)], text)
+def render(text: str, matter: str, case_no: str, link: str, reply: str = "") -> str:
+    values = {"matter": matter, "case_no": case_no, "link": link, "reply": reply}
+    return re.sub(r"\{(matter|case_no|link|reply)\}", lambda m: values[m.group(1)], text)
 
 
 async def snapshot() -> dict[str, list[dict[str, Any]]]:
@@ -406,5 +406,71 @@ def test_hcp_worker_sweeps_until_terminated_and_follows_rules_edits(tmp_path: Pa
     assert worker.returncode == 0, err
     assert "Traceback" not in err
     lines = [*passes, *(json.loads(line) for line in out.splitlines())]
-    sms = {"sms_sent", "sms_retrying", "sms_failed"}  # the worker also delivers the outbox
+    # the worker also delivers the outbox
+    sms = {"sms_sent", "sms_retrying", "sms_failed", "sms_not_mobile"}
     assert all(set(line) == {"now", *KEYS, *sms} for line in lines)
+
+
+async def bodies() -> dict[str, str]:
+    found = await rows(
+        "SELECT c.case_no, o.body FROM sms_outbox o JOIN case_record c ON c.id = o.case_id"
+    )
+    return {str(r["case_no"]): str(r["body"]) for r in found}
+
+
+async def test_a_reminder_asks_for_a_reply_only_when_replies_reach_the_service(api: Api) -> None:
+    await api.ingest(
+        completed("Y-1", "2026-11-18T10:05:00+08:00"),
+        completed("Y-2", "2026-11-19T10:05:00+08:00", applicant=CHEN),
+    )
+    engine = template(api)
+    cutoffs = engine.evaluate("cutoffs", {"now": at("2026-11-20T12:00:00+08:00")}).outcome
+    text, hint = cutoffs["remind_template"], cutoffs["remind_reply_hint"]
+    assert "{reply}" in text and "回复" in hint and "回复" not in text
+    link = "https://m.example/rate?case="
+    off = await sweep(engine=engine, now=at("2026-11-19T12:00:00+08:00"), link_base=link)
+    on = await sweep(
+        engine=engine, now=at("2026-11-20T12:00:00+08:00"), link_base=link, replies=True
+    )
+    assert off.reminders_queued == on.reminders_queued == 1
+    sent = await bodies()
+    assert sent["Y-1"] == render(text, "营业执照设立登记", "Y-1", link + "Y-1")
+    assert sent["Y-2"] == render(text, "营业执照设立登记", "Y-2", link + "Y-2", reply=hint)
+    assert "回复" not in sent["Y-1"] and sent["Y-2"].endswith(hint)
+
+
+async def test_no_reminder_sms_is_queued_in_the_quiet_hours_but_from_their_end(api: Api) -> None:
+    """Due at 22:30 and at 05:00 (the quiet hours of rules.yaml are 21:00-08:00, over
+    midnight): queued by the first pass from 08:00, as of then; a case rated in the night
+    gets none."""
+    await api.ingest(
+        completed("Z-1", "2026-11-17T22:30:00+08:00"),
+        *[
+            case_input(no, who, acceptedAt="2026-11-18T04:30:00+08:00", completedAt=early)
+            for no, who, early in (
+                ("Z-2", CHEN, "2026-11-18T05:00:00+08:00"),
+                ("Z-3", person(3), "2026-11-18T05:00:00+08:00"),
+            )
+        ],
+    )
+    engine = template(api)
+    for when in ("2026-11-18T23:00", "2026-11-19T00:30", "2026-11-19T05:39", "2026-11-19T07:59"):
+        report = await sweep(engine=engine, now=at(when + ":00+08:00"))
+        assert report == SweepReport(), when
+    assert await rows("SELECT id FROM sms_outbox") == []
+    assert await rows("SELECT id FROM case_record WHERE reminded_at IS NOT NULL") == []
+    citizen = token("citizen", id_number=person(3)["idNumber"], name=person(3)["name"])
+    body = await api.gql(
+        SUBMIT, {"input": {"caseNo": "Z-3", "level": 5, "channel": "APP"}}, citizen
+    )
+    assert body["data"]["submitRating"]["__typename"] == "RatingAccepted"
+    morning = at("2026-11-19T08:00:00+08:00")
+    assert await sweep(engine=engine, now=morning) == SweepReport(reminders_queued=2)
+    queued = await rows(
+        "SELECT c.case_no, o.next_attempt_at FROM sms_outbox o "
+        "JOIN case_record c ON c.id = o.case_id ORDER BY c.case_no"
+    )
+    assert [(r["case_no"], as_utc(r["next_attempt_at"])) for r in queued] == [
+        ("Z-1", morning),
+        ("Z-2", morning),
+    ]
