@@ -554,6 +554,8 @@ async def import_reference(
         changed = _diff(kind, accepted, state.db[kind], report)
         if not check_only and changed:
             await _write(SPECS[kind], changed, state.db[kind], progress)
+    order = {source.path: index for index, source in enumerate(sources)}
+    report.issues.sort(key=lambda i: (order.get(i.file, 0), i.sheet or "", i.row or 0))
     return report
 
 
@@ -591,6 +593,11 @@ def _check_kind(
             if code and first.get(code) is cand:
                 bad_codes.add(code)
         elif code:
+            # A column the file does not have leaves the stored value as it is.
+            for name, value in state.db[spec.kind].get(code, {}).items():
+                cand.values.setdefault(name, value)
+            for column in spec.columns:
+                cand.values.setdefault(column.field, None)
             good[code] = cand
     state.rejected[spec.kind] = bad_codes
     state.accepted[spec.kind] = {code: c.values for code, c in good.items()}
@@ -605,9 +612,9 @@ def _field_errors(spec: KindSpec, cand: _Candidate) -> list[tuple[str | None, st
     errors: list[tuple[str | None, str]] = []
     for column in spec.columns:
         raw = cells.get(column.field)
+        if column.field not in cells and not column.required:
+            continue
         if column.many:
-            if column.field not in cells:
-                continue
             items = raw if isinstance(raw, list) else WINDOW_LIST.split(text(raw))
             cand.values[column.field] = tuple(sorted({text(i) for i in items} - {""}))
             continue
@@ -683,6 +690,7 @@ def _check_references(
                 dropped.setdefault(code, ("parent", f"上级区划形成循环：{' → '.join(chain)}"))
         if not dropped:
             return
+        dropped = dict(sorted(dropped.items(), key=lambda item: good[item[0]].row.number))
         for code, (column_name, message) in dropped.items():
             cand = good.pop(code)
             _reject(report, cand, column_name, message)
@@ -721,7 +729,7 @@ def _diff(
         values = {k: v for k, v in cand.values.items() if k != "code"}
         if current is None:
             report.created[kind] += 1
-        elif all(current.get(k) == v for k, v in values.items() if v is not None or k != "windows"):
+        elif all(current.get(k) == v for k, v in values.items()):
             report.unchanged[kind] += 1
             continue
         else:
