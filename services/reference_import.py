@@ -596,8 +596,8 @@ def _check_kind(
             # A column the file does not have leaves the stored value as it is.
             for name, value in state.db[spec.kind].get(code, {}).items():
                 cand.values.setdefault(name, value)
-            for column in spec.columns:
-                cand.values.setdefault(column.field, None)
+            for absent in spec.columns:
+                cand.values.setdefault(absent.field, None)
             good[code] = cand
     state.rejected[spec.kind] = bad_codes
     state.accepted[spec.kind] = {code: c.values for code, c in good.items()}
