@@ -23,7 +23,7 @@ from tortoise.exceptions import DBConnectionError
 
 from rules import Engine, PolicyError
 from rules import cli as rules_cli
-from server import secrets
+from server import import_command, secrets
 from server.auth import addressed, mint
 from server.body_limit import MAX_BODY_BYTES
 from server.database import migrate, open_database
@@ -364,6 +364,7 @@ def _parser() -> argparse.ArgumentParser:
         help=f"rows per transaction (default {DEFAULT_BATCH_SIZE})",
     )
     rotate.set_defaults(run=_rotate_key)
+    import_command.register(sub)
     return parser
 
 

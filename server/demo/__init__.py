@@ -1,7 +1,8 @@
 """The demo seed: the district in catalog.yaml plus a week of cases for the demo citizens.
 
-Reference data goes in through the models; cases go in through the same intake service
-business systems use, so the demo exercises the real path.
+Reference data goes in through the importer operators use (`hcp import`, the catalog is in
+its YAML format); cases go in through the same intake service business systems use, so the
+demo exercises the real paths.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ import yaml
 
 from models.case import Case
 from models.enums import ApplicantKind, MatterType, ServedVia
-from models.reference import Department, Hall, Region, Staff, Window
 from rules import BUSINESS_TZ
 from services.case_intake import ApplicantData, CaseData
 from services.ingest_cases import ingest_cases
+from services.reference_import import import_reference, read_file
 from services.vault import Vault
 
 CATALOG = Path(__file__).with_name("catalog.yaml")
@@ -38,48 +39,21 @@ class SeedReport:
     cases: int
 
 
+class DemoCatalogError(Exception):
+    """The demo catalog does not import cleanly (a broken edit of catalog.yaml)."""
+
+
 async def seed_demo(*, vault: Vault, now: datetime) -> SeedReport:
     catalog = load_catalog()
-    await _reference(catalog)
+    imported = await import_reference([read_file(CATALOG)], check_only=False)
+    if imported.rejected:
+        problems = "; ".join(f"line {i.row}: {i.message}" for i in imported.issues)
+        raise DemoCatalogError(f"{CATALOG.name}: {problems}")
     cases = 0
     if not await Case.exists():
         results = await ingest_cases(list(demo_cases(catalog, now)), vault=vault, now=now)
         cases = sum(1 for r in results if getattr(r, "created", False))
-    windows = sum(len(h["windows"]) for h in catalog["halls"])
-    return SeedReport(regions=len(catalog["regions"]), windows=windows, cases=cases)
-
-
-async def _reference(catalog: dict[str, Any]) -> None:
-    regions: dict[str, Region] = {}
-    for entry in catalog["regions"]:
-        parent = regions.get(entry.get("parent", ""))
-        regions[entry["code"]], _ = await Region.update_or_create(
-            code=entry["code"], defaults={"name": entry["name"], "parent": parent}
-        )
-    departments: dict[str, Department] = {}
-    for entry in catalog["departments"]:
-        departments[entry["code"]], _ = await Department.update_or_create(
-            code=entry["code"], defaults={"name": entry["name"], "region": regions[DISTRICT]}
-        )
-    for entry in catalog["staff"]:
-        await Staff.update_or_create(
-            code=entry["code"],
-            defaults={"name": entry["name"], "department": departments[entry["department"]]},
-        )
-    for hall_entry in catalog["halls"]:
-        hall, _ = await Hall.update_or_create(
-            code=hall_entry["code"],
-            defaults={"name": hall_entry["name"], "region": regions[hall_entry["region"]]},
-        )
-        for window in hall_entry["windows"]:
-            await Window.update_or_create(
-                code=window["code"],
-                defaults={
-                    "name": window["name"],
-                    "hall": hall,
-                    "department": departments[window["department"]],
-                },
-            )
+    return SeedReport(regions=len(catalog["regions"]), windows=len(catalog["windows"]), cases=cases)
 
 
 def demo_cases(catalog: dict[str, Any], now: datetime) -> list[CaseData]:
@@ -146,8 +120,13 @@ class _Lookup:
     def __init__(self, catalog: dict[str, Any]) -> None:
         self.matters = {m["code"]: m for m in catalog["matters"]}
         self.departments = {d["code"]: d["name"] for d in catalog["departments"]}
-        self.windows = {w["code"]: w for h in catalog["halls"] for w in h["windows"]}
+        self.windows = {w["code"]: w for w in catalog["windows"]}
         self.staff = {s["code"]: s["name"] for s in catalog["staff"]}
+        # Who handles a window's cases: the first member listed as serving there.
+        self.served_by: dict[str, str] = {}
+        for member in catalog["staff"]:
+            for window in member.get("windows", ()):
+                self.served_by.setdefault(window, member["code"])
 
     def case(
         self,
@@ -175,8 +154,8 @@ class _Lookup:
             completed_at=completed.isoformat() if completed else None,
             window_code=window["code"] if window else None,
             window_name=window["name"] if window else None,
-            staff_code=window["staff"] if window else None,
-            staff_name=self.staff[window["staff"]] if window else None,
+            staff_code=self.served_by[window["code"]] if window else None,
+            staff_name=self.staff[self.served_by[window["code"]]] if window else None,
             batch_no=extra.get("batch"),
             integrated_service_no=service["code"] if service else None,
             integrated_service_name=service["name"] if service else None,
