@@ -62,7 +62,11 @@ def log_config(log_format: LogFormat) -> dict[str, Any]:
             }
         },
         "root": {"level": "INFO", "handlers": ["stderr"]},
-        "loggers": {name: {"handlers": [], "propagate": True} for name in _UVICORN},
+        "loggers": {
+            **{name: {"handlers": [], "propagate": True} for name in _UVICORN},
+            # Tortoise says "Tortoise-ORM startup/shutdown" at INFO on every command: noise.
+            "tortoise": {"level": "WARNING"},
+        },
     }
 
 

@@ -549,8 +549,8 @@ async def import_reference(
             candidates.extend(_Candidate(table, row, {}) for row in table.rows)
         accepted = _check_kind(SPECS[kind], candidates, state, report)
         checked += len(candidates)
-        if progress and checked == total:
-            progress("rows checked", checked, total)
+        if progress and candidates:
+            progress(f"{kind} checked", checked, total)
         changed = _diff(kind, accepted, state.db[kind], report)
         if not check_only and changed:
             await _write(SPECS[kind], changed, state.db[kind], progress)
