@@ -93,7 +93,9 @@ def _rateable(view: dict[str, Any]) -> list[str]:
 
 
 def _rate(served: Served, person: dict[str, str], case_no: str, level: int, comment: str) -> Any:
-    variables = {"i": {"caseNo": case_no, "level": level, "channel": "APP", "comment": comment}}
+    variables: dict[str, object] = {
+        "i": {"caseNo": case_no, "level": level, "channel": "APP", "comment": comment}
+    }
     return served.gql(RATE, citizen(person), variables)["data"]["submitRating"]  # type: ignore[index]
 
 
