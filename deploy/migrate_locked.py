@@ -32,7 +32,9 @@ async def _migrate() -> int:
 
 async def _locked(url: str) -> int:
     try:
-        conn = await asyncpg.connect(url, timeout=30)
+        conn = await asyncpg.connect(
+            url, timeout=30, server_settings={"application_name": "hcp-migrate-lock"}
+        )
     except (OSError, asyncpg.PostgresError) as exc:
         sys.stderr.write(f"migrate_locked: cannot reach the database ({type(exc).__name__})\n")
         return 1
