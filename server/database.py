@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,6 +13,8 @@ from tortoise.migrations.api import migrate as apply_migrations
 
 from models.db import tortoise_config
 from server.settings import Settings
+
+log = logging.getLogger("hcp.migrate")
 
 
 def _ensure_sqlite_dir(settings: Settings) -> None:
@@ -34,7 +37,10 @@ async def migrate(settings: Settings) -> None:
     url = re.sub(r"^postgresql://", "postgres://", settings.database_url)
     lock = await asyncpg.connect(url) if url.startswith("postgres://") else None
     try:
-        if lock is not None:
+        if lock is not None and not await lock.fetchval(
+            "SELECT pg_try_advisory_lock($1)", MIGRATION_LOCK
+        ):
+            log.info("another host is migrating this database; waiting for it")
             await lock.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
         await apply_migrations(config=config)
     finally:

@@ -1,5 +1,7 @@
-"""`hcp migrate` as every host's service runs it before starting: several at once on one
-fresh PostgreSQL database must all succeed and apply each migration once."""
+"""`hcp migrate`, which every host's service runs before it starts (deploy/hcp.service):
+several at once on one fresh PostgreSQL database all succeed and apply each migration once;
+while another host holds the migration lock, a starting host waits instead of migrating
+alongside it."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import pytest
 
+from server.database import MIGRATION_LOCK
 from tests.conftest import PG_URL, _admin, _in_thread, require
 
 HCP = [sys.executable, "-m", "server.cli"]
@@ -72,3 +75,47 @@ def test_a_database_it_cannot_use_is_one_plain_line_not_a_traceback(
     assert run.stderr.startswith("hcp: cannot use the database ")
     assert said in run.stderr
     assert "Traceback" not in run.stderr and "secret-pw" not in run.stderr
+
+
+async def _tables(conn: asyncpg.Connection) -> int:
+    count: int = await conn.fetchval("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+    return count
+
+
+@pytest.mark.postgres
+async def test_a_second_host_waits_for_the_migration_lock_then_migrates(
+    fresh_postgres: str, tmp_path: Path
+) -> None:
+    holder = await asyncpg.connect(fresh_postgres)
+    try:
+        await holder.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
+        process = await asyncio.create_subprocess_exec(
+            *HCP,
+            "migrate",
+            env={**os.environ, "HCP_DATABASE_URL": fresh_postgres, "HCP_VAR_DIR": str(tmp_path)},
+            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+        )
+        assert process.stderr is not None
+        line = await asyncio.wait_for(process.stderr.readline(), timeout=60)
+        assert b"another host is migrating this database; waiting" in line
+        assert process.returncode is None and await _tables(holder) == 0
+        await holder.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
+        await process.stderr.read()
+        assert await asyncio.wait_for(process.wait(), timeout=120) == 0
+        assert await holder.fetchval("SELECT count(*) FROM case_record") == 0
+    finally:
+        await holder.close()
+
+
+def test_without_postgresql_it_is_plain_hcp_migrate(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [*HCP, "migrate"],
+        env={**os.environ, "HCP_DATABASE_URL": "", "HCP_VAR_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "migrations applied" in done.stdout
+    assert (tmp_path / "hcp.sqlite3").exists()
