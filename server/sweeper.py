@@ -91,9 +91,12 @@ class PostgresLock:
         self._held = False
 
     async def hold(self) -> bool:
+        if self._conn is not None and self._conn.is_closed():
+            # Its session, and so the lock, is gone: whoever tries next may take it.
+            self._lost("closed")
+            return False
         try:
-            if self._conn is None or self._conn.is_closed():
-                self._held = False
+            if self._conn is None:
                 self._conn = await asyncpg.connect(
                     **self._connect,
                     timeout=_LOCK_TIMEOUT_SECONDS,
@@ -106,10 +109,13 @@ class PostgresLock:
                 await asyncio.wait_for(conn.fetchval(query, *args), _LOCK_TIMEOUT_SECONDS)
             )
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            if self._held:
-                log.warning("the sweep lock's connection was lost (%s)", type(exc).__name__)
-            self._drop()
+            self._lost(type(exc).__name__)
         return self._held
+
+    def _lost(self, why: str) -> None:
+        if self._held:
+            log.warning("the sweep lock's connection was lost (%s)", why)
+        self._drop()
 
     def _drop(self) -> None:
         """Forget the connection without waiting on it: whatever is left of its session
