@@ -8,6 +8,7 @@ import contextlib
 import hmac
 import logging
 import os
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ from server.redis_health import RedisHealth, RedisUnavailableError, redis_client
 from server.rules_runtime import RulesBroadcast, watch_file
 from server.security_headers import SecurityHeaders
 from server.settings import Settings
+from server.sweeper import read_last_run, serve_sweep, sweep_health
 from server.unavailable import DatabaseUnavailable
 from services.identity import Principal
 from services.sms import rate_by_reply
@@ -58,6 +60,9 @@ class Runtime:
     collaborators: Collaborators | None = None
     redis: Redis | None = None
     redis_health: RedisHealth | None = None
+    # When this process began serving (by the app's clock): /healthz gives the sweep that
+    # long, up to twice its interval, for a first pass.
+    started_at: datetime | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -162,10 +167,11 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = Non
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(listening.wait(), _SUBSCRIBE_SECONDS)
                 announce = broadcast.announce_publish
+            now = clock or (lambda: datetime.now(UTC))
             runtime.collaborators = Collaborators(
                 vault=Vault.from_ring(secrets.data_key(settings)),
                 authenticate=authenticate,
-                clock=clock or (lambda: datetime.now(UTC)),
+                clock=now,
                 engine=engine,
                 rules_path=settings.rules_path,
                 broker=RedisBroker(redis, health) if redis is not None else LocalBroker(),
@@ -174,8 +180,13 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = Non
                 counters=RedisCounters(redis, health) if redis is not None else LocalCounters(),
                 announce_rules=announce,
             )
+            runtime.started_at = now()
+            sweeping = serve_sweep(
+                settings, engine=engine, vault=runtime.collaborators.vault, clock=now
+            )
             try:
-                yield
+                async with sweeping:
+                    yield
             finally:
                 for task in background:
                     task.cancel()
@@ -187,15 +198,20 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = Non
         """503 only without the database. Redis unreachable is 200 "degraded": ratings are
         still accepted (counted per worker), so a load balancer must not take every worker
         out of service for it. Redis is asked at most for its timeout, and not at all while
-        it is known to be down (until the retry interval has passed)."""
+        it is known to be down (until the retry interval has passed). A late deadline sweep
+        is "degraded" too: nobody is reminded or defaulted, but requests are served."""
         # `worker` tells which worker process answered (load balancing checks, the bench).
         body: dict[str, Any] = {"status": "ok", "database": "ok", "redis": "off"}
         body["worker"] = os.getpid()
+        started = time.monotonic()
         try:
             # Bounded like Redis: a load balancer's probe must get an answer, not a hang.
             await asyncio.wait_for(fetch(connection(), "SELECT 1 AS ok"), _HEALTHZ_DATABASE_SECONDS)
         except Exception:
             body.update(status="degraded", database="unreachable")
+        left = _HEALTHZ_DATABASE_SECONDS - (time.monotonic() - started)
+        if not await _sweep_state(body, left):
+            body["status"] = "degraded"
         if runtime.redis is not None and runtime.redis_health is not None:
             redis = runtime.redis
             try:
@@ -204,6 +220,25 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = Non
             except RedisUnavailableError:
                 body.update(status="degraded", redis="unreachable")
         return JSONResponse(body, status_code=503 if body["database"] != "ok" else 200)
+
+    async def _sweep_state(body: dict[str, Any], seconds: float) -> bool:
+        """Adds "sweep" to /healthz; False when the sweep is late. Read within what is left
+        of the database's time bound; a row that cannot be read counts as no pass yet."""
+        collaborators = runtime.collaborators
+        assert collaborators is not None and runtime.started_at is not None
+        run = None
+        if body["database"] == "ok":
+            with contextlib.suppress(Exception):
+                run = await asyncio.wait_for(read_last_run(), max(seconds, 0.1))
+        view, late = sweep_health(
+            run,
+            mode=settings.sweep_mode,
+            since=runtime.started_at,
+            now=collaborators.clock(),
+            interval=settings.sweep_interval_seconds,
+        )
+        body["sweep"] = view
+        return not late
 
     async def sms_inbound(request: Request) -> JSONResponse:
         """A gateway forwards a rater's reply: {"from": phone, "text": reply}."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import logging
 import os
@@ -32,7 +31,7 @@ from server.logs import configure_logging, log_config
 from server.redis_health import redis_client
 from server.rules_runtime import RulesFileWatch, request_reload
 from server.settings import Settings, SettingsError
-from server.sms_gateway import DevFileSender, HttpGatewaySender
+from server.sweeper import Sweeper, lead, leader_lock, reminder_link_base, sms_sender
 from services.identity import IDENTITY_CLAIMS, Role
 from services.rotate_key import (
     DEFAULT_BATCH_SIZE,
@@ -42,11 +41,9 @@ from services.rotate_key import (
     UnreadableRowError,
     rotate_key,
 )
-from services.sms import SmsSender, deliver_due
 from services.sweep_deadlines import SweepReport, sweep
 from services.vault import KeyRingError, Vault
 
-log = logging.getLogger("hcp.sweep")
 # What `hcp serve` says at start goes through logging, so that with HCP_LOG_FORMAT=json
 # every line of the service's output is one JSON object.
 serve_log = logging.getLogger("hcp.serve")
@@ -225,25 +222,19 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
     engine = _engine(settings)
     if engine is None:
         return 2
-    asyncio.run(_work(settings, engine, args.interval, _link_base(settings, args)))
+    interval = args.interval or settings.sweep_interval_seconds
+    asyncio.run(_work(settings, engine, interval, _link_base(settings, args)))
     return 0
 
 
 def _link_base(settings: Settings, args: argparse.Namespace) -> str:
-    """Reminders link to the mini-program's "my cases" on the public address."""
-    return str(args.link_base or f"{settings.public_base_url}/m/?case=")
-
-
-def _sms_sender(settings: Settings, client: httpx.AsyncClient) -> SmsSender:
-    if settings.sms_gateway_url:
-        return HttpGatewaySender(client, settings.sms_gateway_url, settings.sms_gateway_token)
-    return DevFileSender(settings.var_dir / "sms-outbox.log")
+    return str(args.link_base or reminder_link_base(settings))
 
 
 async def _work(settings: Settings, engine: Engine, interval: float, link_base: str) -> None:
-    """A pass per interval until SIGINT/SIGTERM, which ends the pass after its current
-    batch. A failed pass is logged and retried at the next interval: the sweep is
-    idempotent, and a worker that exits on a database hiccup stops all reminders."""
+    """The sweep of `hcp serve` (server.sweeper), in a process of its own: a pass per
+    interval while it holds the leader lock, until SIGINT/SIGTERM (which ends the pass after
+    its current batch); one JSON line per pass on stdout."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -251,24 +242,18 @@ async def _work(settings: Settings, engine: Engine, interval: float, link_base: 
     watch = RulesFileWatch(engine, settings.rules_path)
     vault = Vault.from_ring(secrets.data_key(settings))
     async with open_database(settings), httpx.AsyncClient() as client:
-        sender = _sms_sender(settings, client)
-        while not stop.is_set():
-            await watch.poll()
-            now = datetime.now(UTC)
-            try:
-                report = await sweep(engine=engine, now=now, link_base=link_base, stop=stop)
-                sms = await deliver_due(sender=sender, vault=vault, now=now)
-            except Exception as exc:
-                log.error("pass failed (%s); trying again in %g s", type(exc).__name__, interval)
-            else:
-                line = {
-                    "now": now.isoformat(),
-                    **asdict(report),
-                    **{f"sms_{k}": v for k, v in asdict(sms).items()},
-                }
-                print(json.dumps(line), flush=True)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), interval)
+        sweeper = Sweeper(
+            engine=engine,
+            sender=sms_sender(settings, client),
+            vault=vault,
+            link_base=link_base,
+            interval=interval,
+        )
+        await lead(sweeper, leader_lock(settings), stop=stop, before_pass=watch.poll, on_pass=_say)
+
+
+def _say(line: dict[str, object]) -> None:
+    print(json.dumps(line), flush=True)
 
 
 def _batch_size(text: str) -> int:
@@ -349,8 +334,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     sweep_cmd.add_argument("--link-base", help="reminder link prefix (default: HCP_PUBLIC_URL)")
     sweep_cmd.set_defaults(run=_sweep)
-    worker = sub.add_parser("worker", help="sweep continuously until SIGINT/SIGTERM")
-    worker.add_argument("--interval", type=_interval, default=60.0, help="seconds between passes")
+    worker = sub.add_parser(
+        "worker", help="sweep continuously until SIGINT/SIGTERM (with HCP_SWEEP=worker)"
+    )
+    worker.add_argument(
+        "--interval", type=_interval, help="seconds between passes (HCP_SWEEP_INTERVAL_SECONDS)"
+    )
     worker.add_argument("--link-base", help="reminder link prefix (default: HCP_PUBLIC_URL)")
     worker.set_defaults(run=_worker)
     rotate = sub.add_parser(

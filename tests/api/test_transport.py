@@ -9,7 +9,7 @@ import os
 import pytest
 from websockets.asyncio.client import connect
 
-from tests.conftest import Api, token
+from tests.conftest import NO_SWEEP, Api, token
 
 
 async def test_queries_work_over_get(api: Api) -> None:
@@ -59,7 +59,13 @@ async def test_health_reports_the_database(api: Api) -> None:
     response = await api.client.get("/healthz")
     assert response.status_code == 200
     body = response.json()
-    assert body == {"status": "ok", "database": "ok", "redis": "off", "worker": os.getpid()}
+    assert body == {
+        "status": "ok",
+        "database": "ok",
+        "redis": "off",
+        "worker": os.getpid(),
+        "sweep": NO_SWEEP,
+    }
 
 
 async def test_operations_run_over_graphql_transport_ws(live_url: str) -> None:

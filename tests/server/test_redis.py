@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from server.app import create_app
-from tests.conftest import REDIS_URL, make_settings, require
+from tests.conftest import NO_SWEEP, REDIS_URL, make_settings, require
 
 pytestmark = pytest.mark.redis
 
@@ -24,7 +24,13 @@ async def test_health_reports_redis_when_configured(tmp_path: Path) -> None:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://hcp.test") as client:
             body = (await client.get("/healthz")).json()
-    assert body == {"status": "ok", "database": "ok", "redis": "ok", "worker": os.getpid()}
+    assert body == {
+        "status": "ok",
+        "database": "ok",
+        "redis": "ok",
+        "worker": os.getpid(),
+        "sweep": NO_SWEEP,
+    }
 
 
 async def test_a_worker_started_while_redis_is_down_serves_degraded(

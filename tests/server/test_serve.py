@@ -5,8 +5,10 @@ production shape: several workers against PostgreSQL and Redis."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -52,6 +54,8 @@ class Served:
                 env={**os.environ, **env},
                 stdout=sink,
                 stderr=subprocess.STDOUT,
+                # Its own process group: kill() takes the supervisor and its workers.
+                start_new_session=True,
             )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -80,6 +84,19 @@ class Served:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=30)
+
+    def kill(self) -> None:
+        """SIGKILL to the whole process group, as a crashed host or an OOM kill would."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def owns(self, pid: int) -> bool:
+        """Whether `pid` is this serve's supervisor or one of its workers."""
+        try:
+            return os.getpgid(pid) == self.process.pid
+        except ProcessLookupError:
+            return False
 
 
 @pytest.fixture
@@ -127,42 +144,55 @@ def test_the_demo_serves_on_sqlite_with_nothing_else_running(demo: Served, tmp_p
     assert "demo: 7 regions, 9 windows, 16 new cases" in (tmp_path / "serve.log").read_text()
 
 
-@pytest.fixture
-def production_shape(tmp_path: Path) -> Iterator[Served]:
+@contextlib.contextmanager
+def fresh_postgres(name: str) -> Iterator[str]:
+    """A new, migrated PostgreSQL database for real `hcp` processes; dropped afterwards."""
     base = require(PG_URL, "HCP_TEST_POSTGRES_URL")
-    redis = require(REDIS_URL, "HCP_TEST_REDIS_URL")
-    name = f"hcp_serve_{os.getpid()}"
     _in_thread(_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     _in_thread(_admin(base, f'CREATE DATABASE "{name}"'))
     database = base.rsplit("/", 1)[0] + f"/{name}"
-    env = {
-        "HCP_VAR_DIR": str(tmp_path),
-        "HCP_DATABASE_URL": database,
-        "HCP_REDIS_URL": redis,
-        "HCP_JWT_SECRET": SECRET,
-        "HCP_DATA_KEY": DATA_KEY,
-    }
-    subprocess.run(
-        [*HCP, "migrate"], env={**os.environ, **env}, check=True, timeout=120, capture_output=True
-    )
-    _in_thread(_admin(database, "INSERT INTO region (code, name) VALUES ('330283', '奉化区')"))
-    served = Served(["--workers", "2"], env, tmp_path / "serve.log")
     try:
-        yield served
+        subprocess.run(
+            [*HCP, "migrate"],
+            env={**os.environ, "HCP_DATABASE_URL": database},
+            check=True,
+            timeout=120,
+            capture_output=True,
+        )
+        yield database
     finally:
-        served.stop()
         _in_thread(_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def production_shape(tmp_path: Path) -> Iterator[Served]:
+    redis = require(REDIS_URL, "HCP_TEST_REDIS_URL")
+    with fresh_postgres(f"hcp_serve_{os.getpid()}") as database:
+        env = {
+            "HCP_VAR_DIR": str(tmp_path),
+            "HCP_DATABASE_URL": database,
+            "HCP_REDIS_URL": redis,
+            "HCP_JWT_SECRET": SECRET,
+            "HCP_DATA_KEY": DATA_KEY,
+        }
+        _in_thread(_admin(database, "INSERT INTO region (code, name) VALUES ('330283', '奉化区')"))
+        served = Served(["--workers", "2"], env, tmp_path / "serve.log")
+        try:
+            yield served
+        finally:
+            served.stop()
 
 
 @pytest.mark.postgres
 @pytest.mark.redis
 def test_two_workers_on_postgres_and_redis_serve_the_same_data(production_shape: Served) -> None:
     health = httpx.get(f"{production_shape.url}/healthz", timeout=10).json()
-    assert {k: v for k, v in health.items() if k != "worker"} == {
+    assert {k: v for k, v in health.items() if k not in ("worker", "sweep")} == {
         "status": "ok",
         "database": "ok",
         "redis": "ok",
     }
+    assert health["sweep"]["mode"] == "serve"
     # Each request on a new connection; both worker processes answer sooner or later.
     workers = {
         httpx.get(f"{production_shape.url}/healthz", timeout=10).json()["worker"] for _ in range(60)
