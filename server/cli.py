@@ -248,6 +248,7 @@ async def _work(settings: Settings, engine: Engine, interval: float, link_base: 
             vault=vault,
             link_base=link_base,
             interval=interval,
+            replies=settings.sms_inbound_secret is not None,
         )
         await lead(sweeper, leader_lock(settings), stop=stop, before_pass=watch.poll, on_pass=_say)
 

@@ -187,14 +187,28 @@ class Sweeper:
     vault: Vault
     link_base: str
     interval: float
+    # Whether reminders may ask for an SMS reply: only when the inbound endpoint is on.
+    replies: bool = False
     clock: Clock = field(default=_utc_now)
     holder: str = field(default_factory=holder_name)
 
     async def run_pass(self, stop: asyncio.Event) -> dict[str, Any]:
         now = self.clock()
         await record_start(JOB, holder=self.holder, interval_seconds=self.interval, at=now)
-        report = await sweep(engine=self.engine, now=now, link_base=self.link_base, stop=stop)
-        sms = await deliver_due(sender=self.sender, vault=self.vault, now=now)
+        report = await sweep(
+            engine=self.engine,
+            now=now,
+            link_base=self.link_base,
+            stop=stop,
+            replies=self.replies,
+        )
+        # Read each pass: a published policy's quiet hours apply from the next one.
+        sms = await deliver_due(
+            sender=self.sender,
+            vault=self.vault,
+            now=now,
+            quiet_hours=self.engine.sms_quiet_hours,
+        )
         line = {
             "now": now.isoformat(),
             **asdict(report),
@@ -283,6 +297,7 @@ async def serve_sweep(
             vault=vault,
             link_base=reminder_link_base(settings),
             interval=settings.sweep_interval_seconds,
+            replies=settings.sms_inbound_secret is not None,
             clock=clock,
         )
         task = asyncio.create_task(

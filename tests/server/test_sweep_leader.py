@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -20,7 +21,7 @@ import httpx
 import pytest
 
 from models.job_runs import record_completion, record_start
-from tests.conftest import DATA_KEY, NO_SWEEP, SECRET, Api, _in_thread, token
+from tests.conftest import DATA_KEY, NO_SWEEP, ROOT, SECRET, Api, _in_thread, token
 from tests.factories import INGEST, WANG, case_input
 from tests.server.test_serve import HCP, Served, fresh_postgres
 
@@ -298,7 +299,17 @@ def test_a_worker_does_not_sweep_while_a_serve_leads(tmp_path: Path) -> None:
 
 
 def test_a_serve_with_no_worker_applies_defaults_and_sends_reminders(tmp_path: Path) -> None:
-    env = _env(tmp_path, HCP_PUBLIC_URL="https://hcp.example.test")
+    # rules.yaml without its quiet hours, so the reminder goes whatever the time of the run;
+    # with the inbound endpoint on, it asks for a reply (reply_hint).
+    rules = tmp_path / "rules.yaml"
+    text = (ROOT / "rules.yaml").read_text(encoding="utf-8")
+    rules.write_text(re.sub(r"(?m)^\s*quiet_hours:.*$\n", "", text), encoding="utf-8")
+    env = _env(
+        tmp_path,
+        HCP_PUBLIC_URL="https://hcp.example.test",
+        HCP_RULES=str(rules),
+        HCP_SMS_INBOUND_SECRET="inbound-secret",
+    )
     served = Served(["--demo"], env, tmp_path / "serve.log")
     try:
         china = timezone(timedelta(hours=8))
@@ -335,6 +346,7 @@ def test_a_serve_with_no_worker_applies_defaults_and_sends_reminders(tmp_path: P
             return [m for m in sent if link in m["text"]]
 
         [message] = _until(reminded, "reminder SMS")
+        assert "回复1-5分" in message["text"]  # rules.yaml's reply_hint
         assert message["to"] != WANG["phone"] and message["to"].endswith(WANG["phone"][-4:])
         assert case("SWEEP-REMIND")["ratingStatus"] == "UNRATED"
     finally:

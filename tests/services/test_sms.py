@@ -3,6 +3,7 @@ the rater's phone becomes a rating on channel SMS."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
@@ -19,6 +20,7 @@ from starlette.routing import Route
 from models.db import as_utc, connection, execute, fetch
 from rules import Engine, QuietHours
 from server.sms_gateway import DevFileSender, HttpGatewaySender
+from server.sweeper import Sweeper
 from services.sms import deliver_due, is_mobile, parse_reply
 from services.vault import Vault
 from tests.conftest import DATA_KEY, SMS_SECRET, Api, serving, token
@@ -308,3 +310,24 @@ async def test_a_landline_gets_no_sms_and_the_message_is_given_up(api: Api) -> N
 )
 def test_only_mainland_mobile_numbers_count_as_mobile(phone: str, mobile: bool) -> None:
     assert is_mobile(phone) is mobile
+
+
+async def test_the_serve_and_worker_pass_keeps_the_policys_quiet_hours(api: Api) -> None:
+    """server.sweeper's pass (hcp serve and hcp worker) hands the active policy's quiet
+    hours to the delivery: the queued reminder waits out the night."""
+    await queue_reminder(api, "Q-PASS")
+    gateway = Recording()
+    at = beijing("2026-11-21T05:39")
+    sweeper = Sweeper(
+        engine=Engine.from_path(api.settings.rules_path),
+        sender=gateway,
+        vault=Vault.from_ring(DATA_KEY),
+        link_base="https://hcp.example.test/m/?case=",
+        interval=60,
+        clock=lambda: at,
+    )
+    await sweeper.run_pass(asyncio.Event())
+    assert gateway.sent == []
+    at = beijing("2026-11-21T08:00")
+    await sweeper.run_pass(asyncio.Event())
+    assert gateway.sent == [WANG["phone"]]
