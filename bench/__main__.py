@@ -83,6 +83,9 @@ def server_env(database_url: str) -> dict[str, str]:
         HCP_ENV="dev",
         # Fenghua's policy has no late-rating window, so the bench's old cases stay ratable.
         HCP_RULES=str(ROOT / "rules" / "profiles" / "fenghua.yaml"),
+        # The figures are the requests' own: no deadline sweep inside the measured servers
+        # (bench.sweep_bench measures the sweep by itself).
+        HCP_SWEEP="worker",
     )
     redis_url = os.environ.get("HCP_BENCH_REDIS_URL", DEFAULT_REDIS_URL)
     if redis_answers(redis_url):
