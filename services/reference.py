@@ -69,37 +69,44 @@ _ALIAS: dict[Kind, str] = {
 }
 
 
-def _subtree() -> str:
-    """The ids of the region with code `?` and of every region below it."""
+# The statement's region trees: the viewer's (an area admin's scope) and the filter's
+# (`regionCode`), each walked once per statement, however often the conditions read it.
+_SCOPE_TREE = "scope_tree"
+_WANTED_TREE = "wanted_tree"
+
+
+def _tree(name: str) -> str:
+    """A CTE: the ids of the region with code `?` and of every region below it."""
     return (
-        "(WITH RECURSIVE sub(id) AS (SELECT id FROM region WHERE code = ? "
-        "UNION SELECT c.id FROM region c JOIN sub ON c.parent_id = sub.id) SELECT id FROM sub)"
+        f"{name}(id) AS (SELECT id FROM region WHERE code = ? "  # noqa: S608
+        f"UNION SELECT c.id FROM region c JOIN {name} ON c.parent_id = {name}.id)"
     )
 
 
-def _window_in_region(w: str) -> str:
+def _window_in_region(w: str, tree: str) -> str:
     """A window is in a region when its department or its hall is (a district hall may
-    house a window of a city department). One `?`, the region's code, used twice."""
+    house a window of a city department)."""
     return (
-        f"({w}.department_id IN (SELECT id FROM department WHERE region_id IN {_subtree()}) "  # noqa: S608
-        f"OR {w}.hall_id IN (SELECT id FROM hall WHERE region_id IN {_subtree()}))"
+        f"({w}.department_id IN (SELECT id FROM department WHERE region_id IN "  # noqa: S608
+        f"(SELECT id FROM {tree})) "
+        f"OR {w}.hall_id IN (SELECT id FROM hall WHERE region_id IN (SELECT id FROM {tree})))"
     )
 
 
-def _in_region(kind: Kind, code: str) -> tuple[str, list[Any]]:
-    """SQL condition over the kind's alias: the row is in region `code` or below it."""
+def _in_region(kind: Kind, tree: str) -> str:
+    """SQL condition over the kind's alias: the row is in the region tree `tree`."""
     if kind == "region":
-        return f"r.id IN {_subtree()}", [code]
+        return f"r.id IN (SELECT id FROM {tree})"  # noqa: S608
     if kind in ("hall", "department"):
-        return f"{_ALIAS[kind]}.region_id IN {_subtree()}", [code]
+        return f"{_ALIAS[kind]}.region_id IN (SELECT id FROM {tree})"  # noqa: S608
     if kind == "window":
-        return _window_in_region("w"), [code, code]
+        return _window_in_region("w", tree)
     # Staff belong to a region through their department, or through a window they serve.
     return (
-        f"(s.department_id IN (SELECT id FROM department WHERE region_id IN {_subtree()}) "  # noqa: S608
+        f"(s.department_id IN (SELECT id FROM department WHERE region_id IN "  # noqa: S608
+        f"(SELECT id FROM {tree})) "
         "OR s.id IN (SELECT sw.staff_id FROM staff_window sw "
-        f"JOIN service_window w2 ON w2.id = sw.window_id WHERE {_window_in_region('w2')}))",
-        [code, code, code],
+        f"JOIN service_window w2 ON w2.id = sw.window_id WHERE {_window_in_region('w2', tree)}))"
     )
 
 
@@ -133,7 +140,7 @@ def _scope(kind: Kind, viewer: Principal) -> tuple[str, list[Any]]:
     if viewer.role is Role.SYSTEM:
         return "1 = 1", []
     if viewer.role is Role.AREA_ADMIN and viewer.region_code:
-        return _in_region(kind, viewer.region_code)
+        return _in_region(kind, _SCOPE_TREE), []
     if viewer.role in (Role.DEPT_HANDLER, Role.WINDOW_STAFF) and viewer.department_code:
         sql, count = _OF_DEPARTMENT[kind]
         return sql, [viewer.department_code] * count
@@ -152,9 +159,7 @@ def _filtered(kind: Kind, wanted: Filter, contains: str) -> tuple[list[str], lis
         where.append("r.parent_id = (SELECT id FROM region WHERE code = ?)")
         args.append(wanted.parent_code)
     if kind != "region" and wanted.region_code is not None:
-        sql, more = _in_region(kind, wanted.region_code)
-        where.append(sql)
-        args += more
+        where.append(_in_region(kind, _WANTED_TREE))
     if kind == "window" and wanted.hall_code is not None:
         where.append("w.hall_id = (SELECT id FROM hall WHERE code = ?)")
         args.append(wanted.hall_code)
@@ -190,10 +195,22 @@ def check_filter(wanted: Filter) -> None:
             raise FilterTooLongError(f"filter.{shown} is longer than {limit} characters")
 
 
-def _where(kind: Kind, viewer: Principal, wanted: Filter, postgres: bool) -> tuple[str, list[Any]]:
-    scope, args = _scope(kind, viewer)
-    conditions, more = _filtered(kind, wanted, "strpos" if postgres else "instr")
-    return " AND ".join([scope, *conditions]), [*args, *more]
+def _where(
+    kind: Kind, viewer: Principal, wanted: Filter, postgres: bool
+) -> tuple[str, str, list[Any]]:
+    """`WITH RECURSIVE … SELECT … FROM <table> WHERE` up to the conditions, and its arguments."""
+    trees: list[str] = []
+    args: list[Any] = []
+    if viewer.role is Role.AREA_ADMIN and viewer.region_code:
+        trees.append(_tree(_SCOPE_TREE))
+        args.append(viewer.region_code)
+    if kind != "region" and wanted.region_code is not None:
+        trees.append(_tree(_WANTED_TREE))
+        args.append(wanted.region_code)
+    scope, more = _scope(kind, viewer)
+    conditions, filtered = _filtered(kind, wanted, "strpos" if postgres else "instr")
+    head = f"WITH RECURSIVE {', '.join(trees)} " if trees else ""
+    return head, " AND ".join([scope, *conditions]), [*args, *more, *filtered]
 
 
 def _code(kind: Kind, postgres: bool) -> str:
@@ -209,7 +226,7 @@ async def listing(
     check_filter(wanted)
     conn = connection()
     postgres = dialect(conn) == "postgres"
-    where, args = _where(kind, viewer, wanted, postgres)
+    head, where, args = _where(kind, viewer, wanted, postgres)
     code = _code(kind, postgres)
     if after:
         (last,) = decode_cursor(after, kind, _unhex)
@@ -218,7 +235,7 @@ async def listing(
     x = _ALIAS[kind]
     rows = await fetch(
         conn,
-        f"SELECT {x}.code, {x}.name FROM {_TABLES[kind]} WHERE {where} "  # noqa: S608
+        f"{head}SELECT {x}.code, {x}.name FROM {_TABLES[kind]} WHERE {where} "  # noqa: S608
         f"ORDER BY {code} LIMIT ?",
         [*args, first + 1],
     )
@@ -232,11 +249,11 @@ async def count(kind: Kind, *, viewer: Principal, wanted: Filter) -> int:
     """How many rows of the kind the viewer may see and the filter asks for."""
     check_filter(wanted)
     conn = connection()
-    where, args = _where(kind, viewer, wanted, dialect(conn) == "postgres")
+    head, where, args = _where(kind, viewer, wanted, dialect(conn) == "postgres")
     x = _ALIAS[kind]
     rows = await fetch(
         conn,
-        f"SELECT COUNT({x}.id) AS n FROM {_TABLES[kind]} WHERE {where}",  # noqa: S608
+        f"{head}SELECT COUNT({x}.id) AS n FROM {_TABLES[kind]} WHERE {where}",  # noqa: S608
         args,
     )
     return int(rows[0]["n"])
