@@ -28,6 +28,7 @@ from resolvers.queries import (
     audit_log,
     cases,
     rating_form,
+    reference,
     reminder_calls,
     rules_version,
     viewer,
@@ -62,6 +63,11 @@ class Query:
     audit_log = strawberry.field(resolver=audit_log.audit_log)
     reminder_calls = strawberry.field(resolver=reminder_calls.reminder_calls)
     window_info = strawberry.field(resolver=window_info.window_info)
+    regions = strawberry.field(resolver=reference.regions)
+    halls = strawberry.field(resolver=reference.halls)
+    departments = strawberry.field(resolver=reference.departments)
+    windows = strawberry.field(resolver=reference.windows)
+    staff = strawberry.field(resolver=reference.staff)
 
 
 @strawberry.type

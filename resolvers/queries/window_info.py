@@ -7,8 +7,8 @@ from strawberry.types import Info
 
 from schema.core.context import Context
 from schema.core.errors import NotFoundError
+from schema.core.reference import Department
 from schema.core.text import refuse_nul
-from schema.core.types import Department
 from services.windows import find_window
 
 

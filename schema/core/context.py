@@ -15,10 +15,11 @@ from rules import Engine
 from schema.core.errors import ForbiddenError, UnauthenticatedError
 from schema.core.events import Broker
 from services.abuse import Counters
-from services.cases import CaseView, find_case
+from services.cases import CaseView, Named, find_case
 from services.identity import Principal, Role
 from services.pads import PadBinding, pad_binding
 from services.ratings import RatingView, ratings_of
+from services.reference import Relation, Tally, related, tally
 from services.vault import Vault
 
 _UNSET: Any = object()
@@ -61,6 +62,11 @@ class Context:
     def ratings(self) -> DataLoader[int, list[RatingView]]:
         """Ratings per case id, batched across the cases of one response."""
         return DataLoader(load_fn=_load_ratings)
+
+    @cached_property
+    def reference(self) -> ReferenceLoaders:
+        """What reference rows lead to (a window's hall, a region's parent …), batched."""
+        return ReferenceLoaders()
 
     @property
     def vault(self) -> Vault:
@@ -111,6 +117,42 @@ class Context:
         params = self.connection_params or {}
         value = params.get("Authorization") or params.get("authorization")
         return value if isinstance(value, str) else None
+
+
+class ReferenceLoaders:
+    """One DataLoader per relation, keyed by the code of the row asked about."""
+
+    def __init__(self) -> None:
+        self._related: dict[Relation, DataLoader[str, list[Named]]] = {}
+        self._tallies: dict[Tally, DataLoader[str, int]] = {}
+
+    async def related(self, relation: Relation, code: str) -> list[Named]:
+        loader = self._related.get(relation)
+        if loader is None:
+            loader = self._related[relation] = DataLoader(load_fn=_loading(relation))
+        return await loader.load(code)
+
+    async def tally(self, what: Tally, code: str) -> int:
+        loader = self._tallies.get(what)
+        if loader is None:
+            loader = self._tallies[what] = DataLoader(load_fn=_tallying(what))
+        return await loader.load(code)
+
+
+def _loading(relation: Relation) -> Callable[[list[str]], Awaitable[list[list[Named]]]]:
+    async def load(codes: list[str]) -> list[list[Named]]:
+        found = await related(relation, codes)
+        return [found[code] for code in codes]
+
+    return load
+
+
+def _tallying(what: Tally) -> Callable[[list[str]], Awaitable[list[int]]]:
+    async def load(codes: list[str]) -> list[int]:
+        found = await tally(what, codes)
+        return [found[code] for code in codes]
+
+    return load
 
 
 async def _load_ratings(case_ids: list[int]) -> list[list[RatingView]]:

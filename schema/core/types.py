@@ -21,6 +21,7 @@ from models.enums import (
 )
 from rules import BUSINESS_TZ
 from schema.core.context import Context
+from schema.core.reference import Department, Staff, Window
 from services.cases import CaseView, Named, PersonalData
 from services.ratings import RatingView, rating_deadline
 from services.reminder_calls import ReminderCallView
@@ -61,24 +62,6 @@ class Matter:
     code: str
     name: str
     type: MatterTypeEnum  # type: ignore[valid-type]
-
-
-@strawberry.type(description="部门")
-class Department:
-    code: str
-    name: str
-
-
-@strawberry.type(description="窗口")
-class Window:
-    code: str
-    name: str
-
-
-@strawberry.type(description="工作人员")
-class Staff:
-    code: str
-    name: str
 
 
 @strawberry.type(description="一件事 / 集成服务")

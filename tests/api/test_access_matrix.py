@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from models.db import connection, fetch
+from models.reference import Department, Hall, Region, Staff, StaffWindow, Window
 from rules import Engine, parse
 from services.sweep_deadlines import sweep
 from tests.conftest import ROOT, Api, token
@@ -50,6 +51,10 @@ def _union(value: Any) -> str:
 
 def _listed(value: Any) -> str:
     return "ok" if value["nodes"] else "null"
+
+
+def _codes(value: Any) -> str:
+    return " ".join(node["code"] for node in value["nodes"]) or "null"
 
 
 def _personal(value: Any) -> str:
@@ -131,6 +136,11 @@ OPERATIONS = {
         {"id": C1_CALL},
         _union,
     ),
+    "regions": Operation("{ regions { nodes { code } } }", {}, _codes),
+    "halls": Operation("{ halls { nodes { code } } }", {}, _codes),
+    "departments": Operation("{ departments { nodes { code } } }", {}, _codes),
+    "windows": Operation("{ windows { nodes { code } } }", {}, _codes),
+    "staff": Operation("{ staff { nodes { code } } }", {}, _codes),
 }
 FIELD = re.compile(r"[{(]\s*(\w+)")
 
@@ -199,7 +209,27 @@ async def seed(api: Api) -> dict[str, str]:
         "SELECT k.id FROM reminder_call k JOIN case_record c ON c.id = k.case_id "
         "WHERE c.case_no = 'C-1'",
     )
+    await seed_reference()
     return {C1_CALL: str(call["id"])}
+
+
+async def seed_reference() -> None:
+    """The halls and staff of docs/access.md: W-01 in 奉化区's hall served by S-01 (D-SCJG),
+    W-05 in 溪口镇's hall served by S-05 (D-RSB)."""
+    region = {r.code: r for r in await Region.all()}
+    department = {d.code: d for d in await Department.all()}
+    window = {w.code: w for w in await Window.all()}
+    for code, name, where, holds in [
+        ("H-FH", "奉化区行政服务中心", "330283", "W-01"),
+        ("H-XK", "溪口镇便民服务中心", "330283100", "W-05"),
+    ]:
+        window[holds].hall = await Hall.create(code=code, name=name, region=region[where])
+        await window[holds].save()
+    # Intake names a staff member's department by the case it came with (C-1 named S-01 too).
+    await Staff.filter(code="S-01").update(department=department["D-SCJG"])
+    s05 = await Staff.create(code="S-05", name="王芳", department=department["D-RSB"])
+    for staff, at in [(await Staff.get(code="S-01"), "W-01"), (s05, "W-05")]:
+        await StaffWindow.create(staff=staff, window=window[at])
 
 
 async def run(
