@@ -20,7 +20,7 @@ import uvicorn
 
 from rules import Engine, PolicyError
 from rules import cli as rules_cli
-from server import secrets
+from server import doctor, key_custody, secrets
 from server.auth import addressed, mint
 from server.body_limit import MAX_BODY_BYTES
 from server.database import migrate, open_database
@@ -356,11 +356,15 @@ def _parser() -> argparse.ArgumentParser:
         help=f"rows per transaction (default {DEFAULT_BATCH_SIZE})",
     )
     rotate.set_defaults(run=_rotate_key)
+    doctor.register(sub)
+    key_custody.register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "doctor":  # lists every settings problem rather than stop at one
+        return doctor.main(args)
     try:
         settings = Settings.from_env()
     except (SettingsError, OSError) as exc:
