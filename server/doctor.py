@@ -93,8 +93,16 @@ def _count(n: int, word: str) -> str:
 def examine(environ: Mapping[str, str], now: datetime) -> list[Finding]:
     try:
         settings = Settings.read_env(environ)
-    except (SettingsError, OSError) as exc:
+    except SettingsError as exc:
         return [Finding("settings", f"{exc}; nothing else was checked")]
+    except OSError as exc:
+        return [
+            Finding(
+                "settings",
+                f"{exc.filename} (named in the settings) cannot be read: {exc.strerror}; "
+                "nothing else was checked",
+            )
+        ]
     findings = [Finding("settings", problem) for problem in settings.problems()]
     findings += _addresses(settings)
     findings += _key_files(settings)
@@ -211,15 +219,25 @@ def _ring(settings: Settings) -> tuple[str | None, list[Finding]]:
         ]
     if ring is None:
         return None, []
+    found = []
+    if settings.is_prod and settings.data_key:
+        found.append(
+            Finding(
+                "data-key",
+                "HCP_DATA_KEY holds the key ring in the environment, which every child "
+                "process inherits; keep it in a 0600 file named by HCP_DATA_KEY_FILE instead",
+                "warning",
+            )
+        )
     try:
         Vault.from_ring(ring)
     except KeyRingError as exc:
+        where = _ring_source(settings)
         return None, [
-            Finding(
-                "data-key", f"the data key ring in {_ring_source(settings)} is not usable: {exc}"
-            )
+            *found,
+            Finding("data-key", f"the data key ring in {where} is not usable: {exc}"),
         ]
-    return ring, []
+    return ring, found
 
 
 def _ring_source(settings: Settings) -> str:

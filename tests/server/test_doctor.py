@@ -404,3 +404,10 @@ def test_key_custody_fingerprint_tells_a_copy_from_another_key(tmp_path: Path) -
     differs = hcp("key-custody", "fingerprint", "--file", str(other), env=env, cwd=tmp_path).stdout
     assert configured == same != differs
     assert configured.startswith("d1  fingerprint ") and DATA_KEY[3:] not in configured
+
+
+def test_a_key_ring_in_the_environment_is_a_warning(deployment: Deployment) -> None:
+    result = deployment.doctor(HCP_DATA_KEY_FILE=None, HCP_DATA_KEY=DATA_KEY)
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.splitlines()[-1] == "all checks passed (1 warning)"
+    assert "warning: [data-key] HCP_DATA_KEY holds the key ring in the environment" in result.stdout
