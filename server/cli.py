@@ -22,7 +22,7 @@ from tortoise.exceptions import DBConnectionError
 
 from rules import Engine, PolicyError
 from rules import cli as rules_cli
-from server import import_command, secrets
+from server import doctor, import_command, key_custody, secrets
 from server.auth import addressed, mint
 from server.body_limit import MAX_BODY_BYTES
 from server.database import migrate, open_database
@@ -355,11 +355,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     rotate.set_defaults(run=_rotate_key)
     import_command.register(sub)
+    doctor.register(sub)
+    key_custody.register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "doctor":  # lists every settings problem rather than stop at one
+        return doctor.main(args)
     try:
         settings = Settings.from_env()
     except (SettingsError, OSError) as exc:

@@ -35,6 +35,12 @@ class Settings:
     jwt_audience: str | None
     data_key: str | None
     var_dir: Path
+    # HCP_DATA_KEY_FILE: the key ring kept in a file (mode 0600, a systemd credential)
+    # rather than in the environment; server.secrets reads it. One of the two, not both.
+    data_key_file: Path | None = None
+    # Where HCP_JWT_PUBLIC_KEY was read from when it named a file (`hcp doctor` checks who
+    # may write it); None when the PEM was given inline.
+    jwt_public_key_file: Path | None = None
     cors_origins: tuple[str, ...] = field(default=())
     rules_poll_seconds: float = 2.0
     pad_session_hours: float = 12.0
@@ -70,18 +76,28 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        settings = cls.read_env(environ)
+        settings.check()
+        return settings
+
+    @classmethod
+    def read_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """The settings as configured, runnable or not (`hcp doctor` lists what is wrong);
+        SettingsError only for a value that cannot be read at all."""
         env_map = os.environ if environ is None else environ
+        public_key = env_map.get("HCP_JWT_PUBLIC_KEY") or None
         var_dir = Path(env_map.get("HCP_VAR_DIR", "var"))
         env = env_map.get("HCP_ENV", "dev")
         if env not in ("dev", "prod"):
             raise SettingsError(f"HCP_ENV must be 'dev' or 'prod', not {env!r}")
-        settings = cls(
+        return cls(
             database_url=env_map.get("HCP_DATABASE_URL") or f"sqlite://{var_dir}/hcp.sqlite3",
             redis_url=env_map.get("HCP_REDIS_URL") or None,
             rules_path=Path(env_map.get("HCP_RULES", "rules.yaml")),
             env=env,  # type: ignore[arg-type]
             jwt_secret=env_map.get("HCP_JWT_SECRET") or None,
-            jwt_public_key=_pem_or_file(env_map.get("HCP_JWT_PUBLIC_KEY")),
+            jwt_public_key=_pem_or_file(public_key),
+            jwt_public_key_file=_file_named(public_key),
             jwt_jwks=_jwks_source(env_map.get("HCP_JWT_JWKS")),
             jwt_jwks_refresh_seconds=float(env_map.get("HCP_JWT_JWKS_REFRESH_SECONDS") or 30),
             log_format=env_map.get("HCP_LOG_FORMAT") or "text",  # type: ignore[arg-type]
@@ -90,6 +106,9 @@ class Settings:
             jwt_issuer=env_map.get("HCP_JWT_ISSUER") or None,
             jwt_audience=env_map.get("HCP_JWT_AUDIENCE") or None,
             data_key=env_map.get("HCP_DATA_KEY") or None,
+            data_key_file=Path(env_map["HCP_DATA_KEY_FILE"])
+            if env_map.get("HCP_DATA_KEY_FILE")
+            else None,
             var_dir=var_dir,
             rules_poll_seconds=float(env_map.get("HCP_RULES_POLL_SECONDS", "2") or 2),
             pad_session_hours=float(env_map.get("HCP_PAD_SESSION_HOURS", "12") or 12),
@@ -107,8 +126,6 @@ class Settings:
             ),
             trusted_proxies=_networks(env_map.get("HCP_TRUSTED_PROXIES", "")),
         )
-        settings.check()
-        return settings
 
     @property
     def public_base_url(self) -> str:
@@ -117,35 +134,64 @@ class Settings:
         return self.public_url or self.served_url or "http://127.0.0.1:8000"
 
     def check(self) -> None:
+        """Refuse to start on the first of problems()."""
+        found = self.problems()
+        if found:
+            raise SettingsError(found[0])
+
+    def problems(self) -> list[str]:
+        """Every reason this configuration cannot run, in the order check() meets them."""
+        found = self._any_env_problems()
+        if self.is_prod:
+            found += self._prod_problems()
+        return found
+
+    def _any_env_problems(self) -> list[str]:
+        found = []
         if self.sweep_mode not in ("serve", "worker"):
-            raise SettingsError(f"HCP_SWEEP must be 'serve' or 'worker', not {self.sweep_mode!r}")
+            found.append(f"HCP_SWEEP must be 'serve' or 'worker', not {self.sweep_mode!r}")
         if not self.sweep_interval_seconds > 0:
-            raise SettingsError("HCP_SWEEP_INTERVAL_SECONDS must be more than 0")
+            found.append("HCP_SWEEP_INTERVAL_SECONDS must be more than 0")
         if self.log_format not in ("text", "json"):
-            raise SettingsError(f"HCP_LOG_FORMAT must be 'text' or 'json', not {self.log_format!r}")
+            found.append(f"HCP_LOG_FORMAT must be 'text' or 'json', not {self.log_format!r}")
         if self.jwt_public_key and self.jwt_jwks:
-            raise SettingsError(
+            found.append(
                 "set one of HCP_JWT_PUBLIC_KEY and HCP_JWT_JWKS, not both: "
                 "the identity provider's keys come from one place"
             )
-        if not self.is_prod:
-            return
+        if self.data_key and self.data_key_file:
+            found.append(
+                "set one of HCP_DATA_KEY and HCP_DATA_KEY_FILE, not both: "
+                "the data key ring comes from one place"
+            )
+        if self.data_key_file and not _readable_file(self.data_key_file):
+            found.append(
+                f"HCP_DATA_KEY_FILE names {self.data_key_file}, which is not a file this "
+                "user can read"
+            )
+        return found
+
+    def _prod_problems(self) -> list[str]:
+        found = []
         if not (self.jwt_public_key or self.jwt_jwks):
-            raise SettingsError(
+            found.append(
                 "HCP_ENV=prod needs the identity provider's keys: HCP_JWT_JWKS (its key set, "
                 "an https:// URL or a file) or HCP_JWT_PUBLIC_KEY (one PEM public key)"
             )
         if self.jwt_secret:
-            raise SettingsError("HCP_ENV=prod verifies RS256/ES256 only: unset HCP_JWT_SECRET")
+            found.append("HCP_ENV=prod verifies RS256/ES256 only: unset HCP_JWT_SECRET")
         if self.jwt_jwks and _plain_http_off_host(self.jwt_jwks):
-            raise SettingsError(
+            found.append(
                 "HCP_ENV=prod fetches HCP_JWT_JWKS over https:// (or from 127.0.0.1): whoever "
                 "can change the key set in transit can sign tokens"
             )
-        if not self.data_key:
-            raise SettingsError("HCP_ENV=prod needs HCP_DATA_KEY to encrypt personal data")
+        if not (self.data_key or self.data_key_file):
+            found.append(
+                "HCP_ENV=prod needs HCP_DATA_KEY_FILE (or HCP_DATA_KEY) to encrypt personal data"
+            )
         if self.database_url.startswith("sqlite"):
-            raise SettingsError("HCP_ENV=prod needs HCP_DATABASE_URL to point at PostgreSQL")
+            found.append("HCP_ENV=prod needs HCP_DATABASE_URL to point at PostgreSQL")
+        return found
 
 
 def _plain_http_off_host(source: str) -> bool:
@@ -181,6 +227,16 @@ def _networks(value: str) -> tuple[Network, ...]:
                 "10.0.0.0/8 (host bits of a network must be zero)"
             ) from None
     return tuple(networks)
+
+
+def _readable_file(path: Path) -> bool:
+    return path.is_file() and os.access(path, os.R_OK)
+
+
+def _file_named(value: str | None) -> Path | None:
+    if not value or value.lstrip().startswith("-----BEGIN"):
+        return None
+    return Path(value)
 
 
 def _pem_or_file(value: str | None) -> str | None:

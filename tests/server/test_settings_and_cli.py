@@ -10,6 +10,7 @@ from pathlib import Path
 import jwt
 import pytest
 
+from server import secrets
 from server.settings import Settings, SettingsError
 
 HCP = [sys.executable, "-m", "server.cli"]
@@ -84,3 +85,47 @@ def test_hcp_token_is_refused_in_production(tmp_path: Path) -> None:
     result = run_hcp("token", "--role", "system", env=env, check=False)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
+
+
+def _prod_env(tmp_path: Path) -> dict[str, str]:
+    pem = tmp_path / "idp.pem"
+    pem.write_text("-----BEGIN PUBLIC KEY-----\n", encoding="ascii")
+    key_file = tmp_path / "data.key"
+    key_file.write_text("k:AAAA\n", encoding="ascii")
+    key_file.chmod(0o600)
+    return {
+        "HCP_ENV": "prod",
+        "HCP_JWT_PUBLIC_KEY": str(pem),
+        "HCP_DATA_KEY_FILE": str(key_file),
+        "HCP_DATABASE_URL": "postgres://db/hcp",
+    }
+
+
+def test_problems_lists_every_reason_and_check_refuses_on_the_first(tmp_path: Path) -> None:
+    env = {"HCP_ENV": "prod", "HCP_JWT_SECRET": "shared", "HCP_VAR_DIR": str(tmp_path)}
+    settings = Settings.read_env(env)
+    found = settings.problems()
+    assert len(found) == 4, found
+    assert "identity provider's keys" in found[0] and "PostgreSQL" in found[-1]
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env(env)
+    assert str(refused.value) == found[0]
+
+
+def test_the_data_key_ring_can_live_in_a_file(tmp_path: Path) -> None:
+    settings = Settings.from_env(_prod_env(tmp_path))
+    assert settings.data_key is None
+    assert secrets.data_key(settings) == "k:AAAA"
+    assert settings.jwt_public_key_file == tmp_path / "idp.pem"
+
+
+def test_the_data_key_comes_from_one_place(tmp_path: Path) -> None:
+    env = {**_prod_env(tmp_path), "HCP_DATA_KEY": "k:BBBB"}
+    with pytest.raises(SettingsError, match="HCP_DATA_KEY and HCP_DATA_KEY_FILE, not both"):
+        Settings.from_env(env)
+
+
+def test_a_data_key_file_that_cannot_be_read_is_refused_at_start(tmp_path: Path) -> None:
+    env = {**_prod_env(tmp_path), "HCP_DATA_KEY_FILE": str(tmp_path / "absent.key")}
+    with pytest.raises(SettingsError, match=r"absent\.key, which is not a file"):
+        Settings.from_env(env)
