@@ -446,7 +446,7 @@ async def _reference_data() -> list[Finding]:
         Finding(
             "reference-data",
             f"no {', no '.join(empty)} in the database: cases cannot be taken in or rated "
-            "until the reference data is loaded",
+            "until the reference data is loaded (`hcp import`, docs/import.md)",
         )
     ]
 
