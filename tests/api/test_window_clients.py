@@ -151,7 +151,6 @@ async def test_the_mock_platform_cannot_sign_when_the_api_trusts_a_public_key(
     assert (refused.status_code, refused.json()) == (503, {"error": "NO_SIGNING_KEY"})
 
 
-
 async def test_pages_that_sign_citizens_in_are_told_the_login_entry(tmp_path: Path) -> None:
     dev = make_settings(tmp_path, "sqlite://:memory:")
     platform = make_settings(
