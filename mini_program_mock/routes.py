@@ -1,10 +1,11 @@
 """The routes of the clients: pages, their assets, the browsers' device ids, the windows'
-QR codes and, outside production, the mock platform login."""
+QR codes and, outside production, the mock platform login and GraphiQL's files."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import html
 import io
 import re
 from collections.abc import Awaitable, Callable
@@ -15,13 +16,14 @@ from urllib.parse import quote
 
 import segno
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from server import secrets
 from server.auth import addressed, mint
 from server.demo import load_catalog
 from server.devices import HEADER, device_of, issue_device_id, recognised
+from server.graphiql import graphiql_routes
 from server.json_body import strict_json
 from server.settings import Settings
 from services.abuse import check_device_issue, check_visit
@@ -32,18 +34,23 @@ from services.windows import window_exists
 STATIC = Path(__file__).with_name("static")
 ASSET = re.compile(r"^[a-z0-9-]+\.(?:js|css)$")
 TOKEN_LIFETIME = timedelta(hours=2)
+MOCK_LOGIN = "/mock-platform/login"
+# Where a page learns the platform's login entry (session.js): the server fills it in, since
+# the pages' CSP allows no inline script. Empty: no login is configured (prod without it).
+_LOGIN_META = '<meta name="hcp-login-url" content="">'
 _PAGE_HEADERS = {"cache-control": "no-cache"}
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def client_routes(settings: Settings) -> list[BaseRoute]:
-    """Every client route; the mock platform only outside production (404 there)."""
+    """Every client route; the mock platform and GraphiQL only outside production."""
+    login = login_entry(settings)
     routes: list[BaseRoute] = [
         Route("/mp/{name}", _asset),
         Route("/device", _device, methods=["POST"]),
-        Route("/w/{window_code}", _limited(_page("scan.html"))),
+        Route("/w/{window_code}", _limited(_page("scan.html", login=login))),
         Route("/m", lambda _r: RedirectResponse("/m/", status_code=308)),
-        Route("/m/", _page("cases.html")),
+        Route("/m/", _page("cases.html", login=login)),
         Route("/pad/{window_code}", _page("pad.html")),
         Route("/qr/{window_code}.svg", _qr(settings, "svg")),
         Route("/qr/{window_code}.png", _qr(settings, "png")),
@@ -51,11 +58,20 @@ def client_routes(settings: Settings) -> list[BaseRoute]:
     ]
     if not settings.is_prod:
         routes += [
-            Route("/mock-platform/login", _page("login.html")),
+            Route(MOCK_LOGIN, _page("login.html")),
             Route("/mock-platform/citizens", _citizens(settings)),
             Route("/mock-platform/token", _issue(settings), methods=["POST"]),
+            *graphiql_routes(),
         ]
     return routes
+
+
+def login_entry(settings: Settings) -> str:
+    """The platform's real-name login (HCP_LOGIN_URL); in dev without one, the mock's page;
+    in prod without one, none: the pages then say so instead of offering a dead button."""
+    if settings.login_url:
+        return settings.login_url
+    return "" if settings.is_prod else MOCK_LOGIN
 
 
 async def _asset(request: Request) -> Response:
@@ -113,29 +129,42 @@ def _limited(endpoint: Endpoint) -> Endpoint:
     return limited
 
 
-def _page(name: str, *, window_must_exist: bool = False) -> Endpoint:
+def _page(name: str, *, window_must_exist: bool = False, login: str | None = None) -> Endpoint:
+    """A page; one that signs citizens in gets the login entry written into its <meta>."""
+
     async def page(request: Request) -> Response:
         if window_must_exist and not await window_exists(request.path_params["window_code"]):
             return Response("未找到该窗口", status_code=404, media_type="text/plain")
-        return FileResponse(STATIC / name, media_type="text/html", headers=_PAGE_HEADERS)
+        if login is None:
+            return FileResponse(STATIC / name, media_type="text/html", headers=_PAGE_HEADERS)
+        text = (STATIC / name).read_text(encoding="utf-8")
+        filled = f'<meta name="hcp-login-url" content="{html.escape(login, quote=True)}">'
+        return HTMLResponse(text.replace(_LOGIN_META, filled), headers=_PAGE_HEADERS)
 
     return page
 
 
 def _qr(settings: Settings, kind: str) -> Endpoint:
-    """The window's static QR code: the scan page's URL at the public address."""
+    """The window's static QR code: the scan page's URL at HCP_PUBLIC_URL, else at the
+    address this request came in on, the one the person printing the poster reached.
+
+    That address comes from the request's Host header, which the client chooses: a forged
+    one only reaches the client that forged it, as long as no cache keeps the image for
+    others, hence no-store."""
 
     async def qr(request: Request) -> Response:
         code = request.path_params["window_code"]
         if not await window_exists(code):
             return Response("Not Found", status_code=404)
-        symbol = segno.make(f"{settings.public_base_url}/w/{quote(code, safe='')}", error="m")
+        base = settings.public_url or str(request.base_url).rstrip("/")
+        headers = {} if settings.public_url else {"cache-control": "no-store"}
+        symbol = segno.make(f"{base}/w/{quote(code, safe='')}", error="m")
         out = io.BytesIO()
         if kind == "svg":
             symbol.save(out, kind="svg", scale=10, border=4, xmldecl=False, title="窗口评价二维码")
-            return Response(out.getvalue(), media_type="image/svg+xml")
+            return Response(out.getvalue(), media_type="image/svg+xml", headers=headers)
         symbol.save(out, kind="png", scale=10, border=4)
-        return Response(out.getvalue(), media_type="image/png")
+        return Response(out.getvalue(), media_type="image/png", headers=headers)
 
     return qr
 

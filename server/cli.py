@@ -30,6 +30,7 @@ from server.demo import SeedReport, seed_demo
 from server.logs import configure_logging, log_config
 from server.redis_health import redis_client
 from server.rules_runtime import RulesFileWatch, request_reload
+from server.served_url import served_url
 from server.settings import Settings, SettingsError
 from server.sweeper import Sweeper, lead, leader_lock, reminder_link_base, sms_sender
 from services.identity import IDENTITY_CLAIMS, Role
@@ -59,7 +60,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             report.windows,
             report.cases,
         )
-    base = f"http://{args.host}:{args.port}"
+    base = served_url(args.host, args.port)
+    # Read by every worker's Settings (public_base_url): links follow the port served.
+    os.environ["HCP_SERVED_URL"] = base
     window = "W-01" if args.demo else "<windowCode>"
     lines = [
         f"hcp serving on {base}",
@@ -74,6 +77,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     ]
     if not settings.is_prod:
         lines.append(f"  mock platform login (dev only): {base}/mock-platform/login")
+    if settings.public_url:
+        lines.append(f"  QR codes and SMS links point at HCP_PUBLIC_URL {settings.public_url}")
+    if settings.is_prod and not settings.login_url:
+        serve_log.warning("HCP_LOGIN_URL is unset: the citizen pages cannot offer 实名登录")
     for line in lines:
         serve_log.info("%s", line)
     uvicorn.run(

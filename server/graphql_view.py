@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from cross_web import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -24,7 +24,9 @@ from strawberry.http import GraphQLHTTPResponse
 
 from schema.core.context import Collaborators, Context
 from server.devices import device_of
+from server.graphiql import graphiql_page
 from server.json_body import strict_json
+from server.security_headers import GRAPHIQL_POLICY
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -88,6 +90,11 @@ class HcpGraphQL(GraphQL[Context, None]):
         except HTTPException as exc:
             response = self._refusal(request, exc)
         await response(scope, receive, send)
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        """GraphiQL from this origin (server.graphiql), never Strawberry's CDN page: it must
+        work on an intranet, under a same-origin policy."""
+        return graphiql_page(GRAPHIQL_POLICY)
 
     def _refusal(self, request: Request, exc: HTTPException) -> Response:
         code = "NOT_FOUND" if exc.status_code == 404 else "BAD_INPUT"

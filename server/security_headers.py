@@ -1,8 +1,8 @@
 """Security headers on every response, and a strict Content-Security-Policy on HTML pages.
 
 The pages this service serves (the citizen and hall clients) load nothing from elsewhere,
-so their policy allows only this origin. GraphiQL (dev only; off with HCP_ENV=prod) loads
-its scripts from a CDN and keeps the browser's defaults.
+so their policy allows only this origin. GraphiQL (dev only; off with HCP_ENV=prod) is served
+from this origin too (server.graphiql) and sets its own policy, GRAPHIQL_POLICY.
 """
 
 from __future__ import annotations
@@ -19,7 +19,12 @@ PAGE_POLICY = (
     b"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
     b"form-action 'self'; frame-ancestors 'none'"
 )
-_EXEMPT = ("/graphql",)  # GraphiQL (dev); the API's JSON gets the headers above
+# GraphiQL's: the pages' policy plus the fonts its stylesheet inlines as data: URLs.
+GRAPHIQL_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; font-src 'self' data:; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
 
 
 class SecurityHeaders:
@@ -30,7 +35,6 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        exempt = scope["path"] in _EXEMPT
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -41,7 +45,7 @@ class SecurityHeaders:
                     name.lower() == b"content-type" and value.startswith(b"text/html")
                     for name, value in headers
                 )
-                if is_html and not exempt and b"content-security-policy" not in present:
+                if is_html and b"content-security-policy" not in present:
                     headers.append((b"content-security-policy", PAGE_POLICY))
                 message = {**message, "headers": headers}
             await send(message)

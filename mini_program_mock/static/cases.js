@@ -1,7 +1,7 @@
 // /m/: the mini-program's "my cases": status of each case, late rating, a rating's history.
 import { gql } from "./api.js";
 import { loadForm, renderRatingForm } from "./rating.js";
-import { bearer, signIn, signOut, takeTokenFromUrl } from "./session.js";
+import { bearer, signIn, signInButton, signOut, takeTokenFromUrl } from "./session.js";
 import { focusHeading, formatTime, h, isPast, largeTextToggle, statusLine } from "./ui.js";
 
 const CASE_FIELDS = `caseNo status completedAt acceptedAt ratingStatus ratingDeadline
@@ -76,7 +76,7 @@ function showSignIn() {
       { className: "card" },
       h("h2", { text: "请先登录" }),
       h("p", { text: "登录后可以查看您办理的事项，并在规定期限内补充评价。" }),
-      h("button", { type: "button", className: "primary wide", onClick: signIn }, "实名登录"),
+      signInButton(),
     ),
   );
 }

@@ -11,10 +11,16 @@ const ERRORS = {
   NO_SIGNING_KEY: "后端已配置为信任正式身份提供方的公钥，模拟登录无法签发令牌",
 };
 
-/** Only a path on this site: never send a token to another origin. */
+/** Only a page of this site (the pages send their full address, as the real platform needs
+ * it): never send a token to another origin. */
 function returnPath() {
-  const target = params.get("return") || "/m/";
-  return /^\/(?!\/)[^\\\s#]*$/.test(target) ? target : "/m/";
+  let target;
+  try {
+    target = new URL(params.get("return") || "/m/", location.origin);
+  } catch {
+    return "/m/";
+  }
+  return target.origin === location.origin ? target.pathname + target.search : "/m/";
 }
 
 async function signIn(identity, report) {

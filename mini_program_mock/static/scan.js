@@ -1,7 +1,7 @@
 // /w/{windowCode}: what a citizen sees after scanning a window's QR code.
 import { gql } from "./api.js";
 import { loadForm, renderRatingForm } from "./rating.js";
-import { bearer, signIn, signOut, takeTokenFromUrl } from "./session.js";
+import { bearer, signIn, signInButton, signOut, takeTokenFromUrl } from "./session.js";
 import { focusHeading, formatTime, h, isPast, largeTextToggle, statusLine } from "./ui.js";
 
 const WINDOW = `query Window($code: String!) {
@@ -58,7 +58,7 @@ function showSignIn() {
       { className: "card" },
       h("h2", { text: "评价前请先登录" }),
       h("p", { text: "评价实行实名制。登录后可以看到您近期在本窗口办理的事项，选择一项进行评价。" }),
-      h("button", { type: "button", className: "primary wide", onClick: signIn }, "实名登录"),
+      signInButton(),
     ),
   );
 }

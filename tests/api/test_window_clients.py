@@ -4,6 +4,7 @@ pages (with the strict CSP) and, outside production only, the mock platform logi
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +61,9 @@ async def test_each_window_has_a_static_qr_code_to_its_scan_page(api: Api) -> No
     await api.ingest(case_input("Q-1"))
     png = await api.client.get("/qr/W-01.png")
     assert png.headers["content-type"] == "image/png"
-    assert decode(png.content) == [f"{api.settings.public_base_url}/w/W-01"]
+    # No HCP_PUBLIC_URL: the address the request came in on, never kept by a cache.
+    assert decode(png.content) == ["http://hcp.test/w/W-01"]
+    assert png.headers["cache-control"] == "no-store"
     svg = await api.client.get("/qr/W-01.svg")
     assert svg.headers["content-type"].startswith("image/svg+xml")
     assert b"<script" not in svg.content
@@ -146,3 +149,35 @@ async def test_the_mock_platform_cannot_sign_when_the_api_trusts_a_public_key(
     assert listed["canSign"] is False
     refused = await _get(settings, "POST", "/mock-platform/token", json={"name": "x"})
     assert (refused.status_code, refused.json()) == (503, {"error": "NO_SIGNING_KEY"})
+
+
+async def test_pages_that_sign_citizens_in_are_told_the_login_entry(tmp_path: Path) -> None:
+    dev = make_settings(tmp_path, "sqlite://:memory:")
+    platform = make_settings(
+        tmp_path, "sqlite://:memory:", login_url='https://sso.example.gov.cn/login?app=hcp&x="<'
+    )
+    prod = make_settings(tmp_path, "sqlite://:memory:", env="prod", jwt_secret=None)
+    for settings, content in (
+        (dev, "/mock-platform/login"),
+        (platform, "https://sso.example.gov.cn/login?app=hcp&amp;x=&quot;&lt;"),
+        (prod, ""),  # prod without HCP_LOGIN_URL: the pages say sign-in is not available
+    ):
+        page = await _get(settings, "GET", "/m/")
+        assert f'<meta name="hcp-login-url" content="{content}">' in page.text
+        assert "script-src 'self'" in page.headers["content-security-policy"]
+
+
+async def test_graphiql_is_served_from_this_origin_in_dev_only(api: Api, tmp_path: Path) -> None:
+    page = await api.client.get("/graphql", headers={"accept": "text/html"})
+    assert page.status_code == 200
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self';" in policy and "unsafe" not in policy
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert sources and all(s.startswith("/graphiql/") for s in sources), sources
+    for source in sources:
+        assert (await api.client.get(source)).status_code == 200, source
+    for path in ("/graphiql/vendor/VERSIONS.md", "/graphiql/..%2F__init__.py", "/graphiql/"):
+        assert (await api.client.get(path)).status_code == 404, path
+
+    prod = make_settings(tmp_path, "sqlite://:memory:", env="prod", jwt_secret=None)
+    assert (await _get(prod, "GET", sources[0])).status_code == 404

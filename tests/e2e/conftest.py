@@ -8,6 +8,7 @@ screen it passes through under var/screenshots/ (git-ignored) for a person to lo
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -42,6 +43,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
+HCP = Path(sys.executable).with_name("hcp")
 SCREENSHOTS = ROOT / "var" / "screenshots"
 MOBILE = {"width": 375, "height": 667}
 TABLET = {"width": 1024, "height": 768}
@@ -163,13 +165,9 @@ def _wait_until_serving(process: subprocess.Popen[bytes], base: str, log: Path) 
     raise RuntimeError(f"the app did not start:\n{log.read_text(errors='replace')[-3000:]}")
 
 
-@pytest.fixture(scope="package")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """`hcp serve --demo` (migrate, seed the demo district, serve) on a free port."""
-    _require_browser()
-    var = tmp_path_factory.mktemp("e2e")
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
+def server_env(var: Path, **env_vars: str) -> dict[str, str]:
+    """The environment of an `hcp` process under test: dev, SQLite under `var`, the test
+    secret and data key, no HCP_PUBLIC_URL; `env_vars` override any of it."""
     rules = var / "rules.yaml"
     shutil.copyfile(ROOT / "rules.yaml", rules)
     env = {k: v for k, v in os.environ.items() if not k.startswith("HCP_")}
@@ -179,14 +177,21 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         HCP_VAR_DIR=str(var),
         HCP_JWT_SECRET=SECRET,
         HCP_DATA_KEY=DATA_KEY,
-        HCP_PUBLIC_URL=base,
         HCP_RULES=str(rules),
         # The tree under test, whatever copy of the project the venv was installed from.
         PYTHONPATH=os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])]),
     )
+    return {**env, **env_vars}
+
+
+@contextlib.contextmanager
+def serve(var: Path, *args: str, **env_vars: str) -> Iterator[Served]:
+    """`hcp serve ARGS` on a free port of 127.0.0.1, in `server_env(var, **env_vars)`."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = server_env(var, **env_vars)
     log = var / "app.log"
-    hcp = Path(sys.executable).with_name("hcp")
-    command = [str(hcp), "serve", "--demo", "--host", "127.0.0.1", "--port", str(port)]
+    command = [str(HCP), "serve", *args, "--host", "127.0.0.1", "--port", str(port)]
     with log.open("wb") as out:
         process = subprocess.Popen(
             [*command, "--log-level", "warning"], cwd=ROOT, env=env, stdout=out, stderr=out
@@ -201,6 +206,15 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="package")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """`hcp serve --demo` (migrate, seed the demo district, serve) on a free port, with no
+    HCP_PUBLIC_URL: links and QR codes follow the address served."""
+    _require_browser()
+    with serve(tmp_path_factory.mktemp("e2e"), "--demo") as app:
+        yield app
 
 
 @pytest.fixture(scope="package")
@@ -241,7 +255,9 @@ class Screen:
             assert raw not in shown, f"{name} shows {raw!r}"
 
 
-async def _screen(browser: Any, served: Served, viewport: dict[str, int]) -> AsyncIterator[Screen]:
+async def screen_at(
+    browser: Any, served: Served, viewport: dict[str, int]
+) -> AsyncIterator[Screen]:
     context = await browser.new_context(
         viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai", base_url=served.base
     )
@@ -257,12 +273,12 @@ async def _screen(browser: Any, served: Served, viewport: dict[str, int]) -> Asy
 @pytest.fixture
 async def mobile(browser: Any, served: Served) -> AsyncIterator[Screen]:
     """A phone-sized page (375×667), as citizens see the pages."""
-    async for screen in _screen(browser, served, MOBILE):
+    async for screen in screen_at(browser, served, MOBILE):
         yield screen
 
 
 @pytest.fixture
 async def tablet(browser: Any, served: Served) -> AsyncIterator[Screen]:
     """A tablet-sized page, as the evaluator pad at a window shows it."""
-    async for screen in _screen(browser, served, TABLET):
+    async for screen in screen_at(browser, served, TABLET):
         yield screen
