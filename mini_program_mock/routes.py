@@ -23,7 +23,6 @@ from server import secrets
 from server.auth import addressed, mint
 from server.demo import load_catalog
 from server.devices import HEADER, device_of, issue_device_id, recognised
-from server.graphiql import graphiql_routes
 from server.json_body import strict_json
 from server.settings import Settings
 from services.abuse import check_device_issue, check_visit
@@ -61,7 +60,6 @@ def client_routes(settings: Settings) -> list[BaseRoute]:
             Route(MOCK_LOGIN, _page("login.html")),
             Route("/mock-platform/citizens", _citizens(settings)),
             Route("/mock-platform/token", _issue(settings), methods=["POST"]),
-            *graphiql_routes(),
         ]
     return routes
 

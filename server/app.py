@@ -37,6 +37,7 @@ from server.broker import LocalBroker, RedisBroker
 from server.client_address import ClientAddress
 from server.counters import LocalCounters, RedisCounters
 from server.database import open_database
+from server.graphiql import graphiql_routes
 from server.graphql_view import HcpGraphQL
 from server.json_body import strict_json
 from server.redis_health import RedisHealth, RedisUnavailableError, redis_client
@@ -281,6 +282,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = Non
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             *client_routes(settings),
+            *([] if settings.is_prod else graphiql_routes()),
         ],
         lifespan=lifespan,
         middleware=[

@@ -169,6 +169,13 @@ class Settings:
                 f"HCP_DATA_KEY_FILE names {self.data_key_file}, which is not a file this "
                 "user can read"
             )
+        for name, url in (("HCP_LOGIN_URL", self.login_url), ("HCP_PUBLIC_URL", self.public_url)):
+            if url and not _web_address(url, path_ok=name == "HCP_LOGIN_URL"):
+                found.append(
+                    f"{name} must be an http:// or https:// address"
+                    + (" (or a path on this service, /…)" if name == "HCP_LOGIN_URL" else "")
+                    + f", not {url!r}"
+                )
         return found
 
     def _prod_problems(self) -> list[str]:
@@ -192,6 +199,13 @@ class Settings:
         if self.database_url.startswith("sqlite"):
             found.append("HCP_ENV=prod needs HCP_DATABASE_URL to point at PostgreSQL")
         return found
+
+
+def _web_address(value: str, *, path_ok: bool) -> bool:
+    if path_ok and value.startswith("/") and not value.startswith("//"):
+        return True
+    parts = urlsplit(value)
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
 
 
 def _plain_http_off_host(source: str) -> bool:

@@ -129,3 +129,26 @@ def test_a_data_key_file_that_cannot_be_read_is_refused_at_start(tmp_path: Path)
     env = {**_prod_env(tmp_path), "HCP_DATA_KEY_FILE": str(tmp_path / "absent.key")}
     with pytest.raises(SettingsError, match=r"absent\.key, which is not a file"):
         Settings.from_env(env)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "refused"),
+    [
+        ("HCP_LOGIN_URL", "javascript:alert(1)", True),
+        ("HCP_LOGIN_URL", "//evil.example/login", True),
+        ("HCP_LOGIN_URL", "https://login.example.gov.cn/auth?app=hcp", False),
+        ("HCP_LOGIN_URL", "/mock-platform/login", False),
+        ("HCP_PUBLIC_URL", "pj.example.gov.cn", True),
+        ("HCP_PUBLIC_URL", "/m/", True),
+        ("HCP_PUBLIC_URL", "https://pj.example.gov.cn", False),
+    ],
+)
+def test_the_login_and_public_addresses_must_be_web_addresses(
+    name: str, value: str, refused: bool, tmp_path: Path
+) -> None:
+    env = {"HCP_VAR_DIR": str(tmp_path), name: value}
+    if refused:
+        with pytest.raises(SettingsError, match=f"{name} must be an http"):
+            Settings.from_env(env)
+    else:
+        Settings.from_env(env)
