@@ -144,6 +144,19 @@ async def _admin(base: str, statement: str) -> None:
         await conn.close()
 
 
+@contextlib.contextmanager
+def new_postgres_database(prefix: str = "hcp_test") -> Iterator[str]:
+    """A new, empty PostgreSQL database with a unique name; dropped afterwards (even when
+    something still holds a connection to it)."""
+    base = require(PG_URL, "HCP_TEST_POSTGRES_URL")
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    _in_thread(_admin(base, f'CREATE DATABASE "{name}"'))
+    try:
+        yield urlunsplit(urlsplit(base)._replace(path=f"/{name}"))
+    finally:
+        _in_thread(_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def database_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -152,13 +165,8 @@ def database_url(
     if request.param == "sqlite":
         yield f"sqlite://{tmp_path_factory.mktemp('sqlite')}/test.sqlite3"
         return
-    base = require(PG_URL, "HCP_TEST_POSTGRES_URL")
-    name = f"hcp_test_{uuid.uuid4().hex[:10]}"
-    _in_thread(_admin(base, f'CREATE DATABASE "{name}"'))
-    try:
-        yield urlunsplit(urlsplit(base)._replace(path=f"/{name}"))
-    finally:
-        _in_thread(_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with new_postgres_database() as url:
+        yield url
 
 
 @dataclass

@@ -7,7 +7,6 @@ answered by the test (page.route), everything else is the real app."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -20,7 +19,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.conftest import PG_URL, _admin, _in_thread, require
+from tests.conftest import new_postgres_database
 from tests.e2e.conftest import (
     HCP,
     MOBILE,
@@ -69,25 +68,21 @@ def prod_env(
 ) -> Iterator[dict[str, str]]:
     """What a production `hcp serve` needs: PostgreSQL (migrated), the identity provider's
     RS256 public key, a data key, HCP_ENV=prod; a database of its own, dropped after."""
-    base = require(PG_URL, "HCP_TEST_POSTGRES_URL")
-    name = f"hcp_e2e_login_{os.getpid()}"
-    _in_thread(_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    _in_thread(_admin(base, f'CREATE DATABASE "{name}"'))
     public_pem = identity_provider.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    settings = {
-        "HCP_ENV": "prod",
-        "HCP_DATABASE_URL": base.rsplit("/", 1)[0] + f"/{name}",
-        "HCP_JWT_SECRET": "",
-        "HCP_JWT_PUBLIC_KEY": public_pem.decode(),
-    }
-    var = tmp_path_factory.mktemp("prod")
-    subprocess.run([str(HCP), "migrate"], env=server_env(var, **settings), check=True, timeout=120)
-    try:
+    with new_postgres_database("hcp_e2e_login") as database:
+        settings = {
+            "HCP_ENV": "prod",
+            "HCP_DATABASE_URL": database,
+            "HCP_JWT_SECRET": "",
+            "HCP_JWT_PUBLIC_KEY": public_pem.decode(),
+        }
+        var = tmp_path_factory.mktemp("prod")
+        subprocess.run(
+            [str(HCP), "migrate"], env=server_env(var, **settings), check=True, timeout=120
+        )
         yield settings
-    finally:
-        _in_thread(_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def _platform_token(key: rsa.RSAPrivateKey) -> str:

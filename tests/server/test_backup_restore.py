@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import DATA_KEY, PG_URL, SECRET, _admin, _in_thread, citizen, require
+from tests.conftest import DATA_KEY, SECRET, citizen, new_postgres_database
 from tests.factories import CHEN, COMPANY, WANG
 from tests.server.test_serve import HCP, Served
 
@@ -43,16 +42,11 @@ PEOPLE = {"wang": WANG, "chen": CHEN, "company": COMPANY}
 
 @dataclass
 class BackedUp:
-    base: str
     source: str
     dump: Path
     env: dict[str, str]
     views: dict[str, Any]
     tmp: Path
-
-
-def _database(base: str, name: str) -> str:
-    return base.rsplit("/", 1)[0] + f"/{name}"
 
 
 def _env(tmp: Path, database: str) -> dict[str, str]:
@@ -112,12 +106,8 @@ def _rating_ids(views: dict[str, Any]) -> set[int]:
 def backed_up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BackedUp]:
     """The demo on a new PostgreSQL database, rated through the API, then backed up while
     the service runs."""
-    base = require(PG_URL, "HCP_TEST_POSTGRES_URL")
     tmp = tmp_path_factory.mktemp("backup")
-    name = f"hcp_backup_{uuid.uuid4().hex[:10]}"
-    source = _database(base, name)
-    _in_thread(_admin(base, f'CREATE DATABASE "{name}"'))
-    try:
+    with new_postgres_database("hcp_backup") as source:
         env = _env(tmp, source)
         seeded = _run([*HCP, "seed-demo"], env)
         assert seeded.returncode == 0, seeded.stderr
@@ -140,19 +130,13 @@ def backed_up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BackedUp]:
             served.stop()
         assert backup.returncode == 0, backup.stderr
         dump = Path(json.loads(backup.stdout.strip().splitlines()[-1])["backup"])
-        yield BackedUp(base, source, dump, env, views, tmp)
-    finally:
-        _in_thread(_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        yield BackedUp(source, dump, env, views, tmp)
 
 
 @pytest.fixture
 def empty_database(backed_up: BackedUp) -> Iterator[str]:
-    name = f"hcp_restored_{uuid.uuid4().hex[:10]}"
-    _in_thread(_admin(backed_up.base, f'CREATE DATABASE "{name}"'))
-    try:
-        yield _database(backed_up.base, name)
-    finally:
-        _in_thread(_admin(backed_up.base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with new_postgres_database("hcp_restored") as url:
+        yield url
 
 
 def test_the_backup_is_a_checked_private_custom_format_dump(backed_up: BackedUp) -> None:

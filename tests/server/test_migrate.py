@@ -9,29 +9,23 @@ import asyncio
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
 
 from server.database import MIGRATION_LOCK
-from tests.conftest import PG_URL, _admin, _in_thread, require
+from tests.conftest import PG_URL, new_postgres_database, require
 
 HCP = [sys.executable, "-m", "server.cli"]
 
 
 @pytest.fixture
 def fresh_postgres() -> Iterator[str]:
-    base = require(PG_URL, "HCP_TEST_POSTGRES_URL")
-    name = f"hcp_test_{uuid.uuid4().hex[:10]}"
-    _in_thread(_admin(base, f'CREATE DATABASE "{name}"'))
-    try:
-        yield urlunsplit(urlsplit(base)._replace(path=f"/{name}"))
-    finally:
-        _in_thread(_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with new_postgres_database("hcp_migrate") as url:
+        yield url
 
 
 async def _applied(url: str) -> list[str]:

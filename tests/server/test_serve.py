@@ -22,11 +22,11 @@ from websockets.asyncio.client import connect
 
 from tests.conftest import (
     DATA_KEY,
-    PG_URL,
     REDIS_URL,
     SECRET,
     _admin,
     _in_thread,
+    new_postgres_database,
     require,
     token,
 )
@@ -145,13 +145,9 @@ def test_the_demo_serves_on_sqlite_with_nothing_else_running(demo: Served, tmp_p
 
 
 @contextlib.contextmanager
-def fresh_postgres(name: str) -> Iterator[str]:
+def fresh_postgres(prefix: str) -> Iterator[str]:
     """A new, migrated PostgreSQL database for real `hcp` processes; dropped afterwards."""
-    base = require(PG_URL, "HCP_TEST_POSTGRES_URL")
-    _in_thread(_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    _in_thread(_admin(base, f'CREATE DATABASE "{name}"'))
-    database = base.rsplit("/", 1)[0] + f"/{name}"
-    try:
+    with new_postgres_database(prefix) as database:
         subprocess.run(
             [*HCP, "migrate"],
             env={**os.environ, "HCP_DATABASE_URL": database},
@@ -160,14 +156,12 @@ def fresh_postgres(name: str) -> Iterator[str]:
             capture_output=True,
         )
         yield database
-    finally:
-        _in_thread(_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture
 def production_shape(tmp_path: Path) -> Iterator[Served]:
     redis = require(REDIS_URL, "HCP_TEST_REDIS_URL")
-    with fresh_postgres(f"hcp_serve_{os.getpid()}") as database:
+    with fresh_postgres("hcp_serve") as database:
         env = {
             "HCP_VAR_DIR": str(tmp_path),
             "HCP_DATABASE_URL": database,

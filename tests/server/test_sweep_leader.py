@@ -129,7 +129,7 @@ async def _cut_the_lock_connection(database: str) -> int:
 def test_two_serves_on_postgres_elect_one_sweep_leader_and_another_takes_over(
     tmp_path: Path,
 ) -> None:
-    with fresh_postgres(f"hcp_sweep_{os.getpid()}") as database:
+    with fresh_postgres("hcp_sweep") as database:
         env = _env(tmp_path, HCP_DATABASE_URL=database)
         (tmp_path / "a").mkdir()
         (tmp_path / "b").mkdir()
