@@ -90,7 +90,7 @@ async def _device(request: Request) -> Response:
         return _no_store({"device": kept})
     refused = await check_device_issue(
         collaborators.counters,
-        collaborators.engine.evaluate("abuse", {}),
+        collaborators.engine.abuse(),
         address=request.client.host if request.client else None,
         now=collaborators.clock(),
     )
@@ -113,7 +113,7 @@ def _limited(endpoint: Endpoint) -> Endpoint:
         collaborators = request.app.state.runtime.collaborators
         refused = await check_visit(
             collaborators.counters,
-            collaborators.engine.evaluate("abuse", {}),
+            collaborators.engine.abuse(),
             device=device_of(request),
             window=request.path_params["window_code"],
             now=collaborators.clock(),

@@ -1,14 +1,23 @@
 """The rules engine: policy files (rules.yaml, profiles/) compiled into durable_rules.
 
 The rest of the product uses only this surface:
-    Engine.from_path(path).evaluate(kind, facts) -> Decision
+    Engine.from_path(path).history(Prior.RATING) / .cutoffs(now) / … -> Decided[T], one
+        typed method per decision kind, T a frozen dataclass of rules/decisions, and the
+        policy's vocabularies as enums (Category, WhenBoth, ReminderVia, AppliesTo, Prior)
+    engine.evaluate(kind, facts) -> Decision: the same with the outcome as a mapping, for
+        the scenario files
     load(path) / parse(text) -> Source, raising PolicyError with located Problems
     await load_bounded(path) / parse_bounded(text): the same off the event loop, time-bound
     engine.sms_quiet_hours -> QuietHours | None: when no SMS may go out
 """
 
 from rules.calendar import BUSINESS_TZ
-from rules.engine import KINDS, Decision, Engine
+from rules.decisions.abuse import Limits, Window
+from rules.decisions.levels import LevelView
+from rules.decisions.rating import RatingFacts, RatingVerdict
+from rules.decisions.scope import Reach
+from rules.decisions.windows import CaseDeadlines, Cutoffs, DefaultDue, RemindDue
+from rules.engine import KINDS, Decided, Decision, Engine
 from rules.loader import (
     PARSE_SECONDS,
     PolicyError,
@@ -21,17 +30,34 @@ from rules.loader import (
 )
 from rules.masking import apply_mask
 from rules.quiet import QuietHours
+from rules.vocabulary import AppliesTo, Category, Prior, ReminderVia, WhenBoth
 
 __all__ = [
     "BUSINESS_TZ",
     "KINDS",
     "PARSE_SECONDS",
+    "AppliesTo",
+    "CaseDeadlines",
+    "Category",
+    "Cutoffs",
+    "Decided",
     "Decision",
+    "DefaultDue",
     "Engine",
+    "LevelView",
+    "Limits",
     "PolicyError",
+    "Prior",
     "Problem",
     "QuietHours",
+    "RatingFacts",
+    "RatingVerdict",
+    "Reach",
+    "RemindDue",
+    "ReminderVia",
     "Source",
+    "WhenBoth",
+    "Window",
     "apply_mask",
     "load",
     "load_bounded",

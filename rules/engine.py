@@ -1,6 +1,11 @@
-"""The decision API the rest of the product uses: `evaluate(kind, facts) -> Decision`.
+"""The decision API the rest of the product uses.
 
-A Decision carries the outcome, the ids of every rule that fired and the rules version, so
+Typed: one method per decision kind (`engine.history(Prior.RATING)`, `engine.cutoffs(now)`
+…) returning `Decided[T]`, T the kind's frozen dataclass from rules/decisions. Untyped:
+`evaluate(kind, facts) -> Decision` with the outcome as a mapping, the shape the scenario
+files are written in (rules.scenarios, `hcp rules test`).
+
+Both carry the outcome, the ids of every rule that fired and the rules version, so
 "why was this rating treated so?" always has an answer. Reloads swap the whole compiled
 policy in one assignment: an evaluation sees the old policy or the new one, never half.
 """
@@ -9,16 +14,30 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any, Generic, NamedTuple, TypeVar
 
-from rules.compiler import CompiledPolicy, compile_policy, moderation_facts
+from rules import decisions
+from rules.compiler import CompiledPolicy
+from rules.decisions import moderation, rating
+from rules.decisions.abuse import Limits
+from rules.decisions.deadlines import StepDue
+from rules.decisions.history import History
+from rules.decisions.levels import Form, LevelView
+from rules.decisions.masking import MaskPattern
+from rules.decisions.moderation import Moderation
+from rules.decisions.rating import RatingFacts, RatingVerdict
+from rules.decisions.scope import Reach
+from rules.decisions.windows import CaseDeadlines, Cutoffs, RatingWindow
 from rules.loader import Source, load, parse
 from rules.quiet import QuietHours
 from rules.spec import Policy
+from rules.vocabulary import Prior
+
+T = TypeVar("T")
 
 KINDS = (
     "level",
@@ -55,10 +74,20 @@ class Decision(NamedTuple):
 
 
 @dataclass(frozen=True)
+class Decided(Generic[T]):
+    """A typed decision: what the policy decided, which rules fired, under which version."""
+
+    value: T
+    fired: tuple[str, ...]
+    version: str
+
+
+@dataclass(frozen=True)
 class _Active:
     source: Source
     compiled: CompiledPolicy
     memo: dict[tuple[Any, ...], Decision] = field(default_factory=dict)
+    typed: dict[tuple[Any, ...], Decided[Any]] = field(default_factory=dict)
 
     @property
     def version(self) -> str:
@@ -67,7 +96,7 @@ class _Active:
 
 class Engine:
     def __init__(self, source: Source) -> None:
-        self._active = _Active(source, compile_policy(source.policy, _ENGINE_KINDS))
+        self._active = _active(source)
         self._swap_lock = threading.Lock()
 
     @classmethod
@@ -112,13 +141,79 @@ class Engine:
         finally:
             active.compiled.leave()
 
+    def level(self, level: int | None, channel: str | None = None) -> Decided[LevelView | None]:
+        """What `level` means on `channel` (None: a level the policy does not have)."""
+        return self._typed(
+            "level",
+            {"level": level, "channel": channel},
+            lambda o: LevelView.from_outcome(o) if o else None,
+        )
+
+    def form(self, channel: str | None) -> Decided[Form]:
+        return self._typed("form", {"channel": channel}, Form.from_outcome)
+
+    def history(self, prior: Prior) -> Decided[History]:
+        return self._typed("history", {"prior": prior.value}, History.from_outcome)
+
+    def scope(self, target: str, *, in_batch: bool, in_integrated_service: bool) -> Decided[Reach]:
+        facts = {
+            "target": target,
+            "in_batch": in_batch,
+            "in_integrated_service": in_integrated_service,
+        }
+        return self._typed("scope", facts, Reach.from_outcome)
+
+    def rating_window(
+        self, completed_at: dt.datetime, rated_at: dt.datetime | None
+    ) -> Decided[RatingWindow]:
+        facts = {"completed_at": completed_at, "rated_at": rated_at}
+        return self._typed("rating_window", facts, RatingWindow.from_outcome)
+
+    def case_deadlines(self, completed_at: dt.datetime) -> Decided[CaseDeadlines]:
+        return self._typed(
+            "case_deadlines", {"completed_at": completed_at}, CaseDeadlines.from_outcome
+        )
+
+    def cutoffs(self, now: dt.datetime) -> Decided[Cutoffs]:
+        return self._typed("cutoffs", {"now": now}, Cutoffs.from_outcome)
+
+    def mask(self, role: str, field_name: str) -> Decided[MaskPattern]:
+        return self._typed("mask", {"role": role, "field": field_name}, MaskPattern.from_outcome)
+
+    def abuse(self) -> Decided[Limits]:
+        return self._typed("abuse", {}, Limits.from_outcome)
+
+    def moderation(self, comment: str) -> Decided[Moderation]:
+        return self._typed("moderation", {"comment": comment}, Moderation.from_outcome)
+
+    def deadline(self, step: str, start: dt.datetime) -> Decided[StepDue | None]:
+        return self._typed("deadline", {"step": step, "from": start}, StepDue.from_outcome)
+
+    def rating(self, facts: RatingFacts) -> Decided[RatingVerdict]:
+        return self._typed("rating", facts.as_facts(), RatingVerdict.from_outcome)
+
+    def _typed(
+        self, kind: str, facts: Mapping[str, Any], convert: Callable[[Mapping[str, Any]], T]
+    ) -> Decided[T]:
+        active = self._active
+        key = _memo_key(kind, facts)
+        if key is not None:
+            known = active.typed.get(key)
+            if known is not None:
+                return known
+        decision = self.evaluate(kind, facts)
+        decided = Decided(convert(decision.outcome), decision.fired, decision.version)
+        if key is not None and active.memo.get(key) is decision:
+            active.typed[key] = decided  # memoised with the policy that decided it
+        return decided
+
     def replace(self, source: Source) -> bool:
         """Make `source` the active policy; False when it is already active."""
         with self._swap_lock:
             old = self._active
             if old.source.digest == source.digest:
                 return False
-            self._active = _Active(source, compile_policy(source.policy, _ENGINE_KINDS))
+            self._active = _active(source)
         old.compiled.retire()
         return True
 
@@ -128,6 +223,10 @@ class Engine:
 
     def publish(self, text: str, name: str = "<published>") -> bool:
         return self.replace(parse(text, name))
+
+
+def _active(source: Source) -> _Active:
+    return _Active(source, CompiledPolicy(decisions.policy_rules(source.policy), _ENGINE_KINDS))
 
 
 def _memo_key(kind: str, facts: Mapping[str, Any]) -> tuple[Any, ...] | None:
@@ -175,7 +274,7 @@ def _run(active: _Active, kind: str, facts: Mapping[str, Any]) -> tuple[list[str
     clean = _normalised(facts)
     if kind == "moderation":
         comment = str(clean.get("comment") or "")
-        clean = {**clean, **moderation_facts(active.source.policy, comment)}
+        clean = {**clean, **moderation.facts(active.source.policy, comment)}
     message = {
         k: v.isoformat() if isinstance(v, dt.datetime) else v
         for k, v in clean.items()
@@ -185,8 +284,7 @@ def _run(active: _Active, kind: str, facts: Mapping[str, Any]) -> tuple[list[str
 
 
 def _rating(active: _Active, facts: Mapping[str, Any]) -> tuple[list[str], dict[str, Any]]:
-    """Is this rating acceptable, and what does it mean? Composed from the single decisions
-    in the order a citizen would meet the problems."""
+    """The composed rating decision (rules.decisions.rating), its steps memoised."""
     fired: list[str] = []
 
     def step(kind: str, step_facts: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -194,34 +292,5 @@ def _rating(active: _Active, facts: Mapping[str, Any]) -> tuple[list[str], dict[
         fired.extend(r for r in decision.fired if r not in fired)
         return decision.outcome
 
-    level = step("level", {"level": facts.get("level"), "channel": facts.get("channel")})
-    if not level:
-        return fired, {"accepted": False, "code": "INVALID_LEVEL"}
-    tags = list(facts.get("tags") or [])
-    if any(tag not in level["tag_codes"] for tag in tags):
-        return fired, {"accepted": False, "code": "INVALID_TAG", **level}
-    has_reason = bool(tags) or bool(str(facts.get("comment") or "").strip())
-    if level["reason_required"] and not has_reason:
-        return fired, {"accepted": False, "code": "REASON_REQUIRED", **level}
-    if facts.get("completed_at") is not None:
-        window = step("rating_window", {k: facts.get(k) for k in ("completed_at", "rated_at")})
-        if window and not window["open"]:
-            return fired, {
-                "accepted": False,
-                "code": "RATING_WINDOW_CLOSED",
-                **level,
-                "deadline": window["deadline"],
-            }
-    history = step("history", {"prior": facts.get("prior", "none")})
-    if history and not history["accepted"]:
-        return fired, {"accepted": False, "code": history["code"], **level}
-    outcome = {
-        "accepted": True,
-        "code": None,
-        **level,
-        "supersedes": bool(history.get("supersedes")),
-    }
-    if facts.get("comment"):
-        moderation = step("moderation", {"comment": str(facts["comment"])})
-        outcome["held_for_review"] = bool(moderation.get("hold"))
+    outcome = rating.decide(step, facts)
     return fired, outcome

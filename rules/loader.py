@@ -340,7 +340,7 @@ def _message(error: ErrorDetails, path: DocPath, union: bool) -> str:
     if union and path and path[-1] in ("name", "id_number", "phone"):
         return f"{where}: must be full, hidden, or a mapping like {{keep_first: 1, keep_last: 1}}"
     message = str(error["msg"]).removeprefix("Value error, ")
-    if kind == "literal_error":
+    if kind in ("literal_error", "enum"):
         expected = (error.get("ctx") or {}).get("expected", "")
         message = f"{error['input']!r} is not allowed here; use one of {expected}"
     if kind == "string_pattern_mismatch" and path and path[-1] in ("id", "code"):

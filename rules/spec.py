@@ -22,6 +22,7 @@ from pydantic import (
 from rules.durations import Duration, Unit, parse_duration
 from rules.quiet import QuietHours, parse_quiet_hours
 from rules.sms_length import SEGMENT, estimate, messages
+from rules.vocabulary import Category, ReminderVia, WhenBoth, WhenRatedAgain
 
 CHANNELS = ("PAD", "QR", "KIOSK", "SMS", "WEB", "APP", "HOTLINE", "PAPER")
 
@@ -91,13 +92,13 @@ class Tag(Strict):
 class Level(Rule):
     level: int = Field(ge=1, le=5)
     label: Text
-    category: Literal["good", "neutral", "bad"]
+    category: Category
     reason_required: bool = False
     tags: list[Tag] = Field(default_factory=list)
 
 
 class Repeat(Rule):
-    when_rated_again: Literal["latest_wins", "refuse"]
+    when_rated_again: WhenRatedAgain
 
 
 class OnBehalf(Rule):
@@ -119,7 +120,7 @@ class DefaultRating(Rule):
 
 class Reminder(Rule):
     after: DurationText
-    via: list[Literal["SMS", "CALL"]] = Field(
+    via: list[ReminderVia] = Field(
         min_length=1,
         description="how the reminder goes (first), then the fallback when it could not "
         "reach the person: [SMS], [CALL] or [SMS, CALL]",
@@ -156,13 +157,13 @@ class Reminder(Rule):
 
     @field_validator("via")
     @classmethod
-    def _first_then_fallback(cls, via: list[str]) -> list[str]:
+    def _first_then_fallback(cls, via: list[ReminderVia]) -> list[ReminderVia]:
         twice = [channel for index, channel in enumerate(via) if channel in via[:index]]
         if twice:
             raise ValueError(
                 f"{twice[0]} is listed twice; list each channel once: [SMS], [CALL] or [SMS, CALL]"
             )
-        if via[0] == "CALL" and len(via) > 1:
+        if via[0] is ReminderVia.CALL and len(via) > 1:
             raise ValueError(
                 f"[{', '.join(via)}] would fall back from a call to an SMS, which is not "
                 "supported: the first channel is how the reminder goes, the second only what "
@@ -187,7 +188,7 @@ class BatchScope(Rule):
 class IntegratedScope(Rule):
     overall_applies_to_members: bool
     members_rated_individually: bool
-    when_both: Literal["member_wins", "latest_wins"]
+    when_both: WhenBoth
 
 
 class Scope(Strict):

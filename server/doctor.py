@@ -27,9 +27,8 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 import models.migrations
 from models.db import connection, dialect, fetch, tortoise_config
-from models.enums import Channel
 from models.operations import JobRun
-from rules import Engine, PolicyError
+from rules import Engine, PolicyError, ReminderVia
 from server import secrets
 from server.auth import TokenVerifier
 from server.redis_health import FAILURES, redis_client
@@ -270,8 +269,8 @@ def _sms(settings: Settings, engine: Engine, now: datetime) -> list[Finding]:
     if not settings.is_prod or settings.sms_gateway_url:
         return []
     # Asked as the sweep asks it: the reminder's channels of the cutoffs decision.
-    via = engine.evaluate("cutoffs", {"now": now}).outcome.get("remind_via") or []
-    if Channel.SMS.value not in [str(channel) for channel in via]:
+    remind = engine.cutoffs(now).value.remind
+    if remind is None or ReminderVia.SMS not in remind.via:
         return []
     return [
         Finding(

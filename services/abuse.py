@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
-from rules import Decision
+from rules import Decided, Limits
 
 
 class Counters(Protocol):
@@ -42,7 +42,7 @@ class Verdict:
 
 async def check_rating(
     counters: Counters,
-    decision: Decision,
+    decision: Decided[Limits],
     *,
     rater: str,
     operator: str | None,
@@ -56,14 +56,14 @@ async def check_rating(
     is the applicant the rating is for, `operator` whoever enters it for them (staff, a
     pad), `device` one the server recognises; `hold_bursts`: a device rating for many
     different people is held (not for pads and operators, whose job that is)."""
-    burst = decision.outcome.get("hold_device_burst") if hold_bursts else None
+    burst = decision.value.hold_device_burst if hold_bursts else None
     member = None
     if burst is not None and device is not None:
-        seconds = int(burst["seconds"])
+        seconds = burst.seconds
         member = (f"hcp:abuse:device_raters:{device}:{_bucket(now, seconds)}", rater, seconds)
     refused_by, raters, counted = await _count(
         counters,
-        decision.outcome,
+        decision.value,
         "rating",
         {"per_rater": rater, "per_device": device, "per_window": window, "per_operator": operator},
         now,
@@ -71,13 +71,13 @@ async def check_rating(
     )
     if refused_by is not None:
         return Verdict(refused_by=refused_by, rules=decision.fired)
-    if burst is not None and raters >= int(burst["raters"]):
+    if burst is not None and raters >= burst.count:
         return Verdict(hold=True, rules=decision.fired, counted=counted)
     return Verdict(counted=counted)
 
 
 async def check_misses(
-    counters: Counters, decision: Decision, *, rater: str, now: datetime
+    counters: Counters, decision: Decided[Limits], *, rater: str, now: datetime
 ) -> bool:
     """Count a rating of a case the rater cannot rate (none there, or someone else's):
     True once the policy's `not_found` limit is passed."""
@@ -85,7 +85,7 @@ async def check_misses(
 
 
 async def check_visit(
-    counters: Counters, decision: Decision, *, device: str | None, window: str, now: datetime
+    counters: Counters, decision: Decided[Limits], *, device: str | None, window: str, now: datetime
 ) -> str | None:
     """A window's scan page (the QR code's target) under the same per-device and per-window
     limits as ratings, counted apart from them: the limit that refuses, or None."""
@@ -94,7 +94,7 @@ async def check_visit(
 
 
 async def check_device_issue(
-    counters: Counters, decision: Decision, *, address: str | None, now: datetime
+    counters: Counters, decision: Decided[Limits], *, address: str | None, now: datetime
 ) -> bool:
     """Count one device id issued to the client at `address`: True once the policy's
     `device_ids` limit is passed (no id then; the client rates without one)."""
@@ -104,19 +104,19 @@ async def check_device_issue(
 
 async def _refused_by(
     counters: Counters,
-    decision: Decision,
+    decision: Decided[Limits],
     what: str,
     subjects: Mapping[str, str | None],
     now: datetime,
 ) -> str | None:
     """Count one event with no set to remember: the limit that refuses it, or None."""
-    refused_by, _, _ = await _count(counters, decision.outcome, what, subjects, now, None)
+    refused_by, _, _ = await _count(counters, decision.value, what, subjects, now, None)
     return refused_by
 
 
 async def _count(
     counters: Counters,
-    limits: Mapping[str, Any],
+    limits: Limits,
     what: str,
     subjects: Mapping[str, str | None],
     now: datetime,
@@ -124,16 +124,17 @@ async def _count(
 ) -> tuple[str | None, int, tuple[str, ...]]:
     """One round trip counting `what` against each limit that applies; (the limit that
     refuses or None, the size of `member`'s set, the keys counted and kept)."""
+    windows = limits.windows
     checked = [
-        (name, f"hcp:abuse:{what}:{name}:{subject}:{_bucket(now, int(limits[name]['seconds']))}")
+        (name, f"hcp:abuse:{what}:{name}:{subject}:{_bucket(now, windows[name].seconds)}")
         for name, subject in subjects.items()
-        if name in limits and subject is not None
+        if name in windows and subject is not None
     ]
     counts, size = await counters.count(
-        [(key, int(limits[name]["seconds"])) for name, key in checked], member
+        [(key, windows[name].seconds) for name, key in checked], member
     )
     for (name, _key), count in zip(checked, counts, strict=True):
-        if count > int(limits[name]["max"]):
+        if count > windows[name].count:
             # A refused attempt uses up nobody's allowance: a device over its own limit
             # cannot exhaust the window's for everyone else.
             await counters.release([key for _name, key in checked])

@@ -79,12 +79,7 @@ def masks_for(viewer: Principal, engine: Engine) -> Masks:
     """The policy's pattern for each personal field for this viewer's role (the rules
     engine decides, once per policy and role; a role the policy does not name sees
     nothing)."""
-    return {
-        field: engine.evaluate("mask", {"role": viewer.role.value, "field": field}).outcome.get(
-            "pattern"
-        )
-        for field in PERSONAL_FIELDS
-    }
+    return {field: engine.mask(viewer.role.value, field).value.pattern for field in PERSONAL_FIELDS}
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from models.db import as_utc, connection, fetch
-from rules import Engine
+from models.enums import RatingStatus
+from rules import Engine, LevelView, Prior
 
 
 @dataclass(frozen=True)
@@ -69,29 +70,33 @@ def rating_deadline(engine: Engine, completed_at: datetime | None) -> datetime |
     """The end of the late-rating window, or None (not completed, or no window)."""
     if completed_at is None:
         return None
-    deadline = engine.evaluate("case_deadlines", {"completed_at": completed_at}).outcome.get(
-        "rating_deadline"
-    )
-    return deadline if isinstance(deadline, datetime) else None
+    return engine.case_deadlines(completed_at).value.rating_deadline
 
 
-@dataclass(frozen=True)
-class FormLevel:
-    level: int
-    label: str
-    category: str
-    reason_required: bool
-    tags: list[dict[str, str]]
+def prior(
+    engine: Engine,
+    status: RatingStatus,
+    completed_at: datetime | None,
+    now: datetime,
+    *,
+    own: bool = False,
+) -> Prior:
+    """What the case already has: the one answer to "has this case a rating that counts"
+    for the form and for a rating. A default rating that has fallen due counts as given
+    even before the sweep has written it: the policy's days do not stretch to the sweep.
+    `own`: the effective rating is the applicant's own and an entry on their behalf asks."""
+    if status is RatingStatus.RATED:
+        return Prior.OWN_RATING if own else Prior.RATING
+    if status is RatingStatus.DEFAULTED:
+        return Prior.DEFAULT
+    if status is RatingStatus.UNRATED and completed_at is not None:
+        default_at = engine.case_deadlines(completed_at).value.default_at
+        if default_at is not None and default_at <= now:
+            return Prior.DEFAULT
+    return Prior.NONE
 
 
-def form_levels(engine: Engine, channel: str) -> list[FormLevel]:
+def form_levels(engine: Engine, channel: str) -> list[LevelView]:
     """The five levels as this channel shows them, best first: labels, categories, which
     need a reason and which reason tags are offered, all from the active policy."""
-    levels = engine.evaluate("form", {"channel": channel}).outcome.get("levels", [])
-    return sorted(
-        (
-            FormLevel(lv["level"], lv["label"], lv["category"], lv["reason_required"], lv["tags"])
-            for lv in levels
-        ),
-        key=lambda lv: -lv.level,
-    )
+    return sorted(engine.form(channel).value.levels, key=lambda lv: -lv.level)

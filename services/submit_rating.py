@@ -34,10 +34,21 @@ from models.db import (
     values_rows,
 )
 from models.enums import Channel, RatingStatus
-from rules import Decision, Engine
+from rules import (
+    AppliesTo,
+    Decided,
+    Engine,
+    Limits,
+    Prior,
+    RatingFacts,
+    RatingVerdict,
+    Reach,
+    WhenBoth,
+)
 from services.abuse import Counters, Verdict, check_misses, check_rating
 from services.callbacks import settle_callbacks
 from services.pads import pad_may_rate
+from services.ratings import prior
 
 TARGETS = ("case", "batch", "integrated_service")
 MAX_TEXT = 500
@@ -190,7 +201,7 @@ async def submit_rating(
         replay = await _replay(connection(), *answer)
         if replay is not None:
             return replay
-    limits = engine.evaluate("abuse", {})
+    limits = engine.abuse()
     now = clock()
     targets = _targets(submission, await _target_cases(connection(), submission, lock=False))
     regions = await _regions_covered(rater)
@@ -253,7 +264,7 @@ async def _transaction(attempt: _Attempt) -> Result:
 
 async def _count(
     counters: Counters,
-    limits: Decision,
+    limits: Decided[Limits],
     rater: Rater,
     anchor: _Case,
     device: str | None,
@@ -312,31 +323,28 @@ async def _decide_and_write(conn: BaseDBAsyncClient, attempt: _Attempt) -> tuple
     if problem:
         return problem, False
     anchor = targets[0]
-    scope = engine.evaluate(
-        "scope",
-        {
-            "target": submission.target,
-            "in_batch": anchor.batch_id is not None,
-            "in_integrated_service": anchor.service_id is not None,
-        },
+    scope = engine.scope(
+        submission.target,
+        in_batch=anchor.batch_id is not None,
+        in_integrated_service=anchor.service_id is not None,
     )
-    if scope.outcome.get("code"):
-        return rejected(str(scope.outcome["code"])), False
-    cases = _applies_to(submission, found, targets, anchor, scope)
-    decision = engine.evaluate(
-        "rating",
-        {
-            "level": submission.level,
-            "channel": submission.channel.value,
-            "tags": list(submission.tags),
-            "comment": submission.comment or "",
-            "completed_at": anchor.completed_at,
-            "rated_at": now,
-            "prior": _prior(anchor, rater, engine, now),
-        },
+    if scope.value.code:
+        return rejected(scope.value.code), False
+    cases = _applies_to(submission, found, targets, anchor, scope.value)
+    decision = engine.rating(
+        RatingFacts(
+            level=submission.level,
+            channel=submission.channel.value,
+            tags=submission.tags,
+            comment=submission.comment or "",
+            completed_at=anchor.completed_at,
+            rated_at=now,
+            prior=_prior(anchor, rater, engine, now),
+        )
     )
-    if not decision.outcome["accepted"]:
-        return rejected(str(decision.outcome["code"])), False
+    judged = decision.value
+    if not judged.accepted or judged.meaning is None:
+        return rejected(judged.code or "INVALID_LEVEL"), False
     own_stands = rater.on_behalf and not _displaces_own(engine)
     fired = list(dict.fromkeys([*scope.fired, *decision.fired, *verdict.rules]))
     return await _write(
@@ -345,7 +353,7 @@ async def _decide_and_write(conn: BaseDBAsyncClient, attempt: _Attempt) -> tuple
         rater,
         cases,
         decision,
-        scope,
+        scope.value,
         fired,
         now,
         answer,
@@ -365,7 +373,7 @@ def _after(now: datetime, cases: Sequence[_Case]) -> datetime:
 def _displaces_own(engine: Engine) -> bool:
     """Whether a rating entered on the applicant's behalf displaces their own (rules.yaml
     rating.on_behalf)."""
-    return bool(engine.evaluate("history", {"prior": "own_rating"}).outcome.get("supersedes"))
+    return engine.history(Prior.OWN_RATING).value.supersedes
 
 
 def _who_and_when(
@@ -431,19 +439,15 @@ def _pad_may_rate(case: _Case, rater: Rater, now: datetime) -> bool:
     )
 
 
-def _prior(case: _Case, rater: Rater, engine: Engine, now: datetime) -> str:
-    """What the case already has. A default rating that has fallen due counts as given
-    even before the sweep has written it: the policy's 7 days do not stretch to the sweep."""
-    if case.rating_status == RatingStatus.RATED.value:
-        return "own_rating" if rater.on_behalf and case.effective_own else "rating"
-    if case.rating_status == RatingStatus.DEFAULTED.value:
-        return "default"
-    if case.rating_status == RatingStatus.UNRATED.value and case.completed_at is not None:
-        due = engine.evaluate("case_deadlines", {"completed_at": case.completed_at})
-        default_at = due.outcome.get("default_at")
-        if isinstance(default_at, datetime) and default_at <= now:
-            return "default"
-    return "none"
+def _prior(case: _Case, rater: Rater, engine: Engine, now: datetime) -> Prior:
+    """What the case already has (see services.ratings.prior)."""
+    return prior(
+        engine,
+        RatingStatus(case.rating_status),
+        case.completed_at,
+        now,
+        own=rater.on_behalf and case.effective_own,
+    )
 
 
 _OWN_ROLES_SQL = ", ".join(f"'{role}'" for role in sorted(OWN_ROLES))  # constants, not input
@@ -540,10 +544,13 @@ def _applies_to(
     found: list[_Case],
     targets: list[_Case],
     anchor: _Case,
-    scope: Decision,
+    scope: Reach,
 ) -> list[_Case]:
-    applies = scope.outcome.get("applies_to", "case")
-    if applies == "batch" and submission.target == "case" and anchor.batch_id is not None:
+    if (
+        scope.applies_to is AppliesTo.BATCH
+        and submission.target == "case"
+        and anchor.batch_id is not None
+    ):
         return [c for c in found if c.batch_id == anchor.batch_id]
     return targets
 
@@ -553,8 +560,8 @@ async def _write(
     submission: Submission,
     rater: Rater,
     cases: list[_Case],
-    decision: Decision,
-    scope: Decision,
+    decision: Decided[RatingVerdict],
+    scope: Reach,
     fired: list[str],
     now: datetime,
     answer: tuple[str, str] | None,
@@ -566,6 +573,9 @@ async def _write(
     `own_stands`: an entry on the applicant's behalf leaves their own rating effective."""
     act_id = str(uuid.uuid4())
     rated_at = now.astimezone(UTC)
+    meaning = decision.value.meaning
+    assert meaning is not None  # accepted: the level is the policy's
+    category = meaning.category.value
     effective = [
         _becomes_effective(submission, case, scope)
         and not held
@@ -578,7 +588,7 @@ async def _write(
             act_id,
             submission.target,
             submission.level,
-            decision.outcome["category"],
+            category,
             json.dumps(list(submission.tags)),
             submission.comment or None,
             submission.channel.value,
@@ -586,7 +596,7 @@ async def _write(
             rater.key,
             rated_at,
             counts,
-            held or bool(decision.outcome.get("held_for_review")),
+            held or decision.value.held_for_review,
             decision.version,
             json.dumps(fired),
         ]
@@ -595,7 +605,7 @@ async def _write(
     stored = StoredRating(
         id=0,  # filled in below from the database
         level=submission.level,
-        category=str(decision.outcome["category"]),
+        category=category,
         tags=list(submission.tags),
         comment=submission.comment or None,
         channel=submission.channel.value,
@@ -704,11 +714,11 @@ def _with_id(accepted: Accepted, rating_id: int) -> Accepted:
     return replace(accepted, rating=replace(accepted.rating, id=rating_id))
 
 
-def _becomes_effective(submission: Submission, case: _Case, scope: Decision) -> bool:
+def _becomes_effective(submission: Submission, case: _Case, scope: Reach) -> bool:
     """A one-thing rating does not displace a member's own rating where members win."""
     return not (
         submission.target == "integrated_service"
-        and scope.outcome.get("when_both") == "member_wins"
+        and scope.when_both is WhenBoth.MEMBER_WINS
         and case.effective_target == "case"
     )
 

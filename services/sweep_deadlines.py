@@ -32,7 +32,6 @@ case stays unrated.
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import uuid
 from collections.abc import Awaitable, Callable
@@ -53,6 +52,8 @@ from models.enums import (
     ReminderCallStatus,
 )
 from rules import Engine
+from services.sweep_plan import DefaultStep, ReminderStep
+from services.sweep_plan import plan as make_plan
 
 # Large enough that a backlog of a million cases is a few hundred round trips, small
 # enough that a citizen rating a case of the batch waits a fraction of a second for it.
@@ -63,7 +64,6 @@ DEFAULT_BATCH_SIZE = 5000
 DEFAULT_PARALLEL = 2
 DEFAULT_LINK_BASE = "https://hcp.example/m/?case="
 REMINDER_PURPOSE = "rating_reminder"
-CALL = "CALL"  # the rules format's word for a reminder call (rules.spec.Reminder.via)
 # How long after it fell due a reminder may still be sent when the policy has no
 # late-rating window to bound it (with a window: while the window is open). An operations
 # limit, not policy: a worker that was down, or a first sweep over years of history, must
@@ -90,33 +90,6 @@ class SweepReport:
     reminder_calls_cancelled: int = 0
 
 
-@dataclass(frozen=True)
-class _Default:
-    due_before: datetime
-    level: int
-    category: str
-    fired: str
-
-
-@dataclass(frozen=True)
-class _Reminder:
-    since: datetime
-    due_before: datetime
-    template: str
-    reply_hint: str  # what {reply} stands for when replies are on
-    quiet_until: datetime | None  # no SMS before then: `now` is within the quiet hours
-    first: str  # the channel the reminder goes by
-    fallback: str | None  # the channel that follows when the first could not reach the person
-
-
-@dataclass(frozen=True)
-class _Plan:
-    version: str
-    default: _Default | None
-    expire_before: datetime | None
-    reminder: _Reminder | None
-
-
 async def sweep(
     *,
     engine: Engine,
@@ -136,7 +109,7 @@ async def sweep(
         raise ValueError("now needs a UTC offset")
     if batch_size < 1 or parallel < 1:
         raise ValueError("batch_size and parallel must be at least 1")
-    plan = _plan(engine, now, reminder_catch_up)
+    plan = make_plan(engine, now, reminder_catch_up)
     loops = parallel if _postgres(connection()) else 1
     at = now.astimezone(UTC)
     act_id = str(uuid.uuid4())
@@ -167,11 +140,11 @@ async def sweep(
         async def call_unreached(conn: BaseDBAsyncClient) -> int:
             return await _unreached_call_batch(conn, reminder, at, batch_size)
 
-        if reminder.first == Channel.SMS.value and reminder.quiet_until is None:
+        if reminder.texts_now:
             texts = await _in_batches(remind, loops, stop)
-        if reminder.first == CALL:
+        if reminder.calls_first:
             calls += await _in_batches(call_due, loops, stop)
-        if reminder.fallback == CALL:
+        if reminder.calls_unreached:
             calls += await _in_batches(call_unreached, loops, stop)
     since = plan.reminder.since if plan.reminder is not None else None
 
@@ -186,56 +159,6 @@ async def sweep(
         reminder_calls_queued=calls,
         reminder_calls_cancelled=cancelled,
     )
-
-
-def _plan(engine: Engine, now: datetime, catch_up: timedelta) -> _Plan:
-    """Every policy question of the pass, asked before its first await, so that a reload
-    cannot hand the pass bounds from one policy and a level from another."""
-    cutoffs = engine.evaluate("cutoffs", {"now": now})
-    outcome = cutoffs.outcome
-    window = _utc(outcome.get("window_closed_before"))
-    default = None
-    if "default_due_before" in outcome:
-        level = int(outcome["default_level"])
-        meaning = engine.evaluate("level", {"level": level, "channel": Channel.DEFAULT.value})
-        # Stored with each default: the rule of this decision that set its bound.
-        rule = engine.policy.rating.default_rating
-        fired = [r for r in cutoffs.fired if rule is not None and r == rule.id]
-        default = _Default(
-            due_before=_at(outcome["default_due_before"]),
-            level=level,
-            category=str(meaning.outcome["category"]),
-            fired=json.dumps(fired),
-        )
-    expire_before = window
-    if window is not None and default is not None:
-        # The policy promises an unrated case its default: a window that closes first
-        # (a case completed on a Saturday, before a holiday) must not expire it instead.
-        expire_before = min(window, default.due_before)
-    reminder = None
-    if "remind_due_before" in outcome:
-        due = _at(outcome["remind_due_before"])
-        via = [str(channel) for channel in outcome["remind_via"]]
-        reminder = _Reminder(
-            since=window if window is not None else due - catch_up,
-            due_before=due,
-            template=str(outcome["remind_template"]),
-            reply_hint=str(outcome.get("remind_reply_hint") or ""),
-            quiet_until=_utc(outcome.get("remind_quiet_until")),
-            first=via[0],
-            fallback=via[1] if len(via) > 1 else None,
-        )
-    return _Plan(cutoffs.version, default, expire_before, reminder)
-
-
-def _at(value: Any) -> datetime:
-    if not isinstance(value, datetime):
-        raise TypeError(f"the cutoffs decision gave a {type(value).__name__}, not a datetime")
-    return value.astimezone(UTC)
-
-
-def _utc(value: Any) -> datetime | None:
-    return None if value is None else _at(value)
 
 
 async def _in_batches(
@@ -325,7 +248,7 @@ async def _run_batch(conn: BaseDBAsyncClient, batch: _Batch) -> int:
 async def _default_batch(
     conn: BaseDBAsyncClient,
     version: str,
-    default: _Default,
+    default: DefaultStep,
     act_id: str,
     at: datetime,
     limit: int,
@@ -378,7 +301,7 @@ async def _expire_batch(conn: BaseDBAsyncClient, before: datetime, limit: int) -
 
 async def _reminder_batch(
     conn: BaseDBAsyncClient,
-    reminder: _Reminder,
+    reminder: ReminderStep,
     link_base: str,
     replies: bool,
     at: datetime,
@@ -417,7 +340,7 @@ async def _reminder_batch(
 
 
 def _unreminded(
-    columns: str, reminded: str, reminded_args: list[Any], reminder: _Reminder, limit: int
+    columns: str, reminded: str, reminded_args: list[Any], reminder: ReminderStep, limit: int
 ) -> tuple[str, list[Any]]:
     """The cases a reminder (SMS or call) is due for, at most `limit`: unrated, not yet
     reminded, completed within the reminder period, with a phone to reach, no rating held
@@ -452,7 +375,7 @@ def _open_calls(conn: BaseDBAsyncClient) -> str:
 
 
 async def _due_call_batch(
-    conn: BaseDBAsyncClient, reminder: _Reminder, at: datetime, limit: int
+    conn: BaseDBAsyncClient, reminder: ReminderStep, at: datetime, limit: int
 ) -> int:
     """The policy reminds by a call: the cases an SMS would go to get a call instead, and
     are marked reminded. As with the SMS, a case with a call is not selected again."""
@@ -477,7 +400,7 @@ async def _due_call_batch(
 
 
 async def _unreached_call_batch(
-    conn: BaseDBAsyncClient, reminder: _Reminder, at: datetime, limit: int
+    conn: BaseDBAsyncClient, reminder: ReminderStep, at: datetime, limit: int
 ) -> int:
     """The fallback: a call for each case still unrated within the reminder period whose
     reminder SMS was given up (and no rating held since). The call itself takes the case out

@@ -8,12 +8,13 @@ import strawberry
 from strawberry.types import Info
 
 from models.enums import Channel, RatingStatus
+from rules import Prior
 from schema.core.context import Context
 from schema.core.errors import NotFoundError
 from schema.core.text import refuse_nul
 from schema.core.types import ChannelEnum, business_time
 from services.identity import Role
-from services.ratings import form_levels, rating_deadline
+from services.ratings import form_levels, prior, rating_deadline
 from services.windows import pad_case
 
 
@@ -91,10 +92,10 @@ def _form(
                 label=lv.label,
                 category=lv.category,
                 reason_required=lv.reason_required,
-                tags=[FormTag(code=t["code"], label=t["label"]) for t in lv.tags],
+                tags=[FormTag(code=t.code, label=t.label) for t in lv.tags],
             )
             for lv in form_levels(engine, channel.value)
         ],
         deadline=business_time(deadline) if deadline else None,
-        already_rated=status in (RatingStatus.RATED, RatingStatus.DEFAULTED),
+        already_rated=prior(engine, status, completed_at, info.context.now()) is not Prior.NONE,
     )
