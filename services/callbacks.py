@@ -31,7 +31,7 @@ REASON_MIN, REASON_MAX = 4, 200
 REVEAL = "reveal_contact"
 _CURSOR = "audit"
 
-MESSAGES = {
+REVEAL_REFUSALS = {
     "NOT_FOUND": "没有找到这项办件，或无权查看",
     "REASON_REQUIRED": f"请说明查看完整联系电话的原因（{REASON_MIN}-{REASON_MAX} 字）",
     "NO_OPEN_CALLBACK": "这项办件没有本部门正在进行的差评回访或提醒电话，不能查看完整联系电话",
@@ -46,7 +46,7 @@ class Revealed:
 
 
 @dataclass(frozen=True)
-class Refused:
+class RevealRefusal:
     code: str
     message: str
 
@@ -119,7 +119,7 @@ async def settle_callbacks(conn: BaseDBAsyncClient, act_id: str, now: datetime) 
 
 async def reveal_contact(
     *, case_no: str, reason: str, viewer: Principal, vault: Vault, now: datetime
-) -> Revealed | Refused:
+) -> Revealed | RevealRefusal:
     """The applicant's full phone for a department handler or area admin with an open
     callback or reminder call on the case; every attempt is audited in the same
     transaction."""
@@ -140,7 +140,7 @@ async def reveal_contact(
         case_id = int(case["id"]) if case else None
         await audit(conn, viewer, case_no, case_id, reason, code or "REVEALED", now)
     if code is not None:
-        return Refused(code, MESSAGES[code])
+        return RevealRefusal(code, REVEAL_REFUSALS[code])
     assert case is not None
     phone = vault.open(case["phone_enc"], "applicant.phone", case["key_id"])
     return Revealed(case_no=case_no, phone=phone)

@@ -51,7 +51,7 @@ class CaseData:
 
 
 @dataclass(frozen=True)
-class Rejected:
+class CaseRefusal:
     """One case of a call that was not stored; nothing of it was written."""
 
     index: int
@@ -80,13 +80,13 @@ def normalise_phone(value: str | None) -> str | None:
     return cleaned or None
 
 
-def check(index: int, item: CaseData, now: datetime) -> Rejected | None:
+def check(index: int, item: CaseData, now: datetime) -> CaseRefusal | None:
     """The first problem with one case, or None when it can be stored."""
     problems = _problems(item, now)
     if not problems:
         return None
     field, code, message = problems[0]
-    return Rejected(index, item.case_no, code, field, message)
+    return CaseRefusal(index, item.case_no, code, field, message)
 
 
 def _problems(item: CaseData, now: datetime) -> list[tuple[str, str, str]]:

@@ -20,8 +20,8 @@ from models.enums import CaseStatus, RatingStatus
 from services.case_intake import (
     MAX_CASES_PER_CALL,
     CaseData,
+    CaseRefusal,
     Ingested,
-    Rejected,
     check,
     normalise_id_number,
     normalise_phone,
@@ -29,7 +29,7 @@ from services.case_intake import (
 )
 from services.vault import Vault
 
-Outcome = Ingested | Rejected
+Outcome = Ingested | CaseRefusal
 _RACE_RETRIES = 3
 
 
@@ -71,7 +71,7 @@ def _checked(
     for index, item in enumerate(items):
         problem = check(index, item, now)
         if problem is None and item.case_no in seen:
-            problem = Rejected(
+            problem = CaseRefusal(
                 index,
                 item.case_no,
                 "DUPLICATE_IN_CALL",
@@ -123,10 +123,10 @@ def _conflict(
     regions: dict[str, int],
     existing: dict[str, _Existing],
     vault: Vault,
-) -> tuple[Rejected | None, str]:
+) -> tuple[CaseRefusal | None, str]:
     lookup = vault.lookup_hash(normalise_id_number(item.applicant.id_number))
     if item.region_code not in regions:
-        return Rejected(
+        return CaseRefusal(
             index,
             item.case_no,
             "UNKNOWN_REGION",
@@ -135,7 +135,7 @@ def _conflict(
         ), lookup
     before = existing.get(item.case_no)
     if before and before.applicant_hash != lookup:
-        return Rejected(
+        return CaseRefusal(
             index,
             item.case_no,
             "CONFLICT",

@@ -18,7 +18,7 @@ class Published:
 
 
 @dataclass(frozen=True)
-class Refused:
+class RulesRefusal:
     problems: list[Problem]
 
 
@@ -28,13 +28,13 @@ async def publish_rules(
     engine: Engine,
     path: Path,
     announce: Callable[[str], Awaitable[None]] | None,
-) -> Published | Refused:
+) -> Published | RulesRefusal:
     """Validate (off the event loop, size- and time-bound, like every policy read while
     serving: the text is the caller's), persist, switch, tell the other workers."""
     try:
         source = await parse_bounded(text, path.name)
     except PolicyError as exc:
-        return Refused(exc.problems)
+        return RulesRefusal(exc.problems)
     _write_atomically(path, text)
     changed = engine.replace(source)
     if announce is not None and changed:

@@ -36,7 +36,7 @@ CLOSES = {
 }
 
 _CURSOR = "reminder_call"
-MESSAGES = {
+CALL_REFUSALS = {
     "NOT_FOUND": "没有找到这个提醒电话，或无权查看",
     "ALREADY_CLOSED": "这个提醒电话已经结束，或办件已经评价、不再需要提醒，不能再记录",
 }
@@ -71,7 +71,7 @@ class Recorded:
 
 
 @dataclass(frozen=True)
-class Refused:
+class CallRefusal:
     code: str
     message: str
 
@@ -121,7 +121,7 @@ async def reminder_calls(
 
 async def record_reminder_call(
     *, call_id: str, outcome: CallOutcome, viewer: Principal, vault: Vault, now: datetime
-) -> Recorded | Refused:
+) -> Recorded | CallRefusal:
     """Record one call: REACHED and WRONG_NUMBER close it, NO_ANSWER leaves it open; each
     is counted as an attempt and audited in the same transaction. A call the viewer may
     not see is NOT_FOUND, as one that does not exist, so ids cannot be probed."""
@@ -176,8 +176,8 @@ async def _record(
     return int(changed[0]["attempts"]) if changed else None
 
 
-def _refused(code: str) -> Refused:
-    return Refused(code, MESSAGES[code])
+def _refused(code: str) -> CallRefusal:
+    return CallRefusal(code, CALL_REFUSALS[code])
 
 
 def _number(call_id: str) -> int | None:

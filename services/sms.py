@@ -26,8 +26,9 @@ from rules import Engine, QuietHours
 from services.abuse import Counters
 from services.case_intake import normalise_phone
 from services.ingest_cases import phone_lookup
+from services.raters import Rater
 from services.ratings import form_levels
-from services.submit_rating import Rater, Rejected, Result, Submission, rejected, submit_rating
+from services.submit_rating import RatingRefusal, Result, Submission, rejected, submit_rating
 from services.vault import Vault
 
 MAX_ATTEMPTS = 5
@@ -197,7 +198,7 @@ async def rate_by_reply(
 
 __all__ = [
     "DeliveryReport",
-    "Rejected",
+    "RatingRefusal",
     "SmsSendError",
     "SmsSender",
     "deliver_due",

@@ -48,44 +48,13 @@ from rules import (
 from services.abuse import Counters, Verdict, check_misses, check_rating
 from services.callbacks import settle_callbacks
 from services.pads import pad_may_rate
+from services.raters import OWN_ROLES, Rater, normalise_staff_code
 from services.ratings import prior
 
 TARGETS = ("case", "batch", "integrated_service")
 MAX_TEXT = 500
-# Who gives a rating of their own (the applicant, from their phone, or tapping the pad at
-# the window) and who enters one on the applicant's behalf.
-OWN_ROLES = frozenset({"citizen", "sms", "pad"})
-ON_BEHALF_ROLES = frozenset({"window_staff", "dept_handler", "hotline_operator"})
 # An answer that can change later is not kept for the request id: a retry asks again.
 _TRANSIENT = frozenset({"RATE_LIMITED", "NOT_FOUND", "CASE_NOT_COMPLETED"})
-
-
-def normalise_staff_code(code: str | None) -> str | None:
-    """Staff codes as business systems and identity providers write them differ in case and
-    surrounding space; one form for every comparison."""
-    cleaned = (code or "").strip().upper()
-    return cleaned or None
-
-
-@dataclass(frozen=True)
-class Rater:
-    """Who submits: `key` identifies them for idempotency (a hash, never an ID number).
-    Staff entering a rating for the applicant carry the scope of their token."""
-
-    role: str
-    key: str
-    applicant_hash: str | None = None
-    staff_code: str | None = None
-    department_code: str | None = None
-    region_code: str | None = None
-    hall_code: str | None = None
-    pad_window_code: str | None = None
-    pad_rating_window: timedelta | None = None
-    phone_hash: str | None = None
-
-    @property
-    def on_behalf(self) -> bool:
-        return self.role in ON_BEHALF_ROLES
 
 
 @dataclass(frozen=True)
@@ -134,14 +103,14 @@ class Accepted:
 
 
 @dataclass(frozen=True)
-class Rejected:
+class RatingRefusal:
     code: str
     message: str
 
 
-Result = Accepted | Rejected
+Result = Accepted | RatingRefusal
 
-MESSAGES = {
+RATING_REFUSALS = {
     "NOT_FOUND": "没有找到这项办件",
     "NOT_RATER": "只有办件的申请人可以评价；经办工作人员不能评价自己办理的办件",
     "STAFF_CODE_REQUIRED": "工作人员账号没有工号，不能代为录入评价",
@@ -157,8 +126,8 @@ MESSAGES = {
 }
 
 
-def rejected(code: str) -> Rejected:
-    return Rejected(code, MESSAGES[code])
+def rejected(code: str) -> RatingRefusal:
+    return RatingRefusal(code, RATING_REFUSALS[code])
 
 
 @dataclass(frozen=True)
@@ -192,6 +161,8 @@ async def submit_rating(
 ) -> Result:
     """Rate as `rater`. `device` is a device the server recognises (a signed browser id),
     or None; a pad is its own device."""
+    if not rater.may_rate_on(submission.channel):
+        return rejected("NOT_RATER")
     if submission.comment and len(submission.comment) > MAX_TEXT:
         return rejected("TOO_LONG")
     if rater.on_behalf and not rater.staff_code:
@@ -224,7 +195,7 @@ async def submit_rating(
     except BaseException:
         await counters.release(verdict.counted)  # nothing was stored (UNAVAILABLE, a bug)
         raise
-    if isinstance(result, Rejected):
+    if isinstance(result, RatingRefusal):
         await counters.release(verdict.counted)
     return result
 
@@ -255,7 +226,7 @@ async def _transaction(attempt: _Attempt) -> Result:
                 return replay
         result, answered = await _decide_and_write(conn, attempt)
         if answer and not answered:
-            if isinstance(result, Rejected) and result.code in _TRANSIENT:
+            if isinstance(result, RatingRefusal) and result.code in _TRANSIENT:
                 await execute(conn, RELEASE_SQL, list(answer))
             else:
                 await _answer(conn, *answer, result)
@@ -378,7 +349,7 @@ def _displaces_own(engine: Engine) -> bool:
 
 def _who_and_when(
     targets: Sequence[_Case], rater: Rater, now: datetime, regions: frozenset[int] | None
-) -> Rejected | None:
+) -> RatingRefusal | None:
     """Cases that are not the rater's to rate answer as if they did not exist (no one can
     learn which case numbers are real, nor whether they are completed); the staff member who
     handled a case, who can see it, is told plainly. `regions`: those a hotline operator
@@ -749,7 +720,8 @@ RELEASE_SQL = "DELETE FROM rating_request WHERE rater_key = ? AND client_request
 
 
 async def _answer(conn: BaseDBAsyncClient, rater_key: str, request_id: str, result: Result) -> None:
-    body = json.dumps({"type": type(result).__name__, **asdict(result)})
+    kind = _ACCEPTED if isinstance(result, Accepted) else _REFUSED
+    body = json.dumps({"type": kind, **asdict(result)})
     await execute(
         conn,
         "UPDATE rating_request SET response = ? WHERE rater_key = ? AND client_request_id = ?",
@@ -757,11 +729,16 @@ async def _answer(conn: BaseDBAsyncClient, rater_key: str, request_id: str, resu
     )
 
 
+# The answer's kind as stored with the request id: fixed words, whatever the classes are
+# called (answers stored by earlier versions say the same).
+_ACCEPTED, _REFUSED = "Accepted", "Rejected"
+
+
 def _load(body: str) -> Result:
     data = json.loads(body)
     kind = data.pop("type")
-    if kind == "Rejected":
-        return Rejected(**data)
+    if kind == _REFUSED:
+        return RatingRefusal(**data)
     return Accepted(
         rating=StoredRating(**data["rating"]),
         applies_to=data["applies_to"],

@@ -13,7 +13,7 @@ from schema.core.context import Context
 from schema.core.errors import BadInputError
 from schema.core.events import window_topic
 from schema.core.types import ApplicantKindEnum, MatterTypeEnum, ServedViaEnum, business_time
-from services.case_intake import ApplicantData, CaseData, Ingested, Rejected, parse_time
+from services.case_intake import ApplicantData, CaseData, CaseRefusal, Ingested, parse_time
 from services.identity import Role
 from services.ingest_cases import TooManyCasesError, ingest_cases
 
@@ -118,8 +118,8 @@ def _opt(value: str | None) -> str | None:
     return value.strip() if value is not None else None
 
 
-def _outcome(result: Ingested | Rejected) -> CaseIngested | CaseRejected:
-    if isinstance(result, Rejected):
+def _outcome(result: Ingested | CaseRefusal) -> CaseIngested | CaseRejected:
+    if isinstance(result, CaseRefusal):
         return CaseRejected(
             index=result.index,
             case_no=result.case_no,
@@ -131,7 +131,7 @@ def _outcome(result: Ingested | Rejected) -> CaseIngested | CaseRejected:
 
 
 async def _announce_completions(
-    info: Info[Context, None], cases: list[CaseData], results: list[Ingested | Rejected]
+    info: Info[Context, None], cases: list[CaseData], results: list[Ingested | CaseRefusal]
 ) -> None:
     """Tell the window's pad about each case that this call completed."""
     events = []

@@ -14,28 +14,17 @@ from schema.core.context import Context
 from schema.core.errors import BadInputError
 from schema.core.text import refuse_nul
 from schema.core.types import ChannelEnum, RatingDecision, business_time
-from services.identity import Principal, Role
+from services.identity import Role
+from services.raters import Rater, principal_rater
 from services.submit_rating import (
     EFFECTIVE,
     HELD,
     RECORDED,
     Accepted,
-    Rater,
     Submission,
-    normalise_staff_code,
     rejected,
     submit_rating,
 )
-
-CITIZEN_CHANNELS = frozenset({Channel.APP, Channel.WEB, Channel.QR, Channel.KIOSK})
-# Who may enter a rating on the applicant's behalf, on which channels (docs/access.md): hall
-# and department staff take paper forms, help at the self-service kiosk and answer the
-# department's phone; hotline (12345) operators take calls for their region.
-ON_BEHALF_CHANNELS = {
-    Role.WINDOW_STAFF: frozenset({Channel.HOTLINE, Channel.PAPER, Channel.KIOSK}),
-    Role.DEPT_HANDLER: frozenset({Channel.HOTLINE, Channel.PAPER, Channel.KIOSK}),
-    Role.HOTLINE_OPERATOR: frozenset({Channel.HOTLINE}),
-}
 
 
 @strawberry.enum(description="What became of an accepted rating")
@@ -110,23 +99,6 @@ def _target(data: RatingInput) -> tuple[str, str]:
     return given[0]
 
 
-def _rater(principal: Principal, channel: Channel, info: Info[Context, None]) -> Rater | None:
-    if principal.role is Role.CITIZEN and channel in CITIZEN_CHANNELS:
-        lookup = info.context.vault.lookup_hash(principal.id_number or "")
-        return Rater(role="citizen", key=f"citizen:{lookup}", applicant_hash=lookup)
-    if channel in ON_BEHALF_CHANNELS.get(principal.role, ()):
-        code = normalise_staff_code(principal.staff_code)
-        return Rater(
-            role=principal.role.value,
-            key=f"staff:{code or principal.subject}",
-            staff_code=code,
-            department_code=principal.department_code,
-            region_code=principal.region_code,
-            hall_code=principal.hall_code,
-        )
-    return None
-
-
 async def _pad_rater(info: Info[Context, None]) -> Rater | None:
     pad = await info.context.pad()
     if pad is None:
@@ -152,9 +124,9 @@ async def resolve(info: Info[Context, None], input: RatingInput) -> SubmitRating
         principal = info.context.require(
             Role.CITIZEN, Role.WINDOW_STAFF, Role.DEPT_HANDLER, Role.HOTLINE_OPERATOR
         )
-        rater = _rater(principal, channel, info)
-    elif channel is not Channel.PAD:
-        rater = None
+        citizen = principal.role is Role.CITIZEN
+        lookup = info.context.vault.lookup_hash(principal.id_number or "") if citizen else None
+        rater = principal_rater(principal, lookup)
     if rater is None:
         refusal = rejected("NOT_RATER")
         return RatingRejected(code=refusal.code, message=refusal.message)
