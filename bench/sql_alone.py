@@ -24,13 +24,8 @@ from bench.cpu import machine_times
 from bench.data import Layout, case_no
 from bench.load import serve_job, summary
 from models.db import POSTGRES_SETTINGS, numbered
-from services.submit_rating import (
-    CLAIM_SQL,
-    GENERIC_PLANS_SQL,
-    LOCK_CASE_SQL,
-    READ_CASE_SQL,
-    WRITE_SQL,
-)
+from models.stores.rating_cases import LOCK_CASE_SQL, READ_CASE_SQL
+from models.stores.rating_writes import CLAIM_SQL, GENERIC_PLANS_SQL, WRITE_SQL
 
 CLAIM, LOCK, READ = numbered(CLAIM_SQL), numbered(LOCK_CASE_SQL), numbered(READ_CASE_SQL)
 WRITE = numbered(WRITE_SQL)
@@ -51,7 +46,7 @@ async def rate(
         rows = await conn.fetch(READ, number, number)
         case = next(r for r in rows if r["case_no"] == number)
         act = str(uuid.uuid4())
-        # One value per rating column, in services.submit_rating._RATING_COLUMNS order.
+        # One value per rating column, in models.stores.rating_writes.RATING_COLUMNS order.
         row = [case["id"], act, "case", 5, "good", "[]", None, "APP", "citizen", rater, now]
         row += [True, False, "bench", "[]"]
         answer = json.dumps({"type": "Accepted", "rating": {"id": 0}})

@@ -47,8 +47,8 @@ from server.settings import Settings
 from server.sweeper import read_last_run, serve_sweep, sweep_health
 from server.unavailable import DatabaseUnavailable
 from services.identity import Principal
+from services.rating_results import Accepted
 from services.sms import rate_by_reply
-from services.submit_rating import Accepted
 from services.vault import Vault
 
 log = logging.getLogger("hcp.server")

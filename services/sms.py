@@ -27,8 +27,9 @@ from services.abuse import Counters
 from services.case_intake import normalise_phone
 from services.ingest_cases import phone_lookup
 from services.raters import Rater
+from services.rating_results import RatingRefusal, Result, Submission, rejected
 from services.ratings import form_levels
-from services.submit_rating import RatingRefusal, Result, Submission, rejected, submit_rating
+from services.submit_rating import submit_rating
 from services.vault import Vault
 
 MAX_ATTEMPTS = 5

@@ -16,15 +16,15 @@ from schema.core.text import refuse_nul
 from schema.core.types import ChannelEnum, RatingDecision, business_time
 from services.identity import Role
 from services.raters import Rater, principal_rater
-from services.submit_rating import (
+from services.rating_results import (
     EFFECTIVE,
     HELD,
     RECORDED,
     Accepted,
     Submission,
     rejected,
-    submit_rating,
 )
+from services.submit_rating import submit_rating
 
 
 @strawberry.enum(description="What became of an accepted rating")
