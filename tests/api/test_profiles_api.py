@@ -1,4 +1,4 @@
-"""The five regional policies' scenarios, driven through the GraphQL API.
+"""Every regional policy's scenarios (rules/profiles/), driven through the GraphQL API.
 
 Each profile is published to the running service (publishRules), then every scenario the
 API can express is replayed as a rater would meet it: a case is ingested with the
@@ -17,19 +17,20 @@ import yaml
 
 from models.db import connection, execute
 from tests.api.test_ratings import FORM, SUBMIT
-from tests.conftest import ROOT, SMS_SECRET, Api, token
+from tests.conftest import SMS_SECRET, Api, token
 from tests.factories import INGEST, WANG, case_input
+from tests.profiles import AT_LEAST, PROFILES_DIR, profile_names
 
-PROFILES = ["haiyang", "min_an", "inner_mongolia", "fenghua", "binhai"]
+PROFILES = profile_names()
 PUBLISH = "mutation($y: String!) { publishRules(yaml: $y) { __typename } }"
 CITIZEN_CHANNELS = {"APP", "WEB", "QR", "KIOSK"}
 OPERATOR_CHANNELS = {"HOTLINE", "PAPER"}
 _serial = itertools.count(1)
-PROFILE_TEXT = {p: (ROOT / "rules" / "profiles" / f"{p}.yaml").read_text("utf-8") for p in PROFILES}
+PROFILE_TEXT = {p: (PROFILES_DIR / f"{p}.yaml").read_text("utf-8") for p in PROFILES}
 
 
 def scenarios(profile: str) -> list[dict[str, Any]]:
-    path = ROOT / "rules" / "profiles" / f"{profile}_test.yaml"
+    path = PROFILES_DIR / f"{profile}_test.yaml"
     found: list[dict[str, Any]] = yaml.safe_load(path.read_text("utf-8"))["scenarios"]
     return found
 
@@ -187,6 +188,10 @@ def matches(expected: dict[str, Any], actual: dict[str, Any]) -> list[str]:
         if not equal:
             problems.append(f"{key}: expected {value!r}, got {got!r}")
     return problems
+
+
+def test_the_shipped_profiles_are_found() -> None:
+    assert len(PROFILES) >= AT_LEAST, PROFILES
 
 
 @pytest.mark.parametrize("profile", PROFILES)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import io
 import re
 import subprocess
@@ -11,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from rules.cli import check
+from tests.rules.broken_cases import CASES, RULES, broken_text, write_broken
 
 ROOT = Path(__file__).resolve().parents[2]
-BROKEN = Path(__file__).with_name("broken")
 LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<message>.+)$")
 
-# fixture -> (text on the offending line, words the message must contain)
+# case (tests/rules/broken_cases.py) -> (text on the offending line, words the message must contain)
 EXPECTED = {
     "typo_key.yaml": ("defualt_rating:", "did you mean 'default_rating'"),
     "level_6.yaml": ("level: 6", "levels run from 5"),
@@ -65,13 +66,22 @@ def _line_of(path: Path, text: str) -> int:
     )
 
 
-def test_every_broken_fixture_has_an_expectation() -> None:
-    assert sorted(p.name for p in BROKEN.glob("*.yaml")) == sorted(EXPECTED)
+def test_every_broken_case_has_an_expectation() -> None:
+    assert sorted(CASES) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_every_broken_case_is_a_one_line_edit_of_the_current_policy(name: str) -> None:
+    before = RULES.read_text(encoding="utf-8").splitlines()
+    diff = list(difflib.unified_diff(before, broken_text(name).splitlines(), n=0, lineterm=""))
+    removed = [line for line in diff[2:] if line.startswith("-")]
+    added = [line for line in diff[2:] if line.startswith("+")]
+    assert (removed or added) and len(removed) <= 1 and len(added) <= 1, diff
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_broken_files_get_located_plain_word_errors(name: str) -> None:
-    path = BROKEN / name
+def test_broken_files_get_located_plain_word_errors(name: str, tmp_path: Path) -> None:
+    path = write_broken(name, tmp_path)
     out = io.StringIO()
     assert check([path], out) == 1
     lines = out.getvalue().strip().splitlines()
@@ -107,7 +117,7 @@ def test_the_command_line_never_shows_a_traceback(tmp_path: Path) -> None:
             "-m",
             "rules",
             "check",
-            str(BROKEN / "weekdays.yaml"),
+            str(write_broken("weekdays.yaml", tmp_path)),
             str(unreadable),
             str(missing),
             "-",

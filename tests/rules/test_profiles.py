@@ -9,10 +9,15 @@ import pytest
 
 from rules.cli import check
 from rules.scenarios import run_scenarios, scenarios_path
+from tests.profiles import AT_LEAST, PROFILES_DIR, profile_names
 
 ROOT = Path(__file__).resolve().parents[2]
-PROFILES = ["haiyang", "min_an", "inner_mongolia", "fenghua", "binhai"]
-POLICIES = [ROOT / "rules.yaml", *(ROOT / "rules" / "profiles" / f"{p}.yaml" for p in PROFILES)]
+PROFILES = profile_names()
+POLICIES = [ROOT / "rules.yaml", *(PROFILES_DIR / f"{p}.yaml" for p in PROFILES)]
+
+
+def test_the_shipped_profiles_are_found() -> None:
+    assert len(PROFILES) >= AT_LEAST, PROFILES
 
 
 @pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.stem)
