@@ -12,8 +12,9 @@ The rest of the product uses only this surface:
 """
 
 from rules.calendar import BUSINESS_TZ
-from rules.decisions.abuse import Limits, Window
+from rules.decisions.abuse import CountingWindow, Limits
 from rules.decisions.levels import LevelView
+from rules.decisions.masking import MASKED_FIELDS
 from rules.decisions.rating import RatingFacts, RatingVerdict
 from rules.decisions.scope import Reach
 from rules.decisions.windows import CaseDeadlines, Cutoffs, DefaultDue, RemindDue
@@ -35,10 +36,12 @@ from rules.vocabulary import AppliesTo, Category, Prior, ReminderVia, WhenBoth
 __all__ = [
     "BUSINESS_TZ",
     "KINDS",
+    "MASKED_FIELDS",
     "PARSE_SECONDS",
     "AppliesTo",
     "CaseDeadlines",
     "Category",
+    "CountingWindow",
     "Cutoffs",
     "Decided",
     "Decision",
@@ -57,7 +60,6 @@ __all__ = [
     "ReminderVia",
     "Source",
     "WhenBoth",
-    "Window",
     "apply_mask",
     "load",
     "load_bounded",

@@ -14,7 +14,7 @@ from typing import Any
 
 from models.db import as_utc, connection, fetch
 from models.enums import ApplicantKind, CaseStatus, MatterType, RatingStatus, ServedVia
-from rules import Engine, apply_mask
+from rules import MASKED_FIELDS, Engine, apply_mask
 from services.identity import Principal, Role
 from services.paging import (
     check_first,
@@ -35,7 +35,7 @@ class Named:
     name: str
 
 
-PERSONAL_FIELDS = ("name", "id_number", "phone")
+PERSONAL_FIELDS = MASKED_FIELDS  # the fields the policy masks (rules.yaml masking)
 Masks = dict[str, Any]  # personal field -> the policy's pattern for this viewer
 UNMASKED: Masks = dict.fromkeys(PERSONAL_FIELDS, "full")
 

@@ -16,7 +16,7 @@ LIMITS = ("per_rater", "per_device", "per_window", "per_operator", "not_found", 
 
 
 @dataclass(frozen=True)
-class Window:
+class CountingWindow:
     """At most `count` within `seconds` (for a burst: `count` different raters)."""
 
     count: int
@@ -28,21 +28,21 @@ class Limits:
     """The policy's limits by name (see LIMITS; absent: not limited) and the device burst
     that holds ratings for review (None: none)."""
 
-    windows: Mapping[str, Window]
-    hold_device_burst: Window | None
+    windows: Mapping[str, CountingWindow]
+    hold_device_burst: CountingWindow | None
 
     @classmethod
     def from_outcome(cls, outcome: Mapping[str, Any]) -> Limits:
         burst = outcome.get("hold_device_burst")
         return cls(
             windows={
-                name: Window(int(value["max"]), int(value["seconds"]))
+                name: CountingWindow(int(value["max"]), int(value["seconds"]))
                 for name, value in outcome.items()
                 if name in LIMITS
             },
             hold_device_burst=None
             if burst is None
-            else Window(int(burst["raters"]), int(burst["seconds"])),
+            else CountingWindow(int(burst["raters"]), int(burst["seconds"])),
         )
 
 

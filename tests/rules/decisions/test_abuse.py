@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from rules import Engine, Window
+from rules import CountingWindow, Engine
 from tests.rules.decisions.conftest import Edited
 
 
 def test_the_limits_are_counting_windows_in_seconds(engine: Engine) -> None:
     limits = engine.abuse()
-    assert limits.value.windows["per_rater"] == Window(20, 3600)
-    assert limits.value.hold_device_burst == Window(10, 600)
+    assert limits.value.windows["per_rater"] == CountingWindow(20, 3600)
+    assert limits.value.hold_device_burst == CountingWindow(10, 600)
     assert set(limits.value.windows) == {
         "per_rater",
         "per_device",
