@@ -39,15 +39,15 @@ applicant here (refused attempts), cannot be recomputed and stay as they are.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.transactions import in_transaction
 
-from models.db import connection, dialect, fetch, row_source
+from models.stores import sealed
+from services.batches import run_in_batches
 from services.ingest_cases import phone_lookup
 from services.vault import Vault
 
@@ -94,10 +94,11 @@ class _Moved:
     phone_enc: str | None
 
 
-@dataclass(frozen=True)
-class _Batch:
-    last_id: int
-    rows: int
+@dataclass
+class _Totals:
+    """What the batches did so far, and the last row id they reached."""
+
+    after: int = 0
     resealed: int = 0
     rehashed: int = 0
     merged: int = 0
@@ -113,14 +114,22 @@ async def rotate_key(
         raise ValueError(f"batch_size must be between 1 and {MAX_BATCH_SIZE}")
     applicants = _teller(progress, "applicants", await _pending(vault, "applicant", "applicant"))
     messages = _teller(progress, "sms messages", await _pending(vault, "sms_outbox", "SMS outbox"))
-    moved = await _in_batches(_applicant_batch, vault, batch_size, applicants)
-    resealed = await _in_batches(_sms_batch, vault, batch_size, messages)
+    people, outbox = _Totals(), _Totals()
+
+    async def applicant_batch(conn: BaseDBAsyncClient) -> int:
+        return await _applicant_batch(conn, vault, people, batch_size)
+
+    async def sms_batch(conn: BaseDBAsyncClient) -> int:
+        return await _sms_batch(conn, vault, outbox, batch_size)
+
+    await run_in_batches(applicant_batch, tell=applicants)
+    sms_resealed = await run_in_batches(sms_batch, tell=messages)
     return RotationReport(
-        resealed=sum(b.resealed for b in moved),
-        rehashed=sum(b.rehashed for b in moved),
-        merged=sum(b.merged for b in moved),
-        rater_keys=sum(b.rater_keys for b in moved),
-        sms_resealed=sum(b.rows for b in resealed),
+        resealed=people.resealed,
+        rehashed=people.rehashed,
+        merged=people.merged,
+        rater_keys=people.rater_keys,
+        sms_resealed=sms_resealed,
         key_id=vault.active,
     )
 
@@ -133,37 +142,14 @@ def _teller(progress: Progress | None, what: str, total: int) -> Callable[[int],
     return tell
 
 
-_Step = Callable[[BaseDBAsyncClient, Vault, int, int], Awaitable[_Batch | None]]
-
-
-async def _in_batches(
-    step: _Step, vault: Vault, limit: int, tell: Callable[[int], None]
-) -> list[_Batch]:
-    """`step` over the rows after the last one done, each batch in its own transaction,
-    until a batch finds nothing left."""
-    batches: list[_Batch] = []
-    tell(0)
-    while True:
-        async with in_transaction() as conn:
-            batch = await step(conn, vault, batches[-1].last_id if batches else 0, limit)
-        if batch is None:
-            return batches
-        batches.append(batch)
-        tell(sum(b.rows for b in batches))
-
-
-async def _pending(vault: Vault, table: str, label: str) -> int:
+async def _pending(vault: Vault, table: sealed.SealedTable, label: str) -> int:
     """How many rows of `table` are not under the active key; refuses when one of their
     keys is not in the ring (named by id: the error text must carry no personal data)."""
-    rows = await fetch(
-        connection(),
-        f"SELECT key_id, COUNT(*) AS n FROM {table} WHERE key_id <> ? GROUP BY key_id",  # noqa: S608
-        [vault.active],
-    )
-    missing = sorted(row["key_id"] for row in rows if not vault.holds(row["key_id"]))
+    counts = await sealed.keys_elsewhere(table, vault.active)
+    missing = sorted(key_id for key_id in counts if not vault.holds(key_id))
     if missing:
         raise _missing(label, missing)
-    return sum(int(row["n"]) for row in rows)
+    return sum(counts.values())
 
 
 def _missing(label: str, key_ids: Sequence[str]) -> MissingKeyError:
@@ -175,38 +161,34 @@ def _missing(label: str, key_ids: Sequence[str]) -> MissingKeyError:
     )
 
 
-def _lock(conn: BaseDBAsyncClient) -> str:
-    # SQLite runs one writer at a time; PostgreSQL must keep intake off the batch's rows.
-    return " FOR UPDATE" if dialect(conn) == "postgres" else ""
-
-
 async def _applicant_batch(
-    conn: BaseDBAsyncClient, vault: Vault, after: int, limit: int
-) -> _Batch | None:
-    rows = await fetch(
-        conn,
-        "SELECT id, id_number_hash, phone_hash, name_enc, id_number_enc, phone_enc, key_id "  # noqa: S608
-        f"FROM applicant WHERE id > ? AND key_id <> ? ORDER BY id LIMIT ?{_lock(conn)}",
-        [after, vault.active, limit],
-    )
+    conn: BaseDBAsyncClient, vault: Vault, totals: _Totals, limit: int
+) -> int:
+    rows = await sealed.applicants_after(conn, totals.after, vault.active, limit)
     if not rows:
-        return None
+        return 0
     moved = [_moved(vault, row) for row in rows]
-    keep, fold = _survivors(moved, await _holders(conn, [m.new_hash for m in moved]))
+    keep, fold = _survivors(moved, await sealed.hash_holders(conn, [m.new_hash for m in moved]))
     # Rater keys first: their ratings are found through the cases of the rows as they are.
-    rater_keys = await _rewrite_rater_keys(conn, moved)
-    await _write_moved(conn, vault, keep)
-    await _fold(conn, fold)
-    return _Batch(
-        last_id=moved[-1].id,
-        rows=len(moved),
-        resealed=len(keep),
-        rehashed=sum(
-            (m.new_hash, m.new_phone_hash) != (m.old_hash, m.old_phone_hash) for m in keep
-        ),
-        merged=len(fold),
-        rater_keys=rater_keys,
+    totals.rater_keys += await _rewrite_rater_keys(conn, moved)
+    await sealed.reseal_applicants(
+        conn,
+        [
+            (m.id, m.new_hash, m.new_phone_hash, m.name_enc, m.id_number_enc, m.phone_enc)
+            for m in keep
+        ],
+        vault.active,
     )
+    await sealed.fold_applicants(
+        conn, [(m.id, into, m.phone_enc, m.new_phone_hash) for m, into in fold]
+    )
+    totals.after = moved[-1].id
+    totals.resealed += len(keep)
+    totals.rehashed += sum(
+        (m.new_hash, m.new_phone_hash) != (m.old_hash, m.old_phone_hash) for m in keep
+    )
+    totals.merged += len(fold)
+    return len(moved)
 
 
 def _moved(vault: Vault, row: dict[str, Any]) -> _Moved:
@@ -242,17 +224,6 @@ def _open(vault: Vault, row: dict[str, Any], field: str) -> str | None:
         ) from None
 
 
-async def _holders(conn: BaseDBAsyncClient, hashes: Sequence[str]) -> dict[str, int]:
-    """Rows that already hold one of the new hashes (intake under the new key)."""
-    marks = ", ".join("?" * len(hashes))
-    rows = await fetch(
-        conn,
-        f"SELECT id, id_number_hash FROM applicant WHERE id_number_hash IN ({marks})",  # noqa: S608
-        hashes,
-    )
-    return {row["id_number_hash"]: int(row["id"]) for row in rows}
-
-
 def _survivors(
     moved: list[_Moved], holders: dict[str, int]
 ) -> tuple[list[_Moved], list[tuple[_Moved, int]]]:
@@ -278,124 +249,26 @@ async def _rewrite_rater_keys(conn: BaseDBAsyncClient, moved: list[_Moved]) -> i
         renamed[_CITIZEN + row.old_hash] = _CITIZEN + row.new_hash
         if row.old_phone_hash and row.new_phone_hash:
             renamed[_SMS + row.old_phone_hash] = _SMS + row.new_phone_hash
-    pairs = [[old, new] for old, new in sorted(renamed.items()) if old != new]
+    pairs = [(old, new) for old, new in sorted(renamed.items()) if old != new]
     if not pairs:
         return 0
-    keys, key_args = row_source(conn, ("text", "text"), pairs)
-    ids, id_args = row_source(conn, ("bigint",), [[row.id] for row in moved])
-    # A retry answered again under the new key (the service ran during the rotation)
-    # gives way to the first answer, which is what retries are promised. Read from the new
-    # keys, which usually do not exist, so this costs an index probe per key.
-    await fetch(
-        conn,
-        f"WITH m (old_key, new_key) AS ({keys}) DELETE FROM rating_request WHERE id IN ("  # noqa: S608
-        "SELECT n.id FROM m JOIN rating_request n ON n.rater_key = m.new_key "
-        "JOIN rating_request o ON o.rater_key = m.old_key "
-        "AND o.client_request_id = n.client_request_id) RETURNING id",
-        key_args,
-    )
-    requests = await fetch(
-        conn,
-        f"WITH m (old_key, new_key) AS ({keys}) UPDATE rating_request "  # noqa: S608
-        "SET rater_key = m.new_key FROM m WHERE rating_request.rater_key = m.old_key "
-        "RETURNING rating_request.id",
-        key_args,
-    )
-    # rating.rater_key has no index: a rating act is found through a case of the rater's
-    # own (every act has one), then all its rows (a batch rating fans out) by act_id.
-    ratings = await fetch(
-        conn,
-        f"WITH ids (id) AS ({ids}), m (old_key, new_key) AS ({keys}), "  # noqa: S608
-        "acts AS (SELECT DISTINCT r.act_id, m.old_key, m.new_key FROM ids "
-        "JOIN case_record c ON c.applicant_id = ids.id JOIN rating r ON r.case_id = c.id "
-        "JOIN m ON m.old_key = r.rater_key) "
-        "UPDATE rating SET rater_key = acts.new_key FROM acts "
-        "WHERE rating.act_id = acts.act_id AND rating.rater_key = acts.old_key "
-        "RETURNING rating.id",
-        [*id_args, *key_args],
-    )
-    return len(requests) + len(ratings)
+    return await sealed.rename_rater_keys(conn, pairs, [row.id for row in moved])
 
 
-_MOVED_TYPES = ("bigint", "text", "text", "text", "text", "text")
-
-
-async def _write_moved(conn: BaseDBAsyncClient, vault: Vault, keep: list[_Moved]) -> None:
-    if not keep:
-        return
-    source, args = row_source(
-        conn,
-        _MOVED_TYPES,
-        [
-            [m.id, m.new_hash, m.new_phone_hash, m.name_enc, m.id_number_enc, m.phone_enc]
-            for m in keep
-        ],
-    )
-    await fetch(
-        conn,
-        "WITH m (id, id_number_hash, phone_hash, name_enc, id_number_enc, phone_enc) AS "  # noqa: S608
-        f"({source}) UPDATE applicant SET id_number_hash = m.id_number_hash, "
-        "phone_hash = m.phone_hash, name_enc = m.name_enc, id_number_enc = m.id_number_enc, "
-        "phone_enc = m.phone_enc, key_id = ? FROM m WHERE applicant.id = m.id "
-        "RETURNING applicant.id",
-        [*args, vault.active],
-    )
-
-
-async def _fold(conn: BaseDBAsyncClient, fold: list[tuple[_Moved, int]]) -> None:
-    """Cases of a duplicate row go to the row kept; so does its phone when the kept row
-    has none (as intake keeps a stored phone when a re-sent case has none)."""
-    if not fold:
-        return
-    source, args = row_source(
-        conn,
-        ("bigint", "bigint", "text", "text"),
-        [[m.id, into, m.phone_enc, m.new_phone_hash] for m, into in fold],
-    )
-    head = f"WITH f (id, into_id, phone_enc, phone_hash) AS ({source}) "
-    await fetch(
-        conn,
-        f"{head}UPDATE case_record SET applicant_id = f.into_id FROM f "  # noqa: S608
-        "WHERE case_record.applicant_id = f.id RETURNING case_record.id",
-        args,
-    )
-    await fetch(
-        conn,
-        f"{head}UPDATE applicant SET phone_enc = f.phone_enc, phone_hash = f.phone_hash "  # noqa: S608
-        "FROM f WHERE applicant.id = f.into_id AND applicant.phone_enc IS NULL "
-        "AND f.phone_enc IS NOT NULL RETURNING applicant.id",
-        args,
-    )
-    await fetch(
-        conn,
-        f"{head}DELETE FROM applicant WHERE id IN (SELECT id FROM f) RETURNING id",  # noqa: S608
-        args,
-    )
-
-
-async def _sms_batch(
-    conn: BaseDBAsyncClient, vault: Vault, after: int, limit: int
-) -> _Batch | None:
-    rows = await fetch(
-        conn,
-        "SELECT id, phone_enc, key_id FROM sms_outbox WHERE id > ? AND key_id <> ? "  # noqa: S608
-        f"ORDER BY id LIMIT ?{_lock(conn)}",
-        [after, vault.active, limit],
-    )
+async def _sms_batch(conn: BaseDBAsyncClient, vault: Vault, totals: _Totals, limit: int) -> int:
+    rows = await sealed.messages_after(conn, totals.after, vault.active, limit)
     if not rows:
-        return None
-    resealed = [
-        [int(row["id"]), vault.seal(_open_message(vault, row), "applicant.phone")] for row in rows
-    ]
-    source, args = row_source(conn, ("bigint", "text"), resealed)
-    await fetch(
+        return 0
+    await sealed.reseal_messages(
         conn,
-        f"WITH m (id, phone_enc) AS ({source}) UPDATE sms_outbox "  # noqa: S608
-        "SET phone_enc = m.phone_enc, key_id = ? FROM m WHERE sms_outbox.id = m.id "
-        "RETURNING sms_outbox.id",
-        [*args, vault.active],
+        [
+            (int(row["id"]), vault.seal(_open_message(vault, row), "applicant.phone"))
+            for row in rows
+        ],
+        vault.active,
     )
-    return _Batch(last_id=int(rows[-1]["id"]), rows=len(rows))
+    totals.after = int(rows[-1]["id"])
+    return len(rows)
 
 
 def _open_message(vault: Vault, row: dict[str, Any]) -> str:
