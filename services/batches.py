@@ -22,8 +22,9 @@ async def run_in_batches(
 ) -> int:
     """Run `step` in `loops` loops at once until a batch does nothing; returns the rows
     done. `stop` ends every loop between batches (the next run carries on where this one
-    stopped); an error ends every loop and is raised as it is; `tell` hears the running total after each batch. A short batch is not the
-    end: on PostgreSQL it may only mean that rows another loop holds were skipped."""
+    stopped); an error ends every loop and is raised as it is; `tell` hears the running
+    total after each batch. A short batch is not the end: on PostgreSQL it may only mean
+    that rows another loop holds were skipped."""
     done = 0
 
     async def loop() -> None:
