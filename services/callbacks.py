@@ -19,8 +19,8 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from models.db import as_utc, connection, dialect, execute, fetch
-from models.enums import CallbackCloseReason, CallbackStatus, RatingStatus, ReminderCallStatus
+from models.db import as_utc
+from models.stores import calls as store
 from services.cases import visible_to
 from services.identity import Principal, Role
 from services.paging import check_first, decode_cursor, encode_cursor, row_id, split_page
@@ -71,50 +71,12 @@ class AuditPage:
     end_cursor: str | None
 
 
-# The cases a rating act (`act_id`) was written for, each with its effective rating now and
-# whether that is bad; a case whose rating is held for review has none, and so no callback.
-# Written from the act's own ratings (index on act_id): our connections join in the order
-# written (models.db), and starting from case_record scanned every case on every rating
-# (18 ms at 40,000 cases, CPU-bound: make bench SCALE=small fell from ~650 to 12 ratings/s).
-_SETTLED = (
-    "SELECT c.id, c.department_id, e.id AS rating_id, e.category = ? AS bad "
-    "FROM rating n JOIN case_record c ON c.id = n.case_id "
-    "JOIN rating e ON e.id = c.effective_rating_id WHERE n.act_id = ?"
-)
-_CLOSE = (
-    "UPDATE callback SET status = ?, closed_at = ?, close_reason = ? WHERE status = ? "
-    "AND case_id IN (SELECT id FROM settled WHERE NOT bad)"
-)
-_OPEN = (
-    "INSERT INTO callback (case_id, department_id, rating_id, status, opened_at) "
-    "SELECT s.id, s.department_id, s.rating_id, ?, ? FROM settled s WHERE s.bad "
-    "AND NOT EXISTS (SELECT 1 FROM callback k WHERE k.case_id = s.id AND k.status = ?)"
-)
-# PostgreSQL: one statement (one round trip on every rating). The two writes touch
-# different cases, so reading one snapshot is enough.
-SETTLE_SQL = f"WITH settled AS ({_SETTLED}), closed AS ({_CLOSE} RETURNING 1) {_OPEN}"
-
-
 async def settle_callbacks(conn: BaseDBAsyncClient, act_id: str, now: datetime) -> None:
     """After a rating act, in its transaction: a callback for each of its cases whose
     effective rating is now bad, unless one is open; the open callbacks of those whose
     effective rating no longer is bad are closed (there is nobody to call back, and the
     phone must not be given out for them). Idempotent."""
-    at = now.astimezone(UTC)
-    settled = [BAD, act_id]
-    close = [
-        CallbackStatus.CLOSED.value,
-        at,
-        CallbackCloseReason.RATING_CHANGED.value,
-        CallbackStatus.OPEN.value,
-    ]
-    open_ = [CallbackStatus.OPEN.value, at, CallbackStatus.OPEN.value]
-    if dialect(conn) == "postgres":
-        await execute(conn, SETTLE_SQL, [*settled, *close, *open_])
-        return
-    # SQLite has no UPDATE or INSERT inside WITH: the same statements, one each.
-    await execute(conn, f"WITH settled AS ({_SETTLED}) {_CLOSE}", [*settled, *close])
-    await execute(conn, f"WITH settled AS ({_SETTLED}) {_OPEN}", [*settled, *open_])
+    await store.settle_callbacks(conn, act_id, BAD, now.astimezone(UTC))
 
 
 async def reveal_contact(
@@ -124,18 +86,11 @@ async def reveal_contact(
     callback or reminder call on the case; every attempt is audited in the same
     transaction."""
     reason = reason.strip()
-    scope, scope_args = visible_to(viewer, vault)
+    scope = visible_to(viewer, vault)
     async with in_transaction() as conn:
         # The case is found whoever asks, so that an attempt on another department's case
         # is audited against that case (its region's admins see it); `visible` decides.
-        rows = await fetch(
-            conn,
-            f"SELECT c.id, a.phone_enc, a.key_id, CASE WHEN {scope} THEN 1 ELSE 0 END AS visible "  # noqa: S608
-            "FROM case_record c JOIN department d ON d.id = c.department_id "
-            "JOIN applicant a ON a.id = c.applicant_id WHERE c.case_no = ?",
-            [*scope_args, case_no],
-        )
-        case = rows[0] if rows else None
+        case = await store.case_contact(conn, case_no, scope)
         code = await _refusal(conn, case, reason, viewer)
         case_id = int(case["id"]) if case else None
         await audit(conn, viewer, case_no, case_id, reason, code or "REVEALED", now)
@@ -153,43 +108,17 @@ async def _refusal(
         return "NOT_FOUND"
     if not REASON_MIN <= len(reason) <= REASON_MAX:
         return "REASON_REQUIRED"
-    if not await _call_open(conn, int(case["id"]), viewer):
+    if not await store.call_open(conn, int(case["id"]), own_department(viewer)):
         return "NO_OPEN_CALLBACK"
     if not case["phone_enc"]:
         return "NO_CONTACT"
     return None
 
 
-# A reminder call (over `k`, its case `c`) that is still to be made: open, and its case still
-# unrated. A case rated (defaulted, expired) since the call was opened needs no reminder, so
-# its call gives nobody the phone, even before the next sweep closes it.
-LIVE_REMINDER_CALL = "k.status = ? AND c.rating_status = ?"
-LIVE_REMINDER_CALL_ARGS = (ReminderCallStatus.OPEN.value, RatingStatus.UNRATED.value)
-
-
-async def _call_open(conn: BaseDBAsyncClient, case_id: int, viewer: Principal) -> bool:
-    """A callback or a live reminder call on the case, open for the viewer's own department
-    (handlers); any open one (region admins, whose scope is the case's region)."""
-    mine: str = ""
-    mine_args: list[Any] = []
-    if viewer.role is Role.DEPT_HANDLER:
-        mine = " AND k.department_id = (SELECT id FROM department WHERE code = ?)"
-        mine_args = [viewer.department_code]
-    rows = await fetch(
-        conn,
-        f"SELECT 1 AS open FROM callback k WHERE k.case_id = ? AND k.status = ?{mine} "  # noqa: S608
-        "UNION ALL SELECT 1 FROM reminder_call k JOIN case_record c ON c.id = k.case_id "
-        f"WHERE k.case_id = ? AND {LIVE_REMINDER_CALL}{mine}",
-        [
-            case_id,
-            CallbackStatus.OPEN.value,
-            *mine_args,
-            case_id,
-            *LIVE_REMINDER_CALL_ARGS,
-            *mine_args,
-        ],
-    )
-    return bool(rows)
+def own_department(viewer: Principal) -> str | None:
+    """The department whose calls alone the viewer works (a handler's own); None: every
+    call in the viewer's scope (region admins, whose scope is the case's region)."""
+    return viewer.department_code if viewer.role is Role.DEPT_HANDLER else None
 
 
 async def audit(
@@ -204,23 +133,20 @@ async def audit(
     action: str = REVEAL,
 ) -> None:
     """One row of the audit log, written in the caller's transaction."""
-    await execute(
+    await store.write_audit(
         conn,
-        "INSERT INTO audit_log (at, action, outcome, actor_role, actor_subject, "
-        "actor_department_code, actor_region_code, case_id, case_no, reason) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            now.astimezone(UTC),
-            action,
-            outcome,
-            viewer.role.value,
-            viewer.subject[:100],
-            viewer.department_code,
-            viewer.region_code,
-            case_id,
-            case_no[:64],
-            reason[:REASON_MAX],
-        ],
+        {
+            "at": now.astimezone(UTC),
+            "action": action,
+            "outcome": outcome,
+            "actor_role": viewer.role.value,
+            "actor_subject": viewer.subject[:100],
+            "actor_department_code": viewer.department_code,
+            "actor_region_code": viewer.region_code,
+            "case_id": case_id,
+            "case_no": case_no[:64],
+            "reason": reason[:REASON_MAX],
+        },
     )
 
 
@@ -229,23 +155,8 @@ async def audit_log(*, viewer: Principal, vault: Vault, first: int, after: str |
     first; attempts on case numbers that match no case are shown to the admin of the
     region the actor belongs to."""
     check_first(first)
-    scope, scope_args = visible_to(viewer, vault)
-    where = (
-        f"(l.case_id IN (SELECT c.id FROM case_record c JOIN department d "  # noqa: S608
-        f"ON d.id = c.department_id WHERE {scope}) "
-        "OR (l.case_id IS NULL AND l.actor_region_code = ?))"
-    )
-    args: list[Any] = [*scope_args, viewer.region_code]
-    if after:
-        where += " AND l.id < ?"
-        args += decode_cursor(after, _CURSOR, row_id)
-    rows = await fetch(
-        connection(),
-        "SELECT l.id, l.at, l.action, l.outcome, l.actor_role, l.actor_subject, "  # noqa: S608
-        f"l.actor_department_code, l.case_no, l.reason FROM audit_log l WHERE {where} "
-        "ORDER BY l.id DESC LIMIT ?",
-        [*args, first + 1],
-    )
+    before = decode_cursor(after, _CURSOR, row_id)[0] if after else None
+    rows = await store.audit_page(visible_to(viewer, vault), viewer.region_code, before, first + 1)
     page, more = split_page(rows, first)
     nodes = [
         AuditView(

@@ -1,19 +1,17 @@
-"""Reading cases: "my cases" for citizens and one case for whoever may see it.
-
-One SQL statement per page (joins, keyset pagination on the applicant index) so a page
-costs the same at a million cases as at a hundred.
-"""
+"""Reading cases: "my cases" for citizens and one case for whoever may see it, with the
+applicant's data as the viewer may see it (models.stores.cases reads them)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from models.db import as_utc, connection, fetch
+from models.db import as_utc
 from models.enums import ApplicantKind, CaseStatus, MatterType, RatingStatus, ServedVia
+from models.stores import cases as store
+from models.stores.cases import Reach, Scope
 from rules import MASKED_FIELDS, Engine, apply_mask
 from services.identity import Principal, Role
 from services.paging import (
@@ -112,32 +110,6 @@ class CasePage:
     total: int | None = None  # when asked for: every case of the viewer (with the status)
 
 
-_COLUMNS = """
-SELECT c.id, c.case_no, c.status, c.served_via, c.accepted_at, c.completed_at,
-       c.rating_status, c.effective_rating_id,
-       m.code AS matter_code, m.name AS matter_name, m.type AS matter_type,
-       d.code AS department_code, d.name AS department_name, r.code AS region_code,
-       w.code AS window_code, w.name AS window_name, s.code AS staff_code, s.name AS staff_name,
-       b.batch_no, i.service_no, i.name AS service_name,
-       a.kind AS applicant_kind, a.id_number_hash, a.name_enc, a.id_number_enc, a.phone_enc,
-       a.key_id
-"""
-_FROM = """
-FROM case_record c
-JOIN matter m ON m.id = c.matter_id
-JOIN department d ON d.id = c.department_id
-JOIN region r ON r.id = c.region_id
-JOIN applicant a ON a.id = c.applicant_id
-LEFT JOIN service_window w ON w.id = c.window_id
-LEFT JOIN staff s ON s.id = c.staff_id
-LEFT JOIN batch b ON b.id = c.batch_id
-LEFT JOIN integrated_service i ON i.id = c.integrated_service_id
-"""
-_SELECT = _COLUMNS + _FROM
-
-_APPLICANT = "{t}.applicant_id = (SELECT id FROM applicant WHERE id_number_hash = ?)"
-
-
 async def my_cases(
     *,
     viewer: Principal,
@@ -150,20 +122,13 @@ async def my_cases(
     """A page of the viewer's cases; `with_total` counts all of them in the same statement
     (one round trip instead of two for the usual "my cases" screen)."""
     check_first(first)
-    where, args = _mine(viewer, vault, status)
-    total_sql, total_args = "", list[Any]()
-    if with_total:
-        mine, total_args = _mine(viewer, vault, status, table="x")
-        total_sql = f", (SELECT COUNT(*) FROM case_record x WHERE {mine}) AS total"  # noqa: S608
-    if after:
-        accepted_at, case_id = decode_cursor(after, _CURSOR, moment, row_id)
-        where += " AND (c.accepted_at < ? OR (c.accepted_at = ? AND c.id < ?))"
-        args += [accepted_at, accepted_at, case_id]
-    rows = await fetch(
-        connection(),
-        f"{_COLUMNS}{total_sql}{_FROM} WHERE {where} "
-        "ORDER BY c.accepted_at DESC, c.id DESC LIMIT ?",
-        [*total_args, *args, first + 1],
+    before = decode_cursor(after, _CURSOR, moment, row_id) if after else None
+    rows = await store.applicant_cases(
+        _viewer_hash(viewer, vault),
+        status=status.value if status is not None else None,
+        before=before,
+        limit=first + 1,
+        with_total=with_total,
     )
     # Every row is the viewer's own (the WHERE says so): their own data, unmasked, and the
     # same applicant on every row, so it is decrypted once per page, not once per case.
@@ -187,23 +152,9 @@ async def my_cases(
 async def count_my_cases(
     *, viewer: Principal, vault: Vault, status: RatingStatus | None = None
 ) -> int:
-    where, args = _mine(viewer, vault, status)
-    rows = await fetch(
-        connection(),
-        f"SELECT COUNT(*) AS n FROM case_record c WHERE {where}",  # noqa: S608
-        args,
+    return await store.count_applicant_cases(
+        _viewer_hash(viewer, vault), status.value if status is not None else None
     )
-    return int(rows[0]["n"])
-
-
-def _mine(
-    viewer: Principal, vault: Vault, status: RatingStatus | None, table: str = "c"
-) -> tuple[str, list[Any]]:
-    where, args = _APPLICANT.format(t=table), [vault.lookup_hash(viewer.id_number or "")]
-    if status is not None:
-        where += f" AND {table}.rating_status = ?"
-        args.append(status.value)
-    return where, args
 
 
 async def find_case(
@@ -211,34 +162,24 @@ async def find_case(
 ) -> CaseView | None:
     """The case, or None when it does not exist or the viewer may not see it (the two are
     not told apart, so case numbers cannot be probed)."""
-    scope, scope_args = visible_to(viewer, vault)
-    rows = await fetch(
-        connection(), f"{_SELECT} WHERE c.case_no = ? AND {scope}", [case_no, *scope_args]
-    )
-    if not rows:
+    row = await store.case_in_scope(case_no, visible_to(viewer, vault))
+    if row is None:
         return None
-    row = rows[0]
     own = viewer.role is Role.CITIZEN and _viewer_hash(viewer, vault) == row["id_number_hash"]
     return _view(row, PersonalData(vault, row, UNMASKED if own else masks_for(viewer, engine)))
 
 
-def visible_to(viewer: Principal, vault: Vault) -> tuple[str, Sequence[Any]]:
-    """SQL condition (over `c` = case_record, `d` = its department) and arguments: the
-    cases this viewer may see."""
+def visible_to(viewer: Principal, vault: Vault) -> Scope:
+    """The cases this viewer may see."""
     if viewer.role is Role.SYSTEM:
-        return "1 = 1", ()
+        return Scope(Reach.ALL)
     if viewer.role is Role.CITIZEN:
-        return _APPLICANT.format(t="c"), (vault.lookup_hash(viewer.id_number or ""),)
+        return Scope(Reach.APPLICANT, _viewer_hash(viewer, vault))
     if viewer.role in (Role.WINDOW_STAFF, Role.DEPT_HANDLER):
-        return "d.code = ?", (viewer.department_code,)
+        return Scope(Reach.DEPARTMENT, viewer.department_code)
     if viewer.role in (Role.AREA_ADMIN, Role.HOTLINE_OPERATOR):
-        return (
-            "c.region_id IN (WITH RECURSIVE sub(id) AS (SELECT id FROM region WHERE code = ? "
-            "UNION SELECT r2.id FROM region r2 JOIN sub ON r2.parent_id = sub.id) "
-            "SELECT id FROM sub)",
-            (viewer.region_code,),
-        )
-    return "1 = 0", ()
+        return Scope(Reach.REGION, viewer.region_code)
+    return Scope(Reach.NONE)
 
 
 def _view(row: dict[str, Any], personal: PersonalData) -> CaseView:

@@ -8,7 +8,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from models.db import as_utc, connection, fetch
+from models.db import as_utc
+from models.stores import windows as store
 from services.identity import Principal, Role
 
 
@@ -49,14 +50,7 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def window_department(window_code: str) -> str | None:
-    rows = await fetch(
-        connection(),
-        "SELECT d.code FROM service_window w JOIN department d ON d.id = w.department_id "
-        "WHERE w.code = ?",
-        [window_code],
-    )
-    return str(rows[0]["code"]) if rows else None
+window_department = store.window_department
 
 
 async def pair_pad(
@@ -68,33 +62,18 @@ async def pair_pad(
         raise PairingRefusedError("pads are paired by staff of the window's own department")
     token = secrets.token_urlsafe(32)
     expires = now.astimezone(UTC) + lifetime
-    await fetch(
-        connection(),
-        "INSERT INTO pad_session (window_id, token_hash, paired_by, created_at, expires_at) "
-        "SELECT id, ?, ?, ?, ? FROM service_window WHERE code = ? RETURNING id",
-        [
-            _hash(token),
-            staff.staff_code or staff.subject,
-            now.astimezone(UTC),
-            expires,
-            window_code,
-        ],
+    await store.pair_pad(
+        window_code, _hash(token), staff.staff_code or staff.subject, now.astimezone(UTC), expires
     )
     return PadPairing(token=token, window_code=window_code, expires_at=expires)
 
 
 async def pad_binding(token: str, now: datetime) -> PadBinding | None:
     """The window a pad token is paired to, while the pairing lasts."""
-    rows = await fetch(
-        connection(),
-        "SELECT p.id, p.expires_at, w.code AS window_code, d.code AS department_code "
-        "FROM pad_session p JOIN service_window w ON w.id = p.window_id "
-        "JOIN department d ON d.id = w.department_id WHERE p.token_hash = ?",
-        [_hash(token)],
-    )
-    if not rows:
+    row = await store.pad_session(_hash(token))
+    if row is None:
         return None
-    expires = as_utc(rows[0]["expires_at"])
+    expires = as_utc(row["expires_at"])
     if expires is None or expires <= now.astimezone(UTC):
         return None
-    return PadBinding(int(rows[0]["id"]), rows[0]["window_code"], rows[0]["department_code"])
+    return PadBinding(int(row["id"]), row["window_code"], row["department_code"])

@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from models.db import as_utc, connection, fetch
-from models.enums import CallOutcome, ReminderCallReason, ReminderCallStatus
-from services.callbacks import LIVE_REMINDER_CALL, LIVE_REMINDER_CALL_ARGS, audit
+from models.db import as_utc
+from models.enums import CallOutcome, ReminderCallReason
+from models.stores import calls as store
+from services.callbacks import audit, own_department
 from services.cases import visible_to
-from services.identity import Principal, Role
+from services.identity import Principal
 from services.paging import check_first, decode_cursor, encode_cursor, moment, row_id, split_page
 from services.vault import Vault
 
@@ -76,42 +76,14 @@ class CallRefusal:
     message: str
 
 
-_SELECT = (
-    "SELECT k.id, c.id AS case_id, c.case_no, m.name AS matter_name, c.completed_at, "
-    "k.opened_at, k.reason, k.attempts, k.last_outcome "
-    "FROM reminder_call k JOIN case_record c ON c.id = k.case_id "
-    "JOIN department d ON d.id = c.department_id JOIN matter m ON m.id = c.matter_id"
-)
-
-
-def _scope(viewer: Principal, vault: Vault) -> tuple[str, list[Any]]:
-    """SQL condition (over `k` = reminder_call, `c` its case, `d` the case's department)
-    and arguments: the calls this viewer may see."""
-    scope, args = visible_to(viewer, vault)
-    if viewer.role is Role.DEPT_HANDLER:
-        return (
-            f"{scope} AND k.department_id = (SELECT id FROM department WHERE code = ?)",  # noqa: S608
-            [*args, viewer.department_code],
-        )
-    return scope, list(args)
-
-
 async def reminder_calls(
     *, viewer: Principal, vault: Vault, first: int, after: str | None
 ) -> ReminderCallPage:
     """The open calls the viewer may see, oldest opened first."""
     check_first(first)
-    scope, args = _scope(viewer, vault)
-    where = f"{LIVE_REMINDER_CALL} AND {scope}"
-    args = [*LIVE_REMINDER_CALL_ARGS, *args]
-    if after:
-        opened_at, call_id = decode_cursor(after, _CURSOR, moment, row_id)
-        where += " AND (k.opened_at > ? OR (k.opened_at = ? AND k.id > ?))"
-        args += [opened_at, opened_at, call_id]
-    rows = await fetch(
-        connection(),
-        f"{_SELECT} WHERE {where} ORDER BY k.opened_at, k.id LIMIT ?",
-        [*args, first + 1],
+    keyset = decode_cursor(after, _CURSOR, moment, row_id) if after else None
+    rows = await store.live_calls(
+        visible_to(viewer, vault), own_department(viewer), keyset, first + 1
     )
     page, more = split_page(rows, first)
     nodes = [_view(row) for row in page]
@@ -129,51 +101,26 @@ async def record_reminder_call(
     number = _number(call_id)
     if number is None:
         return _refused("NOT_FOUND")
-    scope, args = _scope(viewer, vault)
+    scope = visible_to(viewer, vault)
     async with in_transaction() as conn:
-        found = await fetch(conn, f"{_SELECT} WHERE k.id = ? AND {scope}", [number, *args])
-        if not found:
+        found = await store.call_in_scope(conn, number, scope, own_department(viewer))
+        if found is None:
             return _refused("NOT_FOUND")
-        attempts = await _record(conn, number, outcome, closes, now)
+        attempts = await store.record_call(conn, number, outcome.value, closes, now.astimezone(UTC))
         if attempts is None:
             return _refused("ALREADY_CLOSED")
         await audit(
             conn,
             viewer,
-            str(found[0]["case_no"]),
-            int(found[0]["case_id"]),
+            str(found["case_no"]),
+            int(found["case_id"]),
             f"提醒电话 #{number}",
             outcome.value,
             now,
             action=RECORD,
         )
-    recorded = {**found[0], "attempts": attempts, "last_outcome": outcome.value}
+    recorded = {**found, "attempts": attempts, "last_outcome": outcome.value}
     return Recorded(call=_view(recorded))
-
-
-async def _record(
-    conn: BaseDBAsyncClient, call_id: int, outcome: CallOutcome, closes: bool, now: datetime
-) -> int | None:
-    """The call's attempts now, or None when it was no longer live: the check and the write
-    are one statement, so two people recording at once cannot both close it (the row's own
-    status is re-checked once the first has committed)."""
-    status = ReminderCallStatus.CLOSED if closes else ReminderCallStatus.OPEN
-    open_status, unrated = LIVE_REMINDER_CALL_ARGS
-    changed = await fetch(
-        conn,
-        "UPDATE reminder_call SET attempts = attempts + 1, last_outcome = ?, status = ?, "
-        "closed_at = ? WHERE id = ? AND status = ? "
-        "AND case_id IN (SELECT id FROM case_record WHERE rating_status = ?) RETURNING attempts",
-        [
-            outcome.value,
-            status.value,
-            now.astimezone(UTC) if closes else None,
-            call_id,
-            open_status,
-            unrated,
-        ],
-    )
-    return int(changed[0]["attempts"]) if changed else None
 
 
 def _refused(code: str) -> CallRefusal:

@@ -15,13 +15,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from datetime import datetime, timedelta
+from typing import Protocol
 
 from cryptography.exceptions import InvalidTag
 
-from models.db import connection, dialect, execute, fetch
-from models.enums import Channel, OutboxStatus
+from models.enums import Channel
+from models.stores import outbox
 from rules import Engine, QuietHours
 from services.abuse import Counters
 from services.case_intake import normalise_phone
@@ -74,67 +74,34 @@ async def deliver_due(
     `quiet_hours` (the active policy's, `engine.sms_quiet_hours`): none is sent within them."""
     if quiet_hours is not None and quiet_hours.contains(now):
         return DeliveryReport(sent=0, retrying=0, failed=0)
-    claimed = await _claim(now, limit)
+    claimed = await outbox.lease_due(now, now + LEASE, limit)
     sent = retrying = failed = not_mobile = 0
-    for row in claimed:
-        message_id = f"hcp-sms-{row['id']}"
+    for message in claimed:
         try:
-            phone = vault.open(row["phone_enc"], "applicant.phone", row["key_id"])
+            phone = vault.open(message.phone_enc, "applicant.phone", message.key_id)
         except (KeyError, ValueError, InvalidTag):
             # A key that left the ring, or a damaged value: retrying cannot help, and the
             # lease would hand it back to a worker forever. Given up, with nothing personal.
-            await _failed(int(row["id"]), now, f"UNREADABLE key {row['key_id']}", True)
+            await outbox.not_sent(message.id, now, f"UNREADABLE key {message.key_id}", True)
             failed += 1
             continue
         if not is_mobile(phone):
-            await _failed(int(row["id"]), now, NOT_MOBILE, True)
+            await outbox.not_sent(message.id, now, NOT_MOBILE, True)
             not_mobile += 1
             continue
         try:
-            await sender.send(message_id, phone, row["body"])
+            await sender.send(f"hcp-sms-{message.id}", phone, message.body)
         except SmsSendError as exc:
-            gave_up = int(row["attempts"]) >= MAX_ATTEMPTS
-            retry_at = now + timedelta(minutes=2 ** int(row["attempts"]))
+            gave_up = message.attempts >= MAX_ATTEMPTS
+            retry_at = now + timedelta(minutes=2**message.attempts)
             if quiet_hours is not None:
                 retry_at = quiet_hours.release(retry_at)
-            await _failed(int(row["id"]), retry_at, type(exc).__name__, gave_up)
+            await outbox.not_sent(message.id, retry_at, type(exc).__name__, gave_up)
             failed, retrying = failed + gave_up, retrying + (not gave_up)
             continue
-        await execute(
-            connection(),
-            "UPDATE sms_outbox SET status = ?, sent_at = ? WHERE id = ?",
-            [OutboxStatus.SENT.value, now.astimezone(UTC), int(row["id"])],
-        )
+        await outbox.sent(message.id, now)
         sent += 1
     return DeliveryReport(sent=sent, retrying=retrying, failed=failed, not_mobile=not_mobile)
-
-
-async def _claim(now: datetime, limit: int) -> list[dict[str, Any]]:
-    conn = connection()
-    skip_locked = " FOR UPDATE SKIP LOCKED" if dialect(conn) == "postgres" else ""
-    rows = await fetch(
-        conn,
-        "UPDATE sms_outbox SET next_attempt_at = ?, attempts = attempts + 1 WHERE id IN ("  # noqa: S608
-        "SELECT id FROM sms_outbox WHERE status = ? AND next_attempt_at <= ? "
-        f"ORDER BY id LIMIT ?{skip_locked}) "
-        "RETURNING id, phone_enc, key_id, body, attempts",
-        [(now + LEASE).astimezone(UTC), OutboxStatus.PENDING.value, now.astimezone(UTC), limit],
-    )
-    return rows
-
-
-async def _failed(message_id: int, retry_at: datetime, error: str, gave_up: bool) -> None:
-    """`error` is a code, never the number or the gateway's words (they may quote it)."""
-    await execute(
-        connection(),
-        "UPDATE sms_outbox SET status = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
-        [
-            (OutboxStatus.FAILED if gave_up else OutboxStatus.PENDING).value,
-            retry_at.astimezone(UTC),
-            error[:200],
-            message_id,
-        ],
-    )
 
 
 # "5", "5分" (as a reminder asking for 1-5分 is answered), "2 态度生硬", "2分，态度生硬"
@@ -168,14 +135,8 @@ async def rate_by_reply(
     if not phone:
         return rejected("NOT_FOUND")
     lookup = phone_lookup(vault, phone)
-    rows = await fetch(
-        connection(),
-        "SELECT c.case_no FROM sms_outbox o JOIN case_record c ON c.id = o.case_id "
-        "JOIN applicant a ON a.id = c.applicant_id WHERE a.phone_hash = ? AND o.status = ? "
-        "ORDER BY o.sent_at DESC, o.id DESC LIMIT 1",
-        [lookup, OutboxStatus.SENT.value],
-    )
-    if not rows:
+    case_no = await outbox.last_sent_case(lookup)
+    if case_no is None:
         return rejected("NOT_FOUND")
     labels = {lv.label: lv.level for lv in form_levels(engine, Channel.SMS.value)}
     parsed = parse_reply(text, labels)
@@ -185,7 +146,7 @@ async def rate_by_reply(
     return await submit_rating(
         Submission(
             target="case",
-            number=rows[0]["case_no"],
+            number=case_no,
             level=level,
             channel=Channel.SMS,
             comment=reason or None,
