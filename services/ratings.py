@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from models.db import as_utc, connection, fetch
+from models.db import as_utc
 from models.enums import RatingStatus
+from models.stores import ratings as store
 from rules import Engine, LevelView, Prior
 
 
@@ -32,17 +33,7 @@ class RatingView:
 async def ratings_of(case_ids: Sequence[int]) -> dict[int, list[RatingView]]:
     """Every case's ratings, oldest first, in one query."""
     found: dict[int, list[RatingView]] = {case_id: [] for case_id in case_ids}
-    if not case_ids:
-        return found
-    marks = ", ".join("?" * len(case_ids))
-    rows = await fetch(
-        connection(),
-        "SELECT id, case_id, level, category, tags, comment, channel, rated_at, effective, "  # noqa: S608
-        f"target, rules_version, fired_rules FROM rating WHERE case_id IN ({marks}) "
-        "ORDER BY rated_at, id",
-        list(case_ids),
-    )
-    for row in rows:
+    for row in await store.ratings_of(case_ids):
         found[int(row["case_id"])].append(_view(row))
     return found
 
