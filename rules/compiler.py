@@ -35,6 +35,11 @@ class RuleActionError(Exception):
     """A rule's action failed while deciding; the decision is not trustworthy."""
 
 
+class UndecidableFactsError(ValueError):
+    """No rule of the decision can even be tested on these facts: a fact its rules compare
+    is missing or null. Named by fact, never by value (a value may be personal)."""
+
+
 class _Evaluation:
     __slots__ = ("error", "facts", "fired", "outcome")
 
@@ -80,10 +85,15 @@ class CompiledPolicy:
             actions[name] = self._action(rule)
             condition = {"$and": [{"kind": rule.kind}, rule.condition]}
             definitions[rule.kind][name] = {"all": [{"m": condition}], "run": name}
+        self._guards: dict[str, list[list[tuple[str, Any]]]] = {}
         for kind, ruleset in definitions.items():
-            otherwise = _otherwise(kind, [r.condition for r in rules if r.kind == kind])
+            conditions = [r.condition for r in rules if r.kind == kind]
+            otherwise = _otherwise(kind, conditions)
             if otherwise is not None:
                 ruleset[_UNMATCHED] = {"all": [{"m": otherwise}], "run": _UNMATCHED}
+                guard = _equalities(kind, conditions)
+                if guard is not None:
+                    self._guards[kind] = guard
         self.kinds = frozenset(definitions)
         by_kind: dict[str, list[Condition]] = {}
         for rule in rules:
@@ -120,6 +130,13 @@ class CompiledPolicy:
         on, and is completed here with the kind and a fresh sid."""
         if kind not in self.kinds:
             return [], {}
+        guard = self._guards.get(kind)
+        if guard is not None and not _testable(guard, message):
+            nulls = sorted(k for k, v in message.items() if v is None)
+            raise UndecidableFactsError(
+                f"the {kind} rules cannot decide these facts: a fact they compare is missing "
+                f"or null{' (null: ' + ', '.join(nulls) + ')' if nulls else ''}"
+            )
         sid = str(next(self._sids))
         evaluation = _Evaluation(facts)
         self._inflight[sid] = evaluation
@@ -212,12 +229,42 @@ def _otherwise(kind: str, conditions: list[Condition]) -> Condition | None:
     round trip through the engine."""
     negated = []
     for condition in conditions:
-        terms = condition["$and"] if set(condition) == {"$and"} else [condition]
-        terms = [t for t in terms if t and t != {"kind": kind}]
+        terms = _conjuncts(kind, condition)
         if not terms:
             return None
         negated.append(_not_all(terms))
     return {"$and": [{"kind": kind}, *negated]}
+
+
+def _conjuncts(kind: str, condition: Condition) -> list[Condition]:
+    terms = condition["$and"] if set(condition) == {"$and"} else [condition]
+    return [t for t in terms if t and t != {"kind": kind}]
+
+
+def _equalities(kind: str, conditions: list[Condition]) -> list[list[tuple[str, Any]]] | None:
+    """Each rule's condition as (fact, value) pairs, when every one is plain equality
+    (rules.rule.eq); None when some condition is not, and is left to durable alone."""
+    found = []
+    for condition in conditions:
+        terms = _terms(condition)
+        if terms is None:
+            return None
+        found.append([(k, v) for k, v in terms.items() if (k, v) != ("kind", kind)])
+    return found
+
+
+def _testable(rules: list[list[tuple[str, Any]]], message: Mapping[str, Any]) -> bool:
+    """Whether durable can handle `message`: a rule matches it, or the catch-all does (each
+    rule has a fact present and different). A missing or null fact matches neither equality
+    nor inequality there, and an unhandled message corrupts durable's heap when its state is
+    deleted (SIGSEGV): such facts must be refused before they reach it."""
+
+    def holds(fact: str, value: Any, equal: bool) -> bool:
+        given = message.get(fact)
+        return given is not None and (given == value) is equal
+
+    matched = any(all(holds(f, v, True) for f, v in rule) for rule in rules)
+    return matched or all(any(holds(f, v, False) for f, v in rule) for rule in rules)
 
 
 def _not_all(terms: list[Condition]) -> Condition:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from rules import Engine, PolicyError, parse
-from rules.compiler import RuleActionError
+from rules.compiler import RuleActionError, UndecidableFactsError
 
 ROOT = Path(__file__).resolve().parents[2]
 TEXT = (ROOT / "rules.yaml").read_text(encoding="utf-8")
@@ -191,3 +191,16 @@ def test_unknown_kinds_and_naive_times_are_refused() -> None:
         engine.evaluate("bogus", {})
     with pytest.raises(ValueError, match="offset"):
         engine.evaluate("case_deadlines", {"completed_at": "2026-11-16T10:00:00"})
+
+
+def test_facts_no_rule_can_test_are_refused_by_name_and_leave_no_live_sid() -> None:
+    """A null or missing fact matched neither a rule nor the catch-all; durable's own error
+    quoted every fact's value (a comment may be personal). Ours names the kind and facts."""
+    engine = Engine(parse(TEXT))
+    for _ in range(2_000):  # more than durable's 1,024 live sids, were one leaked per refusal
+        with pytest.raises(UndecidableFactsError, match=r"level rules .* \(null: level\)$"):
+            engine.evaluate("level", {"level": None, "comment": "王小明 13800138000"})
+    with pytest.raises(ValueError, match="missing or null$"):
+        engine.evaluate("level", {})
+    assert engine._active.compiled._inflight == {}
+    assert engine.evaluate("level", {"level": 5}).outcome
