@@ -208,6 +208,7 @@ class Sweeper:
             vault=self.vault,
             now=now,
             quiet_hours=self.engine.sms_quiet_hours,
+            stop=stop,
         )
         line = {
             "now": now.isoformat(),

@@ -1,5 +1,5 @@
-"""One batch runner for the long jobs (the deadline sweep, key rotation): a step runs in a
-transaction of its own, again and again, until a batch finds nothing left to do."""
+"""One batch runner for the long jobs (the deadline sweep, key rotation, SMS delivery): a
+batch runs again and again until one finds nothing left to do."""
 
 from __future__ import annotations
 
@@ -9,19 +9,33 @@ from collections.abc import Awaitable, Callable
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+Batch = Callable[[], Awaitable[int]]
+"""One batch; returns how many rows it did (0: none left)."""
+
 Step = Callable[[BaseDBAsyncClient], Awaitable[int]]
-"""One batch inside the given transaction; returns how many rows it did (0: none left)."""
+"""One batch inside the given transaction."""
+
+
+def in_transactions(step: Step) -> Batch:
+    """Each batch of `step` in a transaction of its own: an interrupted job leaves every
+    batch either done or untouched."""
+
+    async def batch() -> int:
+        async with in_transaction() as conn:
+            return await step(conn)
+
+    return batch
 
 
 async def run_in_batches(
-    step: Step,
+    batch: Batch,
     *,
     loops: int = 1,
     stop: asyncio.Event | None = None,
     tell: Callable[[int], None] | None = None,
 ) -> int:
-    """Run `step` in `loops` loops at once until a batch does nothing; returns the rows
-    done. `stop` ends every loop between batches (the next run carries on where this one
+    """Run `batch` in `loops` loops at once until one does nothing; returns the rows done.
+    `stop` ends every loop between batches (the next run carries on where this one
     stopped); an error ends every loop and is raised as it is; `tell` hears the running
     total after each batch. A short batch is not the end: on PostgreSQL it may only mean
     that rows another loop holds were skipped."""
@@ -30,8 +44,7 @@ async def run_in_batches(
     async def loop() -> None:
         nonlocal done
         while stop is None or not stop.is_set():
-            async with in_transaction() as conn:
-                rows = await step(conn)
+            rows = await batch()
             if not rows:
                 return
             done += rows

@@ -47,7 +47,7 @@ from cryptography.exceptions import InvalidTag
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from models.stores import sealed
-from services.batches import run_in_batches
+from services.batches import in_transactions, run_in_batches
 from services.ingest_cases import phone_lookup
 from services.vault import Vault
 
@@ -122,8 +122,8 @@ async def rotate_key(
     async def sms_batch(conn: BaseDBAsyncClient) -> int:
         return await _sms_batch(conn, vault, outbox, batch_size)
 
-    await run_in_batches(applicant_batch, tell=applicants)
-    sms_resealed = await run_in_batches(sms_batch, tell=messages)
+    await run_in_batches(in_transactions(applicant_batch), tell=applicants)
+    sms_resealed = await run_in_batches(in_transactions(sms_batch), tell=messages)
     return RotationReport(
         resealed=people.resealed,
         rehashed=people.rehashed,

@@ -12,6 +12,7 @@ then sends nothing, and a retry whose back-off ends within them waits for their 
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from models.enums import Channel
 from models.stores import outbox
 from rules import Engine, QuietHours
 from services.abuse import Counters
+from services.batches import run_in_batches
 from services.case_intake import normalise_phone
 from services.ingest_cases import phone_lookup
 from services.raters import Rater
@@ -33,6 +35,8 @@ from services.submit_rating import submit_rating
 from services.vault import Vault
 
 MAX_ATTEMPTS = 5
+# Messages leased at a time: a worker that dies holds no more than this for a LEASE.
+DEFAULT_BATCH_SIZE = 200
 LEASE = timedelta(minutes=2)
 # A mainland mobile number as stored (services.case_intake.normalise_phone): 11 digits
 # from 13 to 19, optionally after the country code. A landline (0574…) or a service number
@@ -67,41 +71,72 @@ async def deliver_due(
     vault: Vault,
     now: datetime,
     quiet_hours: QuietHours | None = None,
-    limit: int = 200,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    stop: asyncio.Event | None = None,
 ) -> DeliveryReport:
-    """Send what is due. Each message is leased before sending (a second worker skips it)
-    and carries its id to the gateway, so a retry after a crash is recognisable there.
-    `quiet_hours` (the active policy's, `engine.sms_quiet_hours`): none is sent within them."""
+    """Send what is due as of `now`, a batch at a time until none is left (or `stop` is
+    set). Each message is leased before sending (a second worker skips it) and carries its
+    id to the gateway, so a retry after a crash is recognisable there. A message is tried
+    once a pass: a failed one waits for its back-off. `quiet_hours` (the active policy's,
+    `engine.sms_quiet_hours`): none is sent within them."""
+    tally = _Tally()
     if quiet_hours is not None and quiet_hours.contains(now):
-        return DeliveryReport(sent=0, retrying=0, failed=0)
-    claimed = await outbox.lease_due(now, now + LEASE, limit)
-    sent = retrying = failed = not_mobile = 0
-    for message in claimed:
-        try:
-            phone = vault.open(message.phone_enc, "applicant.phone", message.key_id)
-        except (KeyError, ValueError, InvalidTag):
-            # A key that left the ring, or a damaged value: retrying cannot help, and the
-            # lease would hand it back to a worker forever. Given up, with nothing personal.
-            await outbox.not_sent(message.id, now, f"UNREADABLE key {message.key_id}", True)
-            failed += 1
-            continue
-        if not is_mobile(phone):
-            await outbox.not_sent(message.id, now, NOT_MOBILE, True)
-            not_mobile += 1
-            continue
-        try:
-            await sender.send(f"hcp-sms-{message.id}", phone, message.body)
-        except SmsSendError as exc:
-            gave_up = message.attempts >= MAX_ATTEMPTS
-            retry_at = now + timedelta(minutes=2**message.attempts)
-            if quiet_hours is not None:
-                retry_at = quiet_hours.release(retry_at)
-            await outbox.not_sent(message.id, retry_at, type(exc).__name__, gave_up)
-            failed, retrying = failed + gave_up, retrying + (not gave_up)
-            continue
-        await outbox.sent(message.id, now)
-        sent += 1
-    return DeliveryReport(sent=sent, retrying=retrying, failed=failed, not_mobile=not_mobile)
+        return tally.report()
+
+    async def batch() -> int:
+        leased = await outbox.lease_due(now, now + LEASE, batch_size)
+        for message in leased:
+            await _deliver(message, sender, vault, now, quiet_hours, tally)
+        return len(leased)
+
+    await run_in_batches(batch, stop=stop)
+    return tally.report()
+
+
+@dataclass
+class _Tally:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    not_mobile: int = 0
+
+    def report(self) -> DeliveryReport:
+        return DeliveryReport(self.sent, self.retrying, self.failed, self.not_mobile)
+
+
+async def _deliver(
+    message: outbox.Leased,
+    sender: SmsSender,
+    vault: Vault,
+    now: datetime,
+    quiet_hours: QuietHours | None,
+    tally: _Tally,
+) -> None:
+    try:
+        phone = vault.open(message.phone_enc, "applicant.phone", message.key_id)
+    except (KeyError, ValueError, InvalidTag):
+        # A key that left the ring, or a damaged value: retrying cannot help, and the
+        # lease would hand it back to a worker forever. Given up, with nothing personal.
+        await outbox.not_sent(message.id, now, f"UNREADABLE key {message.key_id}", True)
+        tally.failed += 1
+        return
+    if not is_mobile(phone):
+        await outbox.not_sent(message.id, now, NOT_MOBILE, True)
+        tally.not_mobile += 1
+        return
+    try:
+        await sender.send(f"hcp-sms-{message.id}", phone, message.body)
+    except SmsSendError as exc:
+        gave_up = message.attempts >= MAX_ATTEMPTS
+        retry_at = now + timedelta(minutes=2**message.attempts)
+        if quiet_hours is not None:
+            retry_at = quiet_hours.release(retry_at)
+        await outbox.not_sent(message.id, retry_at, type(exc).__name__, gave_up)
+        tally.failed += gave_up
+        tally.retrying += not gave_up
+        return
+    await outbox.sent(message.id, now)
+    tally.sent += 1
 
 
 # "5", "5分" (as a reminder asking for 1-5分 is answered), "2 态度生硬", "2分，态度生硬"

@@ -39,7 +39,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from models.db import connection
 from models.stores import sweep as store
 from rules import Engine
-from services.batches import run_in_batches
+from services.batches import in_transactions, run_in_batches
 from services.sweep_plan import plan as make_plan
 
 # Large enough that a backlog of a million cases is a few hundred round trips, small
@@ -95,7 +95,7 @@ async def sweep(
         async def one(conn: BaseDBAsyncClient) -> int:
             return await step(conn, at, batch_size)
 
-        return await run_in_batches(one, loops=loops, stop=stop)
+        return await run_in_batches(in_transactions(one), loops=loops, stop=stop)
 
     if plan.default is not None:
         due = plan.default

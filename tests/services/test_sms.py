@@ -21,7 +21,7 @@ from models.db import as_utc, connection, execute, fetch
 from rules import Engine, QuietHours
 from server.sms_gateway import DevFileSender, HttpGatewaySender
 from server.sweeper import Sweeper
-from services.sms import deliver_due, is_mobile, parse_reply
+from services.sms import SmsSendError, deliver_due, is_mobile, parse_reply
 from services.vault import Vault
 from tests.conftest import DATA_KEY, SMS_SECRET, Api, serving, token
 from tests.factories import CHEN, COMPANY, INGEST, WANG, case_input
@@ -331,3 +331,40 @@ async def test_the_serve_and_worker_pass_keeps_the_policys_quiet_hours(api: Api)
     at = beijing("2026-11-21T08:00")
     await sweeper.run_pass(asyncio.Event())
     assert gateway.sent == [WANG["phone"]]
+
+
+class FailingFor:
+    """A gateway that refuses the messages to one phone and takes the rest."""
+
+    def __init__(self, refused: str) -> None:
+        self.refused = refused
+        self.calls: list[str] = []
+
+    async def send(self, message_id: str, phone: str, text: str) -> None:
+        self.calls.append(message_id)
+        if phone == self.refused:
+            raise SmsSendError("busy")
+
+
+async def test_one_pass_delivers_the_whole_backlog_a_batch_at_a_time_trying_each_once(
+    api: Api,
+) -> None:
+    for number in range(5):
+        await queue_reminder(api, f"B-{number}")
+    await queue_reminder(api, "B-chen", applicant=CHEN)
+    sender = FailingFor(CHEN["phone"])
+    stop = asyncio.Event()
+    report = await deliver_due(
+        sender=sender, vault=Vault.from_ring(DATA_KEY), now=api.clock.now, batch_size=2, stop=stop
+    )
+    # Three batches of two, and a fourth that finds nothing: the refused message waits
+    # for its back-off instead of being tried again within the pass.
+    assert (report.sent, report.retrying, report.failed) == (5, 1, 0)
+    assert len(sender.calls) == len(set(sender.calls)) == 6
+    assert [row["status"] for row in await outbox()] == ["SENT"] * 5 + ["PENDING"]
+    stop.set()
+    await queue_reminder(api, "B-late")
+    stopped = await deliver_due(
+        sender=sender, vault=Vault.from_ring(DATA_KEY), now=api.clock.now, stop=stop
+    )
+    assert stopped.sent == 0  # a stopped pass leases nothing
