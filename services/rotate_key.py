@@ -164,7 +164,7 @@ def _missing(label: str, key_ids: Sequence[str]) -> MissingKeyError:
 async def _applicant_batch(
     conn: BaseDBAsyncClient, vault: Vault, totals: _Totals, limit: int
 ) -> int:
-    rows = await sealed.applicants_after(conn, totals.after, vault.active, limit)
+    rows = await sealed.rows_after(conn, "applicant", totals.after, vault.active, limit)
     if not rows:
         return 0
     moved = [_moved(vault, row) for row in rows]
@@ -256,7 +256,7 @@ async def _rewrite_rater_keys(conn: BaseDBAsyncClient, moved: list[_Moved]) -> i
 
 
 async def _sms_batch(conn: BaseDBAsyncClient, vault: Vault, totals: _Totals, limit: int) -> int:
-    rows = await sealed.messages_after(conn, totals.after, vault.active, limit)
+    rows = await sealed.rows_after(conn, "sms_outbox", totals.after, vault.active, limit)
     if not rows:
         return 0
     await sealed.reseal_messages(

@@ -28,14 +28,21 @@ def _lock(conn: BaseDBAsyncClient) -> str:
     return " FOR UPDATE" if dialect(conn) == "postgres" else ""
 
 
-async def applicants_after(
-    conn: BaseDBAsyncClient, after: int, active: str, limit: int
+# What rotation reads of each table's rows: the sealed values and what names their key.
+_SEALED_COLUMNS: dict[SealedTable, str] = {
+    "applicant": "id, id_number_hash, phone_hash, name_enc, id_number_enc, phone_enc, key_id",
+    "sms_outbox": "id, phone_enc, key_id",
+}
+
+
+async def rows_after(
+    conn: BaseDBAsyncClient, table: SealedTable, after: int, active: str, limit: int
 ) -> list[dict[str, Any]]:
-    """The next applicant rows not sealed under `active`, locked."""
+    """The next rows of `table` (by id, after `after`) not sealed under `active`, locked."""
     return await fetch(
         conn,
-        "SELECT id, id_number_hash, phone_hash, name_enc, id_number_enc, phone_enc, key_id "  # noqa: S608
-        f"FROM applicant WHERE id > ? AND key_id <> ? ORDER BY id LIMIT ?{_lock(conn)}",
+        f"SELECT {_SEALED_COLUMNS[table]} FROM {table} WHERE id > ? AND key_id <> ? "  # noqa: S608
+        f"ORDER BY id LIMIT ?{_lock(conn)}",
         [after, active, limit],
     )
 
@@ -139,18 +146,6 @@ async def fold_applicants(conn: BaseDBAsyncClient, folds: Sequence[Sequence[Any]
         conn,
         f"{head}DELETE FROM applicant WHERE id IN (SELECT id FROM f) RETURNING id",  # noqa: S608
         args,
-    )
-
-
-async def messages_after(
-    conn: BaseDBAsyncClient, after: int, active: str, limit: int
-) -> list[dict[str, Any]]:
-    """The next SMS outbox rows not sealed under `active`, locked."""
-    return await fetch(
-        conn,
-        "SELECT id, phone_enc, key_id FROM sms_outbox WHERE id > ? AND key_id <> ? "  # noqa: S608
-        f"ORDER BY id LIMIT ?{_lock(conn)}",
-        [after, active, limit],
     )
 
 

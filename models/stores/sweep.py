@@ -222,21 +222,16 @@ async def _reminder_batch(
     conn: BaseDBAsyncClient, at: datetime, limit: int, *, reminder: Reminders
 ) -> int:
     """Queue the SMS with the phone's ciphertext copied as it is (never opened here) and
-    mark the cases reminded. A case that already has a reminder is not selected, so a
-    conflict cannot make the batches select the same cases forever."""
+    mark the cases reminded."""
     body, body_args = _body(conn, reminder.template, reminder.link_base, reminder.reply)
     text, stamp = _typed(conn, "text"), _typed(conn, "timestamptz")
-    due, due_args = _unreminded(
-        "c.id, c.case_no, c.applicant_id, c.matter_id",
-        "SELECT 1 FROM sms_outbox o WHERE o.case_id = c.id AND o.purpose = ?",
-        [REMINDER_PURPOSE],
+    batch = _reminding(
         reminder,
+        at,
         limit,
-    )
-    batch = _Batch(
-        due=due,
-        due_args=due_args,
-        lock_of=" OF c",
+        columns="c.id, c.case_no, c.applicant_id, c.matter_id",
+        reminded="SELECT 1 FROM sms_outbox o WHERE o.case_id = c.id AND o.purpose = ?",
+        reminded_args=[REMINDER_PURPOSE],
         insert="INSERT INTO sms_outbox (case_id, purpose, phone_enc, key_id, body, status, "  # noqa: S608
         "attempts, next_attempt_at, created_at) "
         f"SELECT due.id, {text}, a.phone_enc, a.key_id, {body}, {text}, 0, {stamp}, {stamp} "
@@ -246,27 +241,50 @@ async def _reminder_batch(
         "WHERE TRUE ON CONFLICT (case_id, purpose) DO NOTHING",
         insert_args=[REMINDER_PURPOSE, *body_args, OutboxStatus.PENDING.value, at, at],
         table="sms_outbox",
-        mark=_MARK_REMINDED,
-        mark_args=[at],
     )
     return await _run_batch(conn, batch)
 
 
-def _unreminded(
-    columns: str, reminded: str, reminded_args: list[Any], reminder: Reminders, limit: int
-) -> tuple[str, list[Any]]:
-    """The cases a reminder (SMS or call) is due for, at most `limit`: unrated, not yet
-    reminded, completed within the reminder period, with a phone to reach, no rating held
-    for review, and without the reminder `reminded` finds (a subquery over `c`)."""
-    sql = (
+def _reminding(
+    reminder: Reminders,
+    at: datetime,
+    limit: int,
+    *,
+    columns: str,
+    reminded: str,
+    reminded_args: list[Any],
+    insert: str,
+    insert_args: list[Any],
+    table: str,
+) -> _Batch:
+    """A batch writing a reminder (an SMS or a call: `insert` into `table`) for the cases
+    one is due for, at most `limit`, and marking them reminded as of `at`. Due: unrated,
+    not yet reminded, completed within the reminder period, with a phone to reach, no
+    rating held for review, and without the reminder `reminded` finds (a subquery over
+    `c`), so a conflict cannot make the batches select the same cases forever."""
+    due = (
         f"SELECT {columns} FROM case_record c JOIN applicant a ON a.id = c.applicant_id "  # noqa: S608
         "WHERE c.rating_status = ? AND c.reminded_at IS NULL AND c.completed_at IS NOT NULL "
         "AND c.completed_at >= ? AND c.completed_at < ? AND a.phone_enc IS NOT NULL "
         f"AND NOT EXISTS ({reminded}) AND {_NOT_HELD.format(case='c.id')} "
         "ORDER BY c.completed_at LIMIT ?"
     )
-    args = [RatingStatus.UNRATED.value, reminder.since, reminder.due_before, *reminded_args]
-    return sql, [*args, limit]
+    return _Batch(
+        due=due,
+        due_args=[
+            RatingStatus.UNRATED.value,
+            reminder.since,
+            reminder.due_before,
+            *reminded_args,
+            limit,
+        ],
+        lock_of=" OF c",
+        insert=insert,
+        insert_args=insert_args,
+        table=table,
+        mark=_MARK_REMINDED,
+        mark_args=[at],
+    )
 
 
 # The cases a batch wrote a reminder for (`written`) are reminded.
@@ -292,22 +310,16 @@ async def _due_call_batch(
 ) -> int:
     """The policy reminds by a call: the cases an SMS would go to get a call instead, and
     are marked reminded. As with the SMS, a case with a call is not selected again."""
-    due, due_args = _unreminded(
-        "c.id, c.department_id",
-        "SELECT 1 FROM reminder_call k WHERE k.case_id = c.id",
-        [],
+    batch = _reminding(
         reminder,
+        at,
         limit,
-    )
-    batch = _Batch(
-        due=due,
-        due_args=due_args,
-        lock_of=" OF c",
+        columns="c.id, c.department_id",
+        reminded="SELECT 1 FROM reminder_call k WHERE k.case_id = c.id",
+        reminded_args=[],
         insert=_open_calls(conn),
         insert_args=[ReminderCallReason.DUE.value, ReminderCallStatus.OPEN.value, at],
         table="reminder_call",
-        mark=_MARK_REMINDED,
-        mark_args=[at],
     )
     return await _run_batch(conn, batch)
 
