@@ -11,7 +11,7 @@ from typing import Any
 from models.db import as_utc
 from models.enums import ApplicantKind, CaseStatus, MatterType, RatingStatus, ServedVia
 from models.stores import cases as store
-from models.stores.cases import Reach, Scope
+from models.stores.scope import Reach, Scope
 from rules import MASKED_FIELDS, Engine, apply_mask
 from services.identity import Principal, Role
 from services.paging import (

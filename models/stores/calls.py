@@ -14,7 +14,8 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from models.db import connection, dialect, execute, fetch
 from models.enums import CallbackCloseReason, CallbackStatus, RatingStatus, ReminderCallStatus
-from models.stores.cases import Scope, scope_condition
+from models.stores.cases import scope_condition
+from models.stores.scope import Scope
 
 # The cases a rating act (`act_id`) was written for, each with its effective rating now and
 # whether that is bad; a case whose rating is held for review has none, and so no callback.

@@ -5,29 +5,11 @@ scope of cases a viewer may see turned into a condition over `c` (case_record) a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from models.db import connection, fetch
-
-
-class Reach(StrEnum):
-    """Which cases a viewer may see; `Scope.value` says whose."""
-
-    ALL = "all"
-    APPLICANT = "applicant"  # value: the applicant's ID-number lookup hash
-    DEPARTMENT = "department"  # value: the department's code
-    REGION = "region"  # value: the region's code; its sub-regions included
-    NONE = "none"
-
-
-@dataclass(frozen=True)
-class Scope:
-    reach: Reach
-    value: str | None = None
-
+from models.stores.scope import Reach, Scope
 
 _APPLICANT = "{t}.applicant_id = (SELECT id FROM applicant WHERE id_number_hash = ?)"
 
