@@ -21,8 +21,6 @@ from rules.decisions.windows import CaseDeadlines, Cutoffs, DefaultDue, RemindDu
 from rules.engine import KINDS, Decided, Decision, Engine
 from rules.loader import (
     PARSE_SECONDS,
-    PolicyError,
-    Problem,
     Source,
     load,
     load_bounded,
@@ -30,6 +28,7 @@ from rules.loader import (
     parse_bounded,
 )
 from rules.masking import apply_mask
+from rules.policy_problems import PolicyError, Problem
 from rules.quiet import QuietHours
 from rules.vocabulary import AppliesTo, Category, Prior, ReminderVia, WhenBoth
 

@@ -11,7 +11,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from rules.loader import PolicyError, load
+from rules.loader import load
+from rules.policy_problems import PolicyError
 from rules.scenarios import run_scenarios
 
 

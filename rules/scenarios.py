@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from rules.engine import KINDS, Engine
-from rules.loader import PolicyError, Problem, read_yaml
+from rules.loader import read_yaml
+from rules.policy_problems import PolicyError, Problem
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,61 @@
+"""The value types of a policy file: ids, codes, texts, channels, roles, workflow steps,
+durations (working days included), quiet hours and the clock durations counting windows
+take."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import PlainValidator, StringConstraints
+
+from rules.durations import Duration, Unit, parse_duration
+from rules.quiet import QuietHours, parse_quiet_hours
+
+RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
+Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=60)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Channel = Literal["PAD", "QR", "KIOSK", "SMS", "WEB", "APP", "HOTLINE", "PAPER"]
+Role = Literal["citizen", "window_staff", "dept_handler", "area_admin", "policy_staff", "system"]
+Step = Literal[
+    "callback",
+    "appeal",
+    "appeal_review",
+    "rectification",
+    "follow_up_rating",
+    "follow_up_review",
+    "escalation",
+    "moderation_review",
+]
+
+
+def _duration(value: object) -> Duration:
+    if isinstance(value, Duration):
+        return value
+    return parse_duration(str(value))
+
+
+DurationText = Annotated[Duration, PlainValidator(_duration)]
+
+
+def _quiet_hours(value: object) -> QuietHours:
+    if isinstance(value, QuietHours):
+        return value
+    if not isinstance(value, str):
+        # YAML reads an unquoted 21:00 as a number (sexagesimal): ask for quotes.
+        raise ValueError('write the span in quotes, e.g. "21:00-08:00"')
+    return parse_quiet_hours(value)
+
+
+QuietHoursText = Annotated[QuietHours, PlainValidator(_quiet_hours)]
+
+
+def _clock_time(value: object) -> Duration:
+    duration = _duration(value)
+    if duration.unit is Unit.WORKING_DAYS:
+        raise ValueError(
+            f"{value!r}: counting windows run on the clock; write minutes, hours or natural days"
+        )
+    return duration
+
+
+ClockDuration = Annotated[Duration, PlainValidator(_clock_time)]
