@@ -21,12 +21,12 @@ from tortoise.transactions import in_transaction
 
 from models.db import as_utc
 from models.stores import calls as store
+from rules import Category
 from services.cases import visible_to
 from services.identity import Principal, Role
 from services.paging import check_first, decode_cursor, encode_cursor, row_id, split_page
 from services.vault import Vault
 
-BAD = "bad"  # the rules format's word for the 差评 category (rules.spec.Level.category)
 REASON_MIN, REASON_MAX = 4, 200
 REVEAL = "reveal_contact"
 _CURSOR = "audit"
@@ -76,7 +76,7 @@ async def settle_callbacks(conn: BaseDBAsyncClient, act_id: str, now: datetime) 
     effective rating is now bad, unless one is open; the open callbacks of those whose
     effective rating no longer is bad are closed (there is nobody to call back, and the
     phone must not be given out for them). Idempotent."""
-    await store.settle_callbacks(conn, act_id, BAD, now.astimezone(UTC))
+    await store.settle_callbacks(conn, act_id, Category.BAD, now.astimezone(UTC))
 
 
 async def reveal_contact(
