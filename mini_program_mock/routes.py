@@ -25,6 +25,7 @@ from server.demo import load_catalog
 from server.devices import HEADER, device_of, issue_device_id, recognised
 from server.json_body import strict_json
 from server.settings import Settings
+from server.state import app_state
 from services.abuse import check_device_issue, check_visit
 from services.case_intake import normalise_id_number, normalise_phone
 from services.identifiers import is_company_id, is_person_id, is_phone
@@ -84,7 +85,7 @@ async def _device(request: Request) -> Response:
     server issued it (confirming costs nothing), else a new one, at most the policy's
     `device_ids` a client address (rules.yaml `abuse`). The pages rate without one when
     refused, so a shared address never keeps anyone from rating."""
-    collaborators = request.app.state.runtime.collaborators
+    collaborators = app_state(request).collaborators
     kept = request.headers.get(HEADER, "")
     if kept and recognised(collaborators.vault, kept) is not None:
         return _no_store({"device": kept})
@@ -110,7 +111,7 @@ def _limited(endpoint: Endpoint) -> Endpoint:
     citizens may all share one, and the per-window limit bounds a flood from anywhere."""
 
     async def limited(request: Request) -> Response:
-        collaborators = request.app.state.runtime.collaborators
+        collaborators = app_state(request).collaborators
         refused = await check_visit(
             collaborators.counters,
             collaborators.engine.abuse(),

@@ -149,6 +149,11 @@ async def execute(conn: BaseDBAsyncClient, sql: str, args: Sequence[Any] = ()) -
     return int(count)
 
 
+async def ping() -> None:
+    """One round trip to the database (health checks)."""
+    await fetch(connection(), "SELECT 1 AS ok")
+
+
 def values_rows(width: int, count: int) -> str:
     """`(?, ?), (?, ?)` for a multi-row VALUES list."""
     row = "(" + ", ".join("?" * width) + ")"

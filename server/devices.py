@@ -15,6 +15,7 @@ import secrets
 
 from starlette.requests import HTTPConnection
 
+from server.state import app_state
 from services.vault import Vault
 
 HEADER = "x-hcp-device"
@@ -44,7 +45,7 @@ def device_of(request: HTTPConnection) -> str | None:
     given = request.headers.get(HEADER)
     if not given:
         return None
-    device = recognised(request.app.state.runtime.collaborators.vault, given)
+    device = recognised(app_state(request).collaborators.vault, given)
     return f"dev:{device}" if device is not None else None
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any
 
 from cross_web import HTTPException
 from starlette.requests import Request
@@ -22,23 +22,18 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 
-from schema.core.context import Collaborators, Context
+from schema.core.context import Context
 from server.devices import device_of
 from server.graphiql import graphiql_page
 from server.json_body import strict_json
 from server.security_headers import GRAPHIQL_POLICY
+from server.state import app_state
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 _CONTENT_TYPES = {GRAPHQL_RESPONSE: f"{GRAPHQL_RESPONSE}; charset=utf-8", JSON: JSON}
 # RFC 9110 qvalue; anything else in `q=` is treated as no weight given.
 _QUALITY = re.compile(r"\s*q\s*=\s*(0(?:\.\d{0,3})?|1(?:\.0{0,3})?)\s*", re.IGNORECASE)
-
-
-class Opened(Protocol):
-    """What the lifespan opened (server.app.Runtime); empty until start-up is done."""
-
-    collaborators: Collaborators | None
 
 
 def response_media_type(headers: Mapping[str, str]) -> str:
@@ -76,10 +71,6 @@ def _request_error_status(response: GraphQLHTTPResponse) -> int | None:
 
 
 class HcpGraphQL(GraphQL[Context, None]):
-    def __init__(self, runtime: Opened, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.runtime = runtime
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
@@ -103,9 +94,10 @@ class HcpGraphQL(GraphQL[Context, None]):
         return Response(self.encode_json(body), exc.status_code, media_type=media_type)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
-        assert self.runtime.collaborators is not None
         return Context(
-            self.runtime.collaborators, request.headers.get("authorization"), device_of(request)
+            app_state(request).collaborators,
+            request.headers.get("authorization"),
+            device_of(request),
         )
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:

@@ -38,6 +38,7 @@ from server.app import create_app
 from server.auth import mint
 from server.database import migrate
 from server.settings import Settings
+from server.state import app_state
 from services.policy import Published, publish_rules
 from tests.factories import INGEST
 from tests.privacy_guard import PROBE_LOGGER, PersonalDataCapture
@@ -301,14 +302,14 @@ async def api(running_app: Api) -> AsyncIterator[Api]:
     running_app.clock.now = NOW
     # The anti-abuse counts of earlier tests (the clock is the same fixed moment in every
     # test, so they would all share one counting window).
-    running_app.app.state.runtime.collaborators.counters.clear()
+    app_state(running_app.app).collaborators.counters.clear()
     await _restore_policy(running_app)
     yield running_app
 
 
 async def _restore_policy(api: Api) -> None:
     """Every test starts on rules.yaml, whatever an earlier test published."""
-    engine = api.app.state.runtime.collaborators.engine
+    engine = app_state(api.app).collaborators.engine
     template = _template()
     if engine.source.digest != template.digest:
         restored = await publish_rules(

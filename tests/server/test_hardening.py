@@ -8,10 +8,12 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 
 from server.app import create_app
 from server.body_limit import MAX_BODY_BYTES
 from server.settings import Settings
+from server.state import NotStartedError, app_state
 from tests.conftest import make_settings, token
 
 KEY = "t1:" + base64.b64encode(b"k" * 32).decode("ascii")
@@ -71,3 +73,16 @@ async def test_oversized_bodies_are_refused_with_a_code(tmp_path: Path) -> None:
         assert streamed.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
         fine = await client.post("/graphql", json={"query": "{ __typename }"})
         assert fine.json() == {"data": {"__typename": "Query"}}
+
+
+async def test_the_app_state_is_there_exactly_while_the_lifespan_runs(tmp_path: Path) -> None:
+    """Typed and complete, or a clear error: never a half-filled runtime read by an assert."""
+    app = create_app(_settings(tmp_path, "dev"))
+    with pytest.raises(NotStartedError, match="has not finished starting"):
+        app_state(app)
+    async with app.router.lifespan_context(app):
+        state = app_state(app)
+        assert state.collaborators.engine.version and state.redis is None
+        assert state.redis_health is None and state.settings.env == "dev"
+    with pytest.raises(NotStartedError):
+        app_state(app)

@@ -14,6 +14,7 @@ import pytest
 from rules import Engine
 from rules import loader as policy_loader
 from server.rules_runtime import RulesFileWatch
+from server.state import app_state
 from services.policy import Published, publish_rules
 from tests.conftest import ROOT, Api, token
 from tests.rules.test_hostile_policy import REASON, laughs
@@ -66,7 +67,7 @@ def refusals(caplog: pytest.LogCaptureFixture) -> list[str]:
 async def test_the_service_answers_while_a_hostile_file_is_read_and_keeps_its_policy(
     api: Api, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    engine: Engine = api.app.state.runtime.collaborators.engine
+    engine: Engine = app_state(api.app).collaborators.engine
     before = engine.version
     reading = SlowReading(monkeypatch)
     caplog.set_level(logging.WARNING, logger="hcp.rules")

@@ -18,8 +18,8 @@ import pytest
 
 from models.db import connection, execute, fetch
 from rules import Engine
-from server.app import HcpGraphQL
 from server.sms_gateway import DevFileSender
+from server.state import app_state, set_app_state
 from services.ingest_cases import phone_lookup
 from services.rotate_key import MissingKeyError, RotationReport, UnreadableRowError, rotate_key
 from services.sms import deliver_due
@@ -49,16 +49,16 @@ HISTORY = "query($n: String!) { case(caseNo: $n) { ratings { level channel } } }
 def restart(api: Api) -> Iterator[Callable[[str], None]]:
     """What restarting the service with another HCP_DATA_KEY does, on the running app
     (Tortoise's connections are process-wide, so a second app cannot be started here)."""
-    endpoints = {getattr(route, "endpoint", None) for route in api.app.routes}
-    [graphql] = [e for e in endpoints if isinstance(e, HcpGraphQL)]
-    started = graphql.runtime.collaborators
-    assert started is not None
+    started = app_state(api.app)
 
     def with_ring(ring: str) -> None:
-        graphql.runtime.collaborators = replace(started, vault=Vault.from_ring(ring))
+        vault = Vault.from_ring(ring)
+        set_app_state(
+            api.app, replace(started, collaborators=replace(started.collaborators, vault=vault))
+        )
 
     yield with_ring
-    graphql.runtime.collaborators = started
+    set_app_state(api.app, started)
 
 
 async def my_cases(api: Api, person: dict[str, Any]) -> dict[str, dict[str, Any]]:
