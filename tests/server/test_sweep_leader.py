@@ -194,18 +194,23 @@ def test_serve_workers_on_one_sqlite_file_elect_one_leader(tmp_path: Path) -> No
     try:
         holder = _passes(served, 3)["sweep"]["leader"]
         answers = _all_answers(served)
+        # Elections while serving. During the stop, the other worker may take the lock the
+        # leader lets go of before its own signal arrives (seen under load): a handover.
+        serving = _said(BECAME, served.log)
     finally:
         served.stop()
     assert len({a["worker"] for a in answers}) == 2
     assert {a["sweep"]["leader"] for a in answers} == {holder}
     assert {a["status"] for a in answers} == {"ok"}
-    [elected] = _said(BECAME, served.log)
+    [elected] = serving
     assert elected["pid"] == _pid(holder) and elected["pid"] in {a["worker"] for a in answers}
     records = _records(served.log)
     # Nothing was due: no line per pass, and none failed.
     assert not [r for r in records if r["logger"] == "hcp.sweep" and "pass" in r["message"]]
-    # A clean stop says the leader let go.
-    assert [r["pid"] for r in _said("it stops", served.log)] == [elected["pid"]]
+    # A clean stop says the leader let go, and every worker that led says so.
+    stopped = [r["pid"] for r in _said("it stops", served.log)]
+    assert elected["pid"] in stopped
+    assert sorted(stopped) == sorted(r["pid"] for r in _said(BECAME, served.log))
 
 
 async def test_healthz_is_degraded_when_the_sweep_is_late(api: Api) -> None:
