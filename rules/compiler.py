@@ -85,7 +85,8 @@ class CompiledPolicy:
             actions[name] = self._action(rule)
             condition = {"$and": [{"kind": rule.kind}, rule.condition]}
             definitions[rule.kind][name] = {"all": [{"m": condition}], "run": name}
-        self._guards: dict[str, list[list[tuple[str, Any]]]] = {}
+        # Per kind whose rules are plain equalities: the facts they compare, and the rules.
+        self._guards: dict[str, tuple[tuple[str, ...], list[list[tuple[str, Any]]]]] = {}
         for kind, ruleset in definitions.items():
             conditions = [r.condition for r in rules if r.kind == kind]
             otherwise = _otherwise(kind, conditions)
@@ -93,7 +94,8 @@ class CompiledPolicy:
                 ruleset[_UNMATCHED] = {"all": [{"m": otherwise}], "run": _UNMATCHED}
                 guard = _equalities(kind, conditions)
                 if guard is not None:
-                    self._guards[kind] = guard
+                    compared = tuple(sorted({fact for rule in guard for fact, _ in rule}))
+                    self._guards[kind] = (compared, guard)
         self.kinds = frozenset(definitions)
         by_kind: dict[str, list[Condition]] = {}
         for rule in rules:
@@ -131,7 +133,13 @@ class CompiledPolicy:
         if kind not in self.kinds:
             return [], {}
         guard = self._guards.get(kind)
-        if guard is not None and not _testable(guard, message):
+        # Every compared fact given: some rule or the catch-all matches (the usual case,
+        # checked in a fraction of a microsecond); else the rules say whether one can.
+        if (
+            guard is not None
+            and not all(message.get(fact) is not None for fact in guard[0])
+            and not _testable(guard[1], message)
+        ):
             nulls = sorted(k for k, v in message.items() if v is None)
             raise UndecidableFactsError(
                 f"the {kind} rules cannot decide these facts: a fact they compare is missing "
