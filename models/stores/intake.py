@@ -4,9 +4,8 @@ itself, each kind in one set-based statement inside the caller's transaction."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import astuple, dataclass, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
@@ -84,8 +83,7 @@ async def upsert_reference(
     return ids
 
 
-@dataclass(frozen=True)
-class ApplicantRow:
+class ApplicantRow(NamedTuple):
     """An applicant as stored: sealed under `key_id`, found by its lookup hashes."""
 
     id_number_hash: str
@@ -106,7 +104,7 @@ async def upsert_applicants(
 ) -> dict[str, int]:
     """Store each applicant, replacing what was stored under its hash, but keeping a stored
     phone when the new row has none. Returns the ids by ID-number hash."""
-    source, args = row_source(conn, _APPLICANT_TYPES, [list(astuple(a)) for a in applicants])
+    source, args = row_source(conn, _APPLICANT_TYPES, [list(a) for a in applicants])
     written = await fetch(
         conn,
         "INSERT INTO applicant (id_number_hash, kind, name_enc, id_number_enc, phone_enc, "
@@ -122,8 +120,7 @@ async def upsert_applicants(
     return {row["id_number_hash"]: int(row["id"]) for row in written}
 
 
-@dataclass(frozen=True)
-class CaseRow:
+class CaseRow(NamedTuple):
     """A case as stored (the columns of case_record intake writes, in order)."""
 
     case_no: str
@@ -143,7 +140,7 @@ class CaseRow:
     rating_status: str
 
 
-_CASE_COLUMNS = tuple(f.name for f in fields(CaseRow))
+_CASE_COLUMNS = CaseRow._fields
 _CASE_TYPES = (
     "text",
     "bigint",
@@ -180,7 +177,7 @@ async def upsert_cases(conn: BaseDBAsyncClient, cases: Sequence[CaseRow]) -> set
         "status = CASE WHEN COALESCE(excluded.completed_at, case_record.completed_at) IS NULL "
         f"THEN '{CaseStatus.ACCEPTED.value}' ELSE '{CaseStatus.COMPLETED.value}' END"
     )
-    source, args = row_source(conn, _CASE_TYPES, [list(astuple(c)) for c in cases])
+    source, args = row_source(conn, _CASE_TYPES, [list(c) for c in cases])
     stored = await fetch(
         conn,
         f"INSERT INTO case_record ({', '.join(_CASE_COLUMNS)}) {source} "
