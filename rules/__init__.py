@@ -3,7 +3,8 @@
 The rest of the product uses only this surface:
     Engine.from_path(path).history(Prior.RATING) / .cutoffs(now) / … -> Decided[T], one
         typed method per decision kind, T a frozen dataclass of rules/decisions, and the
-        policy's vocabularies as enums (Category, WhenBoth, ReminderVia, AppliesTo, Prior)
+        policy's vocabularies as enums (Category, WhenBoth, ReminderVia, AppliesTo, Prior,
+        WhenOverdue, AppealUpheld)
     engine.evaluate(kind, facts) -> Decision: the same with the outcome as a mapping, for
         the scenario files
     load(path) / parse(text) -> Source, raising PolicyError with located Problems
@@ -18,6 +19,7 @@ from rules.decisions.masking import MASKED_FIELDS
 from rules.decisions.rating import RatingFacts, RatingVerdict
 from rules.decisions.scope import Reach
 from rules.decisions.windows import CaseDeadlines, Cutoffs, DefaultDue, RemindDue
+from rules.decisions.workflow import StepRule
 from rules.engine import KINDS, Decided, Decision, Engine
 from rules.loader import (
     PARSE_SECONDS,
@@ -30,13 +32,22 @@ from rules.loader import (
 from rules.masking import apply_mask
 from rules.policy_problems import PolicyError, Problem
 from rules.quiet import QuietHours
-from rules.vocabulary import AppliesTo, Category, Prior, ReminderVia, WhenBoth
+from rules.vocabulary import (
+    AppealUpheld,
+    AppliesTo,
+    Category,
+    Prior,
+    ReminderVia,
+    WhenBoth,
+    WhenOverdue,
+)
 
 __all__ = [
     "BUSINESS_TZ",
     "KINDS",
     "MASKED_FIELDS",
     "PARSE_SECONDS",
+    "AppealUpheld",
     "AppliesTo",
     "CaseDeadlines",
     "Category",
@@ -58,7 +69,9 @@ __all__ = [
     "RemindDue",
     "ReminderVia",
     "Source",
+    "StepRule",
     "WhenBoth",
+    "WhenOverdue",
     "apply_mask",
     "load",
     "load_bounded",

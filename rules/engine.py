@@ -32,6 +32,7 @@ from rules.decisions.moderation import Moderation
 from rules.decisions.rating import RatingFacts, RatingVerdict
 from rules.decisions.scope import Reach
 from rules.decisions.windows import CaseDeadlines, Cutoffs, RatingWindow
+from rules.decisions.workflow import StepRule
 from rules.loader import Source, load, parse
 from rules.quiet import QuietHours
 from rules.spec import Policy
@@ -40,24 +41,14 @@ from rules.vocabulary import Prior
 T = TypeVar("T")
 
 KINDS = (
-    "level",
-    "form",
-    "rating",
-    "rating_window",
-    "case_deadlines",
-    "history",
-    "scope",
-    "deadline",
-    "mask",
-    "moderation",
-    "cutoffs",
-    "abuse",
+    *("level", "form", "rating", "rating_window", "case_deadlines", "history", "scope"),
+    *("deadline", "mask", "moderation", "cutoffs", "abuse", "workflow_step"),
 )
 _KIND_SET = frozenset(KINDS)
 # Decisions that read no clock and depend only on the policy and a few small facts (a role,
 # a field, a channel, a target, a level, what a case already has): asked again on every
 # request, decided once per policy. `level` and `history` are also steps of every rating.
-_MEMO_KINDS = frozenset({"form", "scope", "mask", "abuse", "level", "history"})
+_MEMO_KINDS = frozenset({"form", "scope", "mask", "abuse", "level", "history", "workflow_step"})
 _MEMO_LIMIT = 1024  # distinct fact sets kept per policy; beyond it, decided every time
 _SCALARS = (str, int, bool, type(None))  # facts a memo key may hold (hashable, no clock)
 _TIME_FACTS = ("completed_at", "rated_at", "from", "now")
@@ -188,6 +179,9 @@ class Engine:
 
     def deadline(self, step: str, start: dt.datetime) -> Decided[StepDue | None]:
         return self._typed("deadline", {"step": step, "from": start}, StepDue.from_outcome)
+
+    def workflow_step(self, step: str) -> Decided[StepRule | None]:
+        return self._typed("workflow_step", {"step": step}, StepRule.from_outcome)
 
     def rating(self, facts: RatingFacts) -> Decided[RatingVerdict]:
         return self._typed("rating", facts.as_facts(), RatingVerdict.from_outcome)

@@ -11,13 +11,12 @@ import re
 from typing import Annotated, Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     StringConstraints,
     field_validator,
 )
 
+from rules.spec_base import Rule, Strict
 from rules.spec_values import (
     Channel,
     ClockDuration,
@@ -25,10 +24,10 @@ from rules.spec_values import (
     DurationText,
     QuietHoursText,
     Role,
-    RuleId,
     Step,
     Text,
 )
+from rules.spec_workflow import Workflow
 from rules.vocabulary import Category, ReminderVia, WhenBoth, WhenRatedAgain
 
 CHANNELS = ("PAD", "QR", "KIOSK", "SMS", "WEB", "APP", "HOTLINE", "PAPER")
@@ -37,18 +36,6 @@ CHANNELS = ("PAD", "QR", "KIOSK", "SMS", "WEB", "APP", "HOTLINE", "PAPER")
 # matter's name, the case number, the rating link, and the reply hint when replies are on.
 PLACEHOLDERS = ("{matter}", "{case_no}", "{link}", "{reply}")
 _BRACED = re.compile(r"\{[^{}]*\}")
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Rule(Strict):
-    """Every rule names itself: a stable id (kebab-case) and the policy's own words."""
-
-    id: RuleId
-    title: Text
-    description: Text
 
 
 class Tag(Strict):
@@ -235,6 +222,7 @@ class Policy(Strict):
     masking: list[Masking] = Field(default_factory=list)
     moderation: Moderation | None = None
     abuse: Abuse | None = None
+    workflow: Workflow | None = None
     calendar: Calendar = Field(default_factory=Calendar)
 
     def rules(self) -> list[Rule]:
@@ -262,4 +250,6 @@ def rule_paths(policy: Policy) -> list[tuple[Path, Rule]]:
         found.append((("moderation",), policy.moderation))
     if policy.abuse is not None:
         found.append((("abuse",), policy.abuse))
+    if policy.workflow is not None:
+        found += [(("workflow", "steps", i), w) for i, w in enumerate(policy.workflow.steps)]
     return found

@@ -18,6 +18,7 @@ def cross_checks(policy: Policy) -> list[Problem]:
         + _unique_problems(policy)
         + _calendar_problems(policy)
         + _reminder_problems(policy)
+        + _workflow_problems(policy)
     )
 
 
@@ -162,3 +163,59 @@ def _calendar_problems(policy: Policy) -> list[Problem]:
         for index, day in enumerate(policy.calendar.working_days)
         if day in holidays
     ]
+
+
+def _workflow_problems(policy: Policy) -> list[Problem]:
+    """The loop's steps each once, in keys that agree: the appeal with what upholding it
+    does, the spot check with its share, the rater only at the follow-up rating, and every
+    deadline (but the moderation queue's) for a step of the loop."""
+    workflow = policy.workflow
+    if workflow is None:
+        return []
+    found: list[Problem] = []
+    first: dict[str, int] = {}
+    for index, step in enumerate(workflow.steps):
+        where: Path = ("workflow", "steps", index)
+        if step.step in first:
+            found.append(
+                ((*where, "step"), f"{step.step} is already workflow.steps[{first[step.step]}]")
+            )
+        first.setdefault(step.step, index)
+        if (step.actor == "rater") != (step.step == "follow_up_rating"):
+            found.append(((*where, "actor"), "the rater acts at follow_up_rating, and only there"))
+        if step.when_overdue == "deem_confirmed" and step.step != "appeal":
+            found.append(
+                (
+                    (*where, "when_overdue"),
+                    "deem_confirmed is what an appeal not filed in time does; use it on the "
+                    "appeal step",
+                )
+            )
+    pairs = (
+        (
+            "appeal",
+            "appeal_upheld",
+            workflow.appeal_upheld,
+            "not_counted, revoked or recorded_unrated",
+        ),
+        ("spot_check", "spot_check_percent", workflow.spot_check_percent, "a per cent, 1-100"),
+    )
+    for step_name, key, value, what in pairs:
+        if (step_name in first) != (value is not None):
+            found.append(
+                (
+                    ("workflow", key),
+                    f"the {step_name} step and {key} ({what}) go together: give both or neither",
+                )
+            )
+    for index, deadline in enumerate(policy.deadlines):
+        # The comments' review is the moderation queue's deadline, not a step of the loop.
+        if deadline.step not in first and deadline.step != "moderation_review":
+            found.append(
+                (
+                    ("deadlines", index, "step"),
+                    f"{deadline.step} is not a step of the workflow: add it to workflow.steps "
+                    "or take the deadline out",
+                )
+            )
+    return found

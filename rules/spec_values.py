@@ -21,10 +21,12 @@ Step = Literal[
     "appeal",
     "appeal_review",
     "rectification",
+    "rectification_review",
     "follow_up_rating",
     "follow_up_review",
     "escalation",
     "moderation_review",
+    "spot_check",
 ]
 
 

@@ -51,3 +51,20 @@ class Prior(StrEnum):
     RATING = "rating"
     DEFAULT = "default"
     OWN_RATING = "own_rating"  # the applicant's own, met by a rating entered on their behalf
+
+
+class WhenOverdue(StrEnum):
+    """What a passed deadline does to a work item at a step of the bad-rating loop."""
+
+    ESCALATE = "escalate"  # the area admin is told and the item is theirs to chase
+    DEEM_CONFIRMED = "deem_confirmed"  # no appeal in time: the bad rating stands (fenghua)
+    REVIEW = "review"  # the admin reviews it in full (fenghua: no follow-up rating in time)
+    NOTHING = "nothing"  # it is marked overdue, nothing more
+
+
+class AppealUpheld(StrEnum):
+    """What an upheld appeal (误评, 恶意差评, 无效评价) makes of the bad rating."""
+
+    NOT_COUNTED = "not_counted"  # kept, excluded from the statistics (haiyang, inner_mongolia)
+    REVOKED = "revoked"  # withdrawn as invalid (min_an)
+    RECORDED_UNRATED = "recorded_unrated"  # the case counts as not rated (binhai)

@@ -10,6 +10,8 @@
 - masking: how a role sees personal data (`masking`)
 - moderation: comments held for review (`moderation`)
 - abuse: the anti-abuse limits (`abuse`)
+- workflow: who acts at each step of the bad-rating loop, and what a passed deadline does
+  (`workflow`)
 - rating: the whole rating decision, composed from the ones above
 
 A module turns its section into CompiledRules (rules.rule) and its outcomes into a frozen
@@ -19,7 +21,17 @@ dataclass; rules.compiler alone knows the engine that runs them.
 from __future__ import annotations
 
 from rules.calendar import WorkingCalendar
-from rules.decisions import abuse, deadlines, history, levels, masking, moderation, scope, windows
+from rules.decisions import (
+    abuse,
+    deadlines,
+    history,
+    levels,
+    masking,
+    moderation,
+    scope,
+    windows,
+    workflow,
+)
 from rules.rule import CompiledRule
 from rules.spec import Policy
 
@@ -36,4 +48,5 @@ def policy_rules(policy: Policy) -> list[CompiledRule]:
         *masking.rules(policy),
         *moderation.rules(policy),
         *abuse.rules(policy, calendar),
+        *workflow.rules(policy),
     ]

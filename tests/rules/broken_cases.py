@@ -51,7 +51,20 @@ CASES: dict[str, Edit] = {
     "missing_channel.yaml": Edit(
         "offline: [PAD, QR, KIOSK, SMS, HOTLINE, PAPER]", "offline: [PAD, QR, KIOSK, SMS, HOTLINE]"
     ),
-    "unknown_step.yaml": Edit("    step: callback\n", "    step: call-back\n"),
+    # the callback's deadline; the workflow's callback step has the same `step` line
+    "unknown_step.yaml": Edit(
+        "电话回访评价人\n    step: callback\n", "电话回访评价人\n    step: call-back\n"
+    ),
+    "appeal_without_outcome.yaml": Edit("  appeal_upheld: not_counted\n", ""),
+    "rater_at_callback.yaml": Edit(
+        "      step: callback\n      actor: dept_handler\n",
+        "      step: callback\n      actor: rater\n",
+    ),
+    # rectification's deadline; the workflow's rectification step has the same `step` line
+    "deadline_outside_workflow.yaml": Edit(
+        "    step: rectification\n    within: 5 working days\n",
+        "    step: follow_up_review\n    within: 5 working days\n",
+    ),
     # default_rating's level; level-satisfied has `level: 4` too
     "default_level.yaml": Edit(
         "    level: 4\n    after: 7 natural days\n", "    level: 0\n    after: 7 natural days\n"

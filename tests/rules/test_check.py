@@ -31,6 +31,18 @@ EXPECTED = {
     "duplicate_key.yaml": ("  batch:", "key 'batch' appears twice"),
     "missing_channel.yaml": ("channel_classes:", "missing: PAPER"),
     "unknown_step.yaml": ("step: call-back", "'call-back' is not allowed here"),
+    "appeal_without_outcome.yaml": (
+        "  steps:",
+        "workflow.appeal_upheld: the appeal step and appeal_upheld",
+    ),
+    "rater_at_callback.yaml": (
+        "actor: rater",
+        "the rater acts at follow_up_rating, and only there",
+    ),
+    "deadline_outside_workflow.yaml": (
+        "step: follow_up_review",
+        "follow_up_review is not a step of the workflow",
+    ),
     "default_level.yaml": ("level: 0", "rating.default_rating.level"),
     "reminder_call_first.yaml": (
         "via: [CALL, SMS]",

@@ -1,0 +1,74 @@
+"""Who acts at a step of the bad-rating loop, with what, and what its passed deadline does
+(`workflow_step`): rules.yaml `workflow` (and `deadlines` for how long the step may take)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from rules.rule import CompiledRule, Facts, Outcome, eq
+from rules.spec import Policy
+from rules.vocabulary import WhenOverdue
+
+# Staff act within their department, admins within their region, the rater on their case.
+_SCOPE = {
+    "window_staff": "department",
+    "dept_handler": "department",
+    "area_admin": "region",
+    "rater": "case",
+}
+
+
+@dataclass(frozen=True)
+class StepRule:
+    """actor: the role that acts; scope: department, region or (the rater) their case;
+    within: the policy's words for the step's deadline (None: no deadline)."""
+
+    step: str
+    actor: str
+    scope: str
+    evidence: bool
+    not_by_rated_staff: bool
+    optional: bool
+    when_overdue: WhenOverdue
+    within: str | None
+
+    @classmethod
+    def from_outcome(cls, outcome: Mapping[str, Any]) -> StepRule | None:
+        if not outcome:
+            return None
+        return cls(
+            step=outcome["step"],
+            actor=outcome["actor"],
+            scope=outcome["scope"],
+            evidence=bool(outcome["evidence"]),
+            not_by_rated_staff=bool(outcome["not_by_rated_staff"]),
+            optional=bool(outcome["optional"]),
+            when_overdue=WhenOverdue(outcome["when_overdue"]),
+            within=outcome["within"],
+        )
+
+
+def rules(policy: Policy) -> list[CompiledRule]:
+    if policy.workflow is None:
+        return []
+    within = {deadline.step: str(deadline.within) for deadline in policy.deadlines}
+    found = []
+    for step in policy.workflow.steps:
+        decided: Outcome = {
+            "step": step.step,
+            "actor": step.actor,
+            "scope": _SCOPE[step.actor],
+            "evidence": step.evidence,
+            "not_by_rated_staff": step.not_by_rated_staff,
+            "optional": step.optional,
+            "when_overdue": step.when_overdue.value,
+            "within": within.get(step.step),
+        }
+
+        def outcome(_facts: Facts, decided: Outcome = decided) -> Outcome:
+            return dict(decided)
+
+        found.append(CompiledRule(step.id, "workflow_step", eq(step=step.step), outcome))
+    return found
