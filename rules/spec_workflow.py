@@ -2,7 +2,9 @@
 order, who acts at each, what the action must carry, what a passed deadline does, what an
 upheld appeal makes of the rating, and the share of closed items an admin spot-checks.
 
-How long each step may take stays in `deadlines` (one place for durations)."""
+How long each step may take stays in `deadlines` (one place for durations). A follow-up
+rating (追评) that is bad again goes to the follow_up_review step when the workflow has one,
+as one not given in time does when follow_up_rating's `when_overdue` is `review`."""
 
 from __future__ import annotations
 
