@@ -99,10 +99,10 @@ class Settings:
             jwt_public_key=_pem_or_file(public_key),
             jwt_public_key_file=_file_named(public_key),
             jwt_jwks=_jwks_source(env_map.get("HCP_JWT_JWKS")),
-            jwt_jwks_refresh_seconds=_seconds(env_map, "HCP_JWT_JWKS_REFRESH_SECONDS"),
+            jwt_jwks_refresh_seconds=_number(env_map, "HCP_JWT_JWKS_REFRESH_SECONDS"),
             log_format=_word(env_map, "HCP_LOG_FORMAT"),  # type: ignore[arg-type]
-            redis_timeout_seconds=_seconds(env_map, "HCP_REDIS_TIMEOUT_SECONDS"),
-            redis_retry_seconds=_seconds(env_map, "HCP_REDIS_RETRY_SECONDS"),
+            redis_timeout_seconds=_number(env_map, "HCP_REDIS_TIMEOUT_SECONDS"),
+            redis_retry_seconds=_number(env_map, "HCP_REDIS_RETRY_SECONDS"),
             jwt_issuer=env_map.get("HCP_JWT_ISSUER") or None,
             jwt_audience=env_map.get("HCP_JWT_AUDIENCE") or None,
             data_key=env_map.get("HCP_DATA_KEY") or None,
@@ -110,9 +110,9 @@ class Settings:
             if env_map.get("HCP_DATA_KEY_FILE")
             else None,
             var_dir=var_dir,
-            rules_poll_seconds=_seconds(env_map, "HCP_RULES_POLL_SECONDS"),
-            pad_session_hours=_seconds(env_map, "HCP_PAD_SESSION_HOURS"),
-            pad_rating_minutes=_seconds(env_map, "HCP_PAD_RATING_MINUTES"),
+            rules_poll_seconds=_number(env_map, "HCP_RULES_POLL_SECONDS"),
+            pad_session_hours=_number(env_map, "HCP_PAD_SESSION_HOURS"),
+            pad_rating_minutes=_number(env_map, "HCP_PAD_RATING_MINUTES"),
             sms_gateway_url=env_map.get("HCP_SMS_GATEWAY_URL") or None,
             sms_gateway_token=env_map.get("HCP_SMS_GATEWAY_TOKEN") or None,
             sms_inbound_secret=env_map.get("HCP_SMS_INBOUND_SECRET") or None,
@@ -120,7 +120,7 @@ class Settings:
             served_url=(env_map.get("HCP_SERVED_URL") or "").strip().rstrip("/") or None,
             login_url=(env_map.get("HCP_LOGIN_URL") or "").strip() or None,
             sweep_mode=_word(env_map, "HCP_SWEEP"),  # type: ignore[arg-type]
-            sweep_interval_seconds=_seconds(env_map, "HCP_SWEEP_INTERVAL_SECONDS"),
+            sweep_interval_seconds=_number(env_map, "HCP_SWEEP_INTERVAL_SECONDS"),
             cors_origins=tuple(
                 o.strip() for o in env_map.get("HCP_CORS_ORIGINS", "").split(",") if o.strip()
             ),
@@ -224,7 +224,7 @@ def _default(name: str) -> Any:
     return default(_FIELDS[name])
 
 
-def _seconds(env_map: Mapping[str, str], name: str) -> float:
+def _number(env_map: Mapping[str, str], name: str) -> float:
     """A number of the variable's unit (seconds, minutes, hours, as its name says)."""
     return float(env_map.get(name) or _default(name))
 

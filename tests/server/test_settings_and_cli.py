@@ -11,7 +11,8 @@ import jwt
 import pytest
 
 from server import secrets
-from server.settings import Settings, SettingsError
+from server.redis_health import RedisHealth
+from server.settings import Settings, SettingsError, default
 
 HCP = [sys.executable, "-m", "server.cli"]
 
@@ -20,6 +21,23 @@ def test_dev_defaults_need_nothing_configured(tmp_path: Path) -> None:
     settings = Settings.from_env({"HCP_VAR_DIR": str(tmp_path)})
     assert settings.database_url == f"sqlite://{tmp_path}/hcp.sqlite3"
     assert settings.redis_url is None and settings.env == "dev"
+
+
+def test_an_unset_or_empty_variable_takes_the_fields_default(tmp_path: Path) -> None:
+    """Each default is written once, on its Settings field; the environment reader and
+    RedisHealth take it from there."""
+    unset = Settings.read_env({"HCP_VAR_DIR": str(tmp_path)})
+    empty = Settings.read_env({"HCP_VAR_DIR": str(tmp_path), "HCP_SWEEP_INTERVAL_SECONDS": ""})
+    for name in ("rules_poll_seconds", "sweep_interval_seconds", "redis_timeout_seconds"):
+        assert getattr(unset, name) == getattr(empty, name) == default(name)
+    assert (unset.sweep_mode, unset.log_format) == (default("sweep_mode"), default("log_format"))
+    given = Settings.read_env({"HCP_VAR_DIR": str(tmp_path), "HCP_PAD_RATING_MINUTES": "5"})
+    assert given.pad_rating_minutes == 5.0 != default("pad_rating_minutes")
+    health = RedisHealth()
+    assert (health.timeout, health.retry_after) == (
+        default("redis_timeout_seconds"),
+        default("redis_retry_seconds"),
+    )
 
 
 @pytest.mark.parametrize("missing", ["HCP_JWT_PUBLIC_KEY", "HCP_DATA_KEY", "HCP_DATABASE_URL"])
