@@ -112,13 +112,16 @@ async def _job_run(database: str) -> dict[str, Any]:
 
 
 async def _cut_the_lock_connection(database: str) -> int:
+    """Ends the session holding this database's sweep lock. pg_locks is the whole server's:
+    without the database, a suite running beside this one on the same server (seen: a
+    second checkout's tests) had its lock connection ended too, and counted."""
     conn = await asyncpg.connect(database)
     try:
         ended: int = await conn.fetchval(
             "SELECT count(pg_terminate_backend(l.pid)) FROM pg_locks l "
             "JOIN pg_stat_activity a ON a.pid = l.pid "
             "WHERE l.locktype = 'advisory' AND l.granted "
-            "AND a.application_name = 'hcp-sweep-lock'"
+            "AND a.application_name = 'hcp-sweep-lock' AND a.datname = current_database()"
         )
     finally:
         await conn.close()
