@@ -33,14 +33,13 @@ from server import secrets
 from server.auth import TokenVerifier
 from server.redis_health import FAILURES, redis_client
 from server.settings import Settings, SettingsError
+from server.sweeper import SWEEP_GRACE_INTERVALS
 from services.key_custody import custody
 from services.vault import KeyRingError, Vault
 
 # How long the database may take to answer before doctor calls it unreachable.
 DATABASE_WAIT_SECONDS = 5.0
 SWEEP = "deadlines"  # job_run.name of the deadline sweep
-# A sweep is overdue when its last completed pass is older than this many intervals.
-SWEEP_GRACE_INTERVALS = 2
 _MIGRATIONS_TABLE = "tortoise_migrations"
 
 Severity = Literal["problem", "warning"]

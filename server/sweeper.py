@@ -316,6 +316,11 @@ async def serve_sweep(
                 log.exception("the sweep task failed")
 
 
+# A sweep is late when its last completed pass is older than this many intervals (/healthz
+# and `hcp doctor` alike).
+SWEEP_GRACE_INTERVALS = 2
+
+
 def sweep_health(
     run: LastRun | None, *, mode: str, since: datetime, now: datetime, interval: float
 ) -> tuple[dict[str, Any], bool]:
@@ -325,7 +330,7 @@ def sweep_health(
     every = run.interval_seconds if run is not None else interval
     completed = run.completed_at if run is not None else None
     latest = max(completed, since) if completed is not None else since
-    late = now - latest > timedelta(seconds=2 * every)
+    late = now - latest > timedelta(seconds=SWEEP_GRACE_INTERVALS * every)
     view = {
         "lastCompleted": completed.isoformat() if completed is not None else None,
         "leader": run.holder if run is not None else None,
