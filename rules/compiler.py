@@ -35,11 +35,6 @@ class RuleActionError(Exception):
     """A rule's action failed while deciding; the decision is not trustworthy."""
 
 
-class UndecidableFactsError(ValueError):
-    """No rule of the decision can even be tested on these facts: a fact its rules compare
-    is missing or null. Named by fact, never by value (a value may be personal)."""
-
-
 class _Evaluation:
     __slots__ = ("error", "facts", "fired", "outcome")
 
@@ -85,17 +80,10 @@ class CompiledPolicy:
             actions[name] = self._action(rule)
             condition = {"$and": [{"kind": rule.kind}, rule.condition]}
             definitions[rule.kind][name] = {"all": [{"m": condition}], "run": name}
-        # Per kind whose rules are plain equalities: the facts they compare, and the rules.
-        self._guards: dict[str, tuple[tuple[str, ...], list[list[tuple[str, Any]]]]] = {}
         for kind, ruleset in definitions.items():
-            conditions = [r.condition for r in rules if r.kind == kind]
-            otherwise = _otherwise(kind, conditions)
+            otherwise = _otherwise(kind, [r.condition for r in rules if r.kind == kind])
             if otherwise is not None:
                 ruleset[_UNMATCHED] = {"all": [{"m": otherwise}], "run": _UNMATCHED}
-                guard = _equalities(kind, conditions)
-                if guard is not None:
-                    compared = tuple(sorted({fact for rule in guard for fact, _ in rule}))
-                    self._guards[kind] = (compared, guard)
         self.kinds = frozenset(definitions)
         by_kind: dict[str, list[Condition]] = {}
         for rule in rules:
@@ -132,19 +120,9 @@ class CompiledPolicy:
         on, and is completed here with the kind and a fresh sid."""
         if kind not in self.kinds:
             return [], {}
-        guard = self._guards.get(kind)
-        # Every compared fact given: some rule or the catch-all matches (the usual case,
-        # checked in a fraction of a microsecond); else the rules say whether one can.
-        if (
-            guard is not None
-            and not all(message.get(fact) is not None for fact in guard[0])
-            and not _testable(guard[1], message)
-        ):
-            nulls = sorted(k for k, v in message.items() if v is None)
-            raise UndecidableFactsError(
-                f"the {kind} rules cannot decide these facts: a fact they compare is missing "
-                f"or null{' (null: ' + ', '.join(nulls) + ')' if nulls else ''}"
-            )
+        # A null fact is an absent one: durable matches null neither to a value nor to its
+        # absence, and a message nothing matches breaks it (see _otherwise).
+        message = {k: v for k, v in message.items() if v is not None}
         sid = str(next(self._sids))
         evaluation = _Evaluation(facts)
         self._inflight[sid] = evaluation
@@ -237,46 +215,23 @@ def _otherwise(kind: str, conditions: list[Condition]) -> Condition | None:
     round trip through the engine."""
     negated = []
     for condition in conditions:
-        terms = _conjuncts(kind, condition)
+        terms = condition["$and"] if set(condition) == {"$and"} else [condition]
+        terms = [t for t in terms if t and t != {"kind": kind}]
         if not terms:
             return None
         negated.append(_not_all(terms))
     return {"$and": [{"kind": kind}, *negated]}
 
 
-def _conjuncts(kind: str, condition: Condition) -> list[Condition]:
-    terms = condition["$and"] if set(condition) == {"$and"} else [condition]
-    return [t for t in terms if t and t != {"kind": kind}]
-
-
-def _equalities(kind: str, conditions: list[Condition]) -> list[list[tuple[str, Any]]] | None:
-    """Each rule's condition as (fact, value) pairs, when every one is plain equality
-    (rules.rule.eq); None when some condition is not, and is left to durable alone."""
-    found = []
-    for condition in conditions:
-        terms = _terms(condition)
-        if terms is None:
-            return None
-        found.append([(k, v) for k, v in terms.items() if (k, v) != ("kind", kind)])
-    return found
-
-
-def _testable(rules: list[list[tuple[str, Any]]], message: Mapping[str, Any]) -> bool:
-    """Whether durable can handle `message`: a rule matches it, or the catch-all does (each
-    rule has a fact present and different). A missing or null fact matches neither equality
-    nor inequality there, and an unhandled message corrupts durable's heap when its state is
-    deleted (SIGSEGV): such facts must be refused before they reach it."""
-
-    def holds(fact: str, value: Any, equal: bool) -> bool:
-        given = message.get(fact)
-        return given is not None and (given == value) is equal
-
-    matched = any(all(holds(f, v, True) for f, v in rule) for rule in rules)
-    return matched or all(any(holds(f, v, False) for f, v in rule) for rule in rules)
-
-
 def _not_all(terms: list[Condition]) -> Condition:
-    negations = [{"$neq": term} for term in terms]
+    """Not every term holds: one of the facts differs from the term's value, or is not given
+    at all (durable's $neq does not match a missing fact, so without $nex facts lacking one
+    would match no rule). One flat $or: durable does not nest them."""
+    negations: list[Condition] = []
+    for term in terms:
+        negations.append({"$neq": term})
+        if len(term) == 1 and not next(iter(term)).startswith("$"):
+            negations.append({"$nex": {next(iter(term)): 1}})
     return negations[0] if len(negations) == 1 else {"$or": negations}
 
 
