@@ -79,29 +79,18 @@ async def deliver_due(
     id to the gateway, so a retry after a crash is recognisable there. A message is tried
     once a pass: a failed one waits for its back-off. `quiet_hours` (the active policy's,
     `engine.sms_quiet_hours`): none is sent within them."""
-    tally = _Tally()
+    counts = dict.fromkeys(DeliveryReport.__dataclass_fields__, 0)
     if quiet_hours is not None and quiet_hours.contains(now):
-        return tally.report()
+        return DeliveryReport(**counts)
 
     async def batch() -> int:
         leased = await outbox.lease_due(now, now + LEASE, batch_size)
         for message in leased:
-            await _deliver(message, sender, vault, now, quiet_hours, tally)
+            counts[await _deliver(message, sender, vault, now, quiet_hours)] += 1
         return len(leased)
 
     await run_in_batches(batch, stop=stop)
-    return tally.report()
-
-
-@dataclass
-class _Tally:
-    sent: int = 0
-    retrying: int = 0
-    failed: int = 0
-    not_mobile: int = 0
-
-    def report(self) -> DeliveryReport:
-        return DeliveryReport(self.sent, self.retrying, self.failed, self.not_mobile)
+    return DeliveryReport(**counts)
 
 
 async def _deliver(
@@ -110,20 +99,18 @@ async def _deliver(
     vault: Vault,
     now: datetime,
     quiet_hours: QuietHours | None,
-    tally: _Tally,
-) -> None:
+) -> str:
+    """Send one leased message; says what became of it, as DeliveryReport counts it."""
     try:
         phone = vault.open(message.phone_enc, "applicant.phone", message.key_id)
     except (KeyError, ValueError, InvalidTag):
         # A key that left the ring, or a damaged value: retrying cannot help, and the
         # lease would hand it back to a worker forever. Given up, with nothing personal.
         await outbox.not_sent(message.id, now, f"UNREADABLE key {message.key_id}", True)
-        tally.failed += 1
-        return
+        return "failed"
     if not is_mobile(phone):
         await outbox.not_sent(message.id, now, NOT_MOBILE, True)
-        tally.not_mobile += 1
-        return
+        return "not_mobile"
     try:
         await sender.send(f"hcp-sms-{message.id}", phone, message.body)
     except SmsSendError as exc:
@@ -132,11 +119,9 @@ async def _deliver(
         if quiet_hours is not None:
             retry_at = quiet_hours.release(retry_at)
         await outbox.not_sent(message.id, retry_at, type(exc).__name__, gave_up)
-        tally.failed += gave_up
-        tally.retrying += not gave_up
-        return
+        return "failed" if gave_up else "retrying"
     await outbox.sent(message.id, now)
-    tally.sent += 1
+    return "sent"
 
 
 # "5", "5分" (as a reminder asking for 1-5分 is answered), "2 态度生硬", "2分，态度生硬"

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -91,28 +92,27 @@ async def sweep(
     at = now.astimezone(UTC)
     defaults = expired = texts = calls = 0
 
-    async def batches(step: store.Batch) -> int:
-        async def one(conn: BaseDBAsyncClient) -> int:
-            return await step(conn, at, batch_size)
-
-        return await run_in_batches(in_transactions(one), loops=loops, stop=stop)
+    async def batches(step: Callable[[BaseDBAsyncClient], Awaitable[int]]) -> int:
+        return await run_in_batches(in_transactions(step), loops=loops, stop=stop)
 
     if plan.default is not None:
         due = plan.default
+        default = store.Defaults(
+            act_id=str(uuid.uuid4()),
+            version=plan.version,
+            due_before=due.due_before,
+            level=due.level,
+            category=due.category,
+            fired=due.fired,
+        )
         defaults = await batches(
-            store.defaults(
-                store.Defaults(
-                    act_id=str(uuid.uuid4()),
-                    version=plan.version,
-                    due_before=due.due_before,
-                    level=due.level,
-                    category=due.category,
-                    fired=due.fired,
-                )
-            )
+            lambda conn: store.default_batch(conn, at, batch_size, default=default)
         )
     if plan.expire_before is not None:
-        expired = await batches(store.expiry(plan.expire_before))
+        before = plan.expire_before
+        expired = await batches(
+            lambda conn: store.expire_batch(conn, at, batch_size, before=before)
+        )
     if plan.reminder is not None:
         reminder = plan.reminder
         reminders = store.Reminders(
@@ -123,13 +123,21 @@ async def sweep(
             reply=reminder.reply_hint if replies else "",
         )
         if reminder.texts_now:
-            texts = await batches(store.texts(reminders))
+            texts = await batches(
+                lambda conn: store.reminder_batch(conn, at, batch_size, reminder=reminders)
+            )
         if reminder.calls_first:
-            calls += await batches(store.due_calls(reminders))
+            calls += await batches(
+                lambda conn: store.due_call_batch(conn, at, batch_size, reminder=reminders)
+            )
         if reminder.calls_unreached:
-            calls += await batches(store.unreached_calls(reminders))
+            calls += await batches(
+                lambda conn: store.unreached_call_batch(conn, at, batch_size, reminder=reminders)
+            )
     since = plan.reminder.since if plan.reminder is not None else None
-    cancelled = await batches(store.stale_calls(since))
+    cancelled = await batches(
+        lambda conn: store.cancel_call_batch(conn, at, batch_size, since=since)
+    )
     return SweepReport(
         reminders_queued=texts + calls,
         defaults_applied=defaults,

@@ -15,10 +15,8 @@ reminder and does not expire; an open reminder call for it is cancelled.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -67,34 +65,6 @@ class Reminders:
     template: str
     link_base: str
     reply: str  # what {reply} stands for: the reply hint, or nothing
-
-
-Batch = Callable[[BaseDBAsyncClient, datetime, int], Awaitable[int]]
-"""One batch as of `at` over at most `limit` cases, inside the caller's transaction."""
-
-
-def defaults(default: Defaults) -> Batch:
-    return partial(_default_batch, default=default)
-
-
-def expiry(before: datetime) -> Batch:
-    return partial(_expire_batch, before=before)
-
-
-def texts(reminder: Reminders) -> Batch:
-    return partial(_reminder_batch, reminder=reminder)
-
-
-def due_calls(reminder: Reminders) -> Batch:
-    return partial(_due_call_batch, reminder=reminder)
-
-
-def unreached_calls(reminder: Reminders) -> Batch:
-    return partial(_unreached_call_batch, reminder=reminder)
-
-
-def stale_calls(since: datetime | None) -> Batch:
-    return partial(_cancel_call_batch, since=since)
 
 
 def parallel_loops(conn: BaseDBAsyncClient, wanted: int) -> int:
@@ -164,7 +134,7 @@ async def _run_batch(conn: BaseDBAsyncClient, batch: _Batch) -> int:
     )
 
 
-async def _default_batch(
+async def default_batch(
     conn: BaseDBAsyncClient, at: datetime, limit: int, *, default: Defaults
 ) -> int:
     """Write the default rating of at most `limit` unrated cases completed before
@@ -204,7 +174,7 @@ async def _default_batch(
     return await _run_batch(conn, batch)
 
 
-async def _expire_batch(
+async def expire_batch(
     conn: BaseDBAsyncClient, at: datetime, limit: int, *, before: datetime
 ) -> int:
     """Expire at most `limit` unrated cases completed before `before` (none held)."""
@@ -218,7 +188,7 @@ async def _expire_batch(
     )
 
 
-async def _reminder_batch(
+async def reminder_batch(
     conn: BaseDBAsyncClient, at: datetime, limit: int, *, reminder: Reminders
 ) -> int:
     """Queue the SMS with the phone's ciphertext copied as it is (never opened here) and
@@ -305,7 +275,7 @@ def _open_calls(conn: BaseDBAsyncClient) -> str:
     )
 
 
-async def _due_call_batch(
+async def due_call_batch(
     conn: BaseDBAsyncClient, at: datetime, limit: int, *, reminder: Reminders
 ) -> int:
     """The policy reminds by a call: the cases an SMS would go to get a call instead, and
@@ -324,7 +294,7 @@ async def _due_call_batch(
     return await _run_batch(conn, batch)
 
 
-async def _unreached_call_batch(
+async def unreached_call_batch(
     conn: BaseDBAsyncClient, at: datetime, limit: int, *, reminder: Reminders
 ) -> int:
     """The fallback: a call for each case still unrated within the reminder period whose
@@ -354,7 +324,7 @@ async def _unreached_call_batch(
     return await _run_batch(conn, batch)
 
 
-async def _cancel_call_batch(
+async def cancel_call_batch(
     conn: BaseDBAsyncClient, at: datetime, limit: int, *, since: datetime | None
 ) -> int:
     """Close the open calls nobody needs to make any more: the case is no longer unrated or
