@@ -7,8 +7,10 @@ can point at the exact field it got wrong.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from models.enums import ApplicantKind, MatterType, ServedVia
 from services.identifiers import is_company_id, is_person_id, is_phone
@@ -67,6 +69,41 @@ class Ingested:
     case_no: str
     created: bool
     completed_now: bool
+
+
+def case_from_fields(value: Mapping[str, Any]) -> CaseData:
+    """A case as the intake contract names its fields (ingestCases' CaseInput, camelCase),
+    codes and names trimmed."""
+    person = value["applicant"]
+    return CaseData(
+        case_no=value["caseNo"].strip(),
+        matter_code=value["matterCode"].strip(),
+        matter_name=value["matterName"].strip(),
+        matter_type=MatterType(value["matterType"]),
+        department_code=value["departmentCode"].strip(),
+        department_name=value["departmentName"].strip(),
+        region_code=value["regionCode"].strip(),
+        applicant=ApplicantData(
+            name=person["name"],
+            id_number=person["idNumber"],
+            phone=person.get("phone"),
+            kind=ApplicantKind(person["kind"]),
+        ),
+        served_via=ServedVia(value["servedVia"]),
+        accepted_at=value["acceptedAt"],
+        completed_at=value.get("completedAt"),
+        window_code=_trimmed(value.get("windowCode")),
+        window_name=_trimmed(value.get("windowName")),
+        staff_code=_trimmed(value.get("staffCode")),
+        staff_name=_trimmed(value.get("staffName")),
+        batch_no=_trimmed(value.get("batchNo")),
+        integrated_service_no=_trimmed(value.get("integratedServiceNo")),
+        integrated_service_name=_trimmed(value.get("integratedServiceName")),
+    )
+
+
+def _trimmed(value: str | None) -> str | None:
+    return value.strip() if value is not None else None
 
 
 def normalise_id_number(value: str) -> str:

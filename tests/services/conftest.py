@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 
 from models.db import connection, fetch
-from models.enums import ApplicantKind, MatterType, ServedVia
-from services.case_intake import ApplicantData, CaseData, Ingested
+from services.case_intake import CaseData, Ingested, case_from_fields
 from services.ingest_cases import ingest_cases
 from services.vault import Vault
 from tests.conftest import DATA_KEY, NOW, Api
@@ -22,32 +21,7 @@ StoreCases = Callable[..., Awaitable[None]]
 
 def case_data(fields: dict[str, Any]) -> CaseData:
     """One case of tests.factories (the intake contract's camelCase) as the service takes it."""
-    person = fields["applicant"]
-    return CaseData(
-        case_no=fields["caseNo"],
-        matter_code=fields["matterCode"],
-        matter_name=fields["matterName"],
-        matter_type=MatterType(fields["matterType"]),
-        department_code=fields["departmentCode"],
-        department_name=fields["departmentName"],
-        region_code=fields["regionCode"],
-        applicant=ApplicantData(
-            name=person["name"],
-            id_number=person["idNumber"],
-            phone=person.get("phone"),
-            kind=ApplicantKind(person["kind"]),
-        ),
-        served_via=ServedVia(fields["servedVia"]),
-        accepted_at=fields["acceptedAt"],
-        completed_at=fields.get("completedAt"),
-        window_code=fields.get("windowCode"),
-        window_name=fields.get("windowName"),
-        staff_code=fields.get("staffCode"),
-        staff_name=fields.get("staffName"),
-        batch_no=fields.get("batchNo"),
-        integrated_service_no=fields.get("integratedServiceNo"),
-        integrated_service_name=fields.get("integratedServiceName"),
-    )
+    return case_from_fields(fields)
 
 
 async def rows(sql: str, *args: Any) -> list[dict[str, Any]]:
