@@ -21,7 +21,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
-from server.settings import Settings, default
+from server.settings import Settings
 
 log = logging.getLogger("hcp.redis")
 T = TypeVar("T")
@@ -39,8 +39,8 @@ class RedisHealth:
     def __init__(
         self,
         *,
-        timeout: float = default("redis_timeout_seconds"),
-        retry_after: float = default("redis_retry_seconds"),
+        timeout: float = Settings.redis_timeout_seconds,
+        retry_after: float = Settings.redis_retry_seconds,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """`timeout` and `retry_after` come from HCP_REDIS_TIMEOUT_SECONDS and

@@ -10,9 +10,9 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 from urllib.parse import urlsplit
 
 Env = Literal["dev", "prod"]
@@ -99,10 +99,16 @@ class Settings:
             jwt_public_key=_pem_or_file(public_key),
             jwt_public_key_file=_file_named(public_key),
             jwt_jwks=_jwks_source(env_map.get("HCP_JWT_JWKS")),
-            jwt_jwks_refresh_seconds=_number(env_map, "HCP_JWT_JWKS_REFRESH_SECONDS"),
-            log_format=_word(env_map, "HCP_LOG_FORMAT"),  # type: ignore[arg-type]
-            redis_timeout_seconds=_number(env_map, "HCP_REDIS_TIMEOUT_SECONDS"),
-            redis_retry_seconds=_number(env_map, "HCP_REDIS_RETRY_SECONDS"),
+            jwt_jwks_refresh_seconds=float(
+                env_map.get("HCP_JWT_JWKS_REFRESH_SECONDS") or cls.jwt_jwks_refresh_seconds
+            ),
+            log_format=env_map.get("HCP_LOG_FORMAT") or cls.log_format,  # type: ignore[arg-type]
+            redis_timeout_seconds=float(
+                env_map.get("HCP_REDIS_TIMEOUT_SECONDS") or cls.redis_timeout_seconds
+            ),
+            redis_retry_seconds=float(
+                env_map.get("HCP_REDIS_RETRY_SECONDS") or cls.redis_retry_seconds
+            ),
             jwt_issuer=env_map.get("HCP_JWT_ISSUER") or None,
             jwt_audience=env_map.get("HCP_JWT_AUDIENCE") or None,
             data_key=env_map.get("HCP_DATA_KEY") or None,
@@ -110,17 +116,23 @@ class Settings:
             if env_map.get("HCP_DATA_KEY_FILE")
             else None,
             var_dir=var_dir,
-            rules_poll_seconds=_number(env_map, "HCP_RULES_POLL_SECONDS"),
-            pad_session_hours=_number(env_map, "HCP_PAD_SESSION_HOURS"),
-            pad_rating_minutes=_number(env_map, "HCP_PAD_RATING_MINUTES"),
+            rules_poll_seconds=float(
+                env_map.get("HCP_RULES_POLL_SECONDS") or cls.rules_poll_seconds
+            ),
+            pad_session_hours=float(env_map.get("HCP_PAD_SESSION_HOURS") or cls.pad_session_hours),
+            pad_rating_minutes=float(
+                env_map.get("HCP_PAD_RATING_MINUTES") or cls.pad_rating_minutes
+            ),
             sms_gateway_url=env_map.get("HCP_SMS_GATEWAY_URL") or None,
             sms_gateway_token=env_map.get("HCP_SMS_GATEWAY_TOKEN") or None,
             sms_inbound_secret=env_map.get("HCP_SMS_INBOUND_SECRET") or None,
             public_url=(env_map.get("HCP_PUBLIC_URL") or "").strip().rstrip("/") or None,
             served_url=(env_map.get("HCP_SERVED_URL") or "").strip().rstrip("/") or None,
             login_url=(env_map.get("HCP_LOGIN_URL") or "").strip() or None,
-            sweep_mode=_word(env_map, "HCP_SWEEP"),  # type: ignore[arg-type]
-            sweep_interval_seconds=_number(env_map, "HCP_SWEEP_INTERVAL_SECONDS"),
+            sweep_mode=env_map.get("HCP_SWEEP") or cls.sweep_mode,  # type: ignore[arg-type]
+            sweep_interval_seconds=float(
+                env_map.get("HCP_SWEEP_INTERVAL_SECONDS") or cls.sweep_interval_seconds
+            ),
             cors_origins=tuple(
                 o.strip() for o in env_map.get("HCP_CORS_ORIGINS", "").split(",") if o.strip()
             ),
@@ -199,38 +211,6 @@ class Settings:
         if self.database_url.startswith("sqlite"):
             found.append("HCP_ENV=prod needs HCP_DATABASE_URL to point at PostgreSQL")
         return found
-
-
-# Each variable's field, whose default (above, written once) applies when it is unset or empty.
-_FIELDS = {
-    "HCP_JWT_JWKS_REFRESH_SECONDS": "jwt_jwks_refresh_seconds",
-    "HCP_LOG_FORMAT": "log_format",
-    "HCP_REDIS_TIMEOUT_SECONDS": "redis_timeout_seconds",
-    "HCP_REDIS_RETRY_SECONDS": "redis_retry_seconds",
-    "HCP_RULES_POLL_SECONDS": "rules_poll_seconds",
-    "HCP_PAD_SESSION_HOURS": "pad_session_hours",
-    "HCP_PAD_RATING_MINUTES": "pad_rating_minutes",
-    "HCP_SWEEP": "sweep_mode",
-    "HCP_SWEEP_INTERVAL_SECONDS": "sweep_interval_seconds",
-}
-
-
-def default(field_name: str) -> Any:
-    """A setting's default, as the Settings field above writes it (the one place)."""
-    return next(f.default for f in fields(Settings) if f.name == field_name)
-
-
-def _default(name: str) -> Any:
-    return default(_FIELDS[name])
-
-
-def _number(env_map: Mapping[str, str], name: str) -> float:
-    """A number of the variable's unit (seconds, minutes, hours, as its name says)."""
-    return float(env_map.get(name) or _default(name))
-
-
-def _word(env_map: Mapping[str, str], name: str) -> str:
-    return env_map.get(name) or str(_default(name))
 
 
 def _web_address(value: str, *, path_ok: bool) -> bool:

@@ -12,7 +12,7 @@ import pytest
 
 from server import secrets
 from server.redis_health import RedisHealth
-from server.settings import Settings, SettingsError, default
+from server.settings import Settings, SettingsError
 
 HCP = [sys.executable, "-m", "server.cli"]
 
@@ -29,14 +29,14 @@ def test_an_unset_or_empty_variable_takes_the_fields_default(tmp_path: Path) -> 
     unset = Settings.read_env({"HCP_VAR_DIR": str(tmp_path)})
     empty = Settings.read_env({"HCP_VAR_DIR": str(tmp_path), "HCP_SWEEP_INTERVAL_SECONDS": ""})
     for name in ("rules_poll_seconds", "sweep_interval_seconds", "redis_timeout_seconds"):
-        assert getattr(unset, name) == getattr(empty, name) == default(name)
-    assert (unset.sweep_mode, unset.log_format) == (default("sweep_mode"), default("log_format"))
+        assert getattr(unset, name) == getattr(empty, name) == getattr(Settings, name)
+    assert (unset.sweep_mode, unset.log_format) == (Settings.sweep_mode, Settings.log_format)
     given = Settings.read_env({"HCP_VAR_DIR": str(tmp_path), "HCP_PAD_RATING_MINUTES": "5"})
-    assert given.pad_rating_minutes == 5.0 != default("pad_rating_minutes")
+    assert given.pad_rating_minutes == 5.0 != Settings.pad_rating_minutes
     health = RedisHealth()
     assert (health.timeout, health.retry_after) == (
-        default("redis_timeout_seconds"),
-        default("redis_retry_seconds"),
+        Settings.redis_timeout_seconds,
+        Settings.redis_retry_seconds,
     )
 
 
