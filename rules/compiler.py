@@ -122,7 +122,8 @@ class CompiledPolicy:
             return [], {}
         # A null fact is an absent one: durable matches null neither to a value nor to its
         # absence, and a message nothing matches breaks it (see _otherwise).
-        message = {k: v for k, v in message.items() if v is not None}
+        if None in message.values():
+            message = {k: v for k, v in message.items() if v is not None}
         sid = str(next(self._sids))
         evaluation = _Evaluation(facts)
         self._inflight[sid] = evaluation
