@@ -19,7 +19,7 @@ from rules.decisions.masking import MASKED_FIELDS
 from rules.decisions.rating import RatingFacts, RatingVerdict
 from rules.decisions.scope import Reach
 from rules.decisions.windows import CaseDeadlines, Cutoffs, DefaultDue, RemindDue
-from rules.decisions.workflow import StepRule
+from rules.decisions.workflow import Loop, StepRule
 from rules.engine import KINDS, Decided, Decision, Engine
 from rules.loader import (
     PARSE_SECONDS,
@@ -59,6 +59,7 @@ __all__ = [
     "Engine",
     "LevelView",
     "Limits",
+    "Loop",
     "PolicyError",
     "Prior",
     "Problem",

@@ -9,7 +9,7 @@ from typing import Any
 
 from rules.rule import CompiledRule, Facts, Outcome, eq
 from rules.spec import Policy
-from rules.vocabulary import WhenOverdue
+from rules.vocabulary import AppealUpheld, WhenOverdue
 
 # Staff act within their department, admins within their region, the rater on their case.
 _SCOPE = {
@@ -26,6 +26,7 @@ class StepRule:
     within: the policy's words for the step's deadline (None: no deadline)."""
 
     step: str
+    title: str
     actor: str
     scope: str
     evidence: bool
@@ -40,6 +41,7 @@ class StepRule:
             return None
         return cls(
             step=outcome["step"],
+            title=outcome["title"],
             actor=outcome["actor"],
             scope=outcome["scope"],
             evidence=bool(outcome["evidence"]),
@@ -50,6 +52,21 @@ class StepRule:
         )
 
 
+@dataclass(frozen=True)
+class Loop:
+    """The bad-rating loop of the active policy: its steps in order (each as decided by
+    `workflow_step`), what an upheld appeal makes of the rating, the spot-check share, and
+    the policy version it came from. No steps: the policy has no loop."""
+
+    steps: tuple[StepRule, ...]
+    appeal_upheld: AppealUpheld | None
+    spot_check_percent: int | None
+    version: str
+
+    def rule(self, step: str) -> StepRule | None:
+        return next((rule for rule in self.steps if rule.step == step), None)
+
+
 def rules(policy: Policy) -> list[CompiledRule]:
     if policy.workflow is None:
         return []
@@ -58,6 +75,7 @@ def rules(policy: Policy) -> list[CompiledRule]:
     for step in policy.workflow.steps:
         decided: Outcome = {
             "step": step.step,
+            "title": step.title,
             "actor": step.actor,
             "scope": _SCOPE[step.actor],
             "evidence": step.evidence,

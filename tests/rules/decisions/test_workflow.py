@@ -8,6 +8,7 @@ def test_a_step_says_who_acts_with_what_and_what_its_passed_deadline_does(engine
     appeal = engine.workflow_step("appeal")
     assert appeal.value == StepRule(
         step="appeal",
+        title="与事实不符的可申诉",
         actor="dept_handler",
         scope="department",
         evidence=True,
