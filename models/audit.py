@@ -1,4 +1,4 @@
-"""Callbacks on bad ratings and the append-only audit log of who saw personal data."""
+"""The append-only audit log of who saw personal data."""
 
 from __future__ import annotations
 
@@ -6,31 +6,6 @@ from tortoise import fields
 from tortoise.models import Model
 
 from models.case import Case
-from models.enums import CallbackCloseReason, CallbackStatus
-from models.reference import Department
-
-
-# 回访: opened when a bad rating becomes a case's effective rating, for the case's
-# department; closed when the case's effective rating stops being bad. While one is open,
-# that department's handlers (and the region's admins) may reveal the rater's full phone
-# number to call back, with a reason, audited.
-class Callback(Model):
-    id = fields.BigIntField(primary_key=True)
-    case: fields.ForeignKeyRelation[Case] = fields.ForeignKeyField(
-        "models.Case", related_name="callbacks", on_delete=fields.RESTRICT
-    )
-    department: fields.ForeignKeyRelation[Department] = fields.ForeignKeyField(
-        "models.Department", related_name="callbacks", on_delete=fields.RESTRICT
-    )
-    rating_id = fields.BigIntField()
-    status = fields.CharEnumField(CallbackStatus, max_length=8, default=CallbackStatus.OPEN)
-    opened_at = fields.DatetimeField()
-    closed_at = fields.DatetimeField(null=True)
-    close_reason = fields.CharEnumField(CallbackCloseReason, max_length=16, null=True)
-
-    class Meta:
-        table = "callback"
-        indexes = (("case_id", "status"),)
 
 
 # One row per access to personal data (and per refused attempt), and per reminder call

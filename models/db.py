@@ -23,6 +23,7 @@ MODEL_MODULES = [
     "models.case",
     "models.rating",
     "models.audit",
+    "models.work_item",
     "models.reminder",
     "models.operations",
 ]

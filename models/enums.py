@@ -67,20 +67,33 @@ class OutboxStatus(StrEnum):
     FAILED = "FAILED"
 
 
-class CallbackStatus(StrEnum):
-    """回访: a bad rating's callback, open until it is closed (opening one is what lets a
-    handler reveal the rater's phone, so it must not outlive the bad rating)."""
+class WorkItemStatus(StrEnum):
+    """差评工单: a bad rating's work item, open until its loop ends or the rating stops being
+    bad (an open item is what lets a handler reveal the rater's phone, so it must not outlive
+    the bad rating)."""
 
     OPEN = "OPEN"
     CLOSED = "CLOSED"
 
 
-class CallbackCloseReason(StrEnum):
-    """Why a callback closed, so a callback rate never counts one nobody had to make.
+class WorkItemCloseReason(StrEnum):
+    """Why a work item closed, so no figure counts an item nobody had to work.
     RATING_CHANGED: the case's effective rating is no longer bad (the rater replaced it;
-    the latest wins). The bad-review loop adds the outcomes of a callback made."""
+    the latest wins). RESOLVED: the loop's last step was done. APPEAL_UPHELD: the rating was
+    found mistaken or malicious. FOLLOW_UP_GOOD / FOLLOW_UP_BAD / NO_FOLLOW_UP: what the
+    rater's rating of the fix came to, where nobody reviews it further."""
 
     RATING_CHANGED = "RATING_CHANGED"
+    RESOLVED = "RESOLVED"
+    APPEAL_UPHELD = "APPEAL_UPHELD"
+    FOLLOW_UP_GOOD = "FOLLOW_UP_GOOD"
+    FOLLOW_UP_BAD = "FOLLOW_UP_BAD"
+    NO_FOLLOW_UP = "NO_FOLLOW_UP"
+
+
+# The names migrations 0005 and 0007 import (the work item was first a callback).
+CallbackStatus = WorkItemStatus
+CallbackCloseReason = WorkItemCloseReason
 
 
 class ReminderCallStatus(StrEnum):

@@ -30,6 +30,9 @@ class Rating(Model):
     rated_at = fields.DatetimeField()
     effective = fields.BooleanField()
     held_for_review = fields.BooleanField(default=False)
+    # What an upheld appeal made of this rating (the policy's `appeal_upheld`): not_counted,
+    # revoked or recorded_unrated; statistics leave such a rating out accordingly.
+    appeal_upheld = fields.CharField(max_length=16, null=True)
     rules_version = fields.CharField(max_length=100)
     fired_rules = fields.TextField()
 

@@ -16,13 +16,19 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext, ExecutionResult
 
 from resolvers.mutations import (
+    decide_appeal,
+    file_appeal,
     ingest_cases,
     pair_pad,
     ping,
     publish_rules,
+    record_callback,
     record_reminder_call,
     reveal_contact,
+    review_rectification,
+    spot_check,
     submit_rating,
+    submit_rectification,
 )
 from resolvers.queries import (
     audit_log,
@@ -34,6 +40,7 @@ from resolvers.queries import (
     viewer,
     window_info,
 )
+from resolvers.queries import work_items as work_item_queries
 from resolvers.subscriptions import window_events
 from schema.core.errors import ErrorPolicy, client_error, log_unexpected
 from schema.core.limits import query_limits_rule
@@ -68,6 +75,8 @@ class Query:
     departments = strawberry.field(resolver=reference.departments)
     windows = strawberry.field(resolver=reference.windows)
     staff = strawberry.field(resolver=reference.staff)
+    work_items = strawberry.field(resolver=work_item_queries.work_items)
+    work_item = strawberry.field(resolver=work_item_queries.work_item)
 
 
 @strawberry.type
@@ -79,6 +88,12 @@ class Mutation:
     pair_pad = strawberry.mutation(resolver=pair_pad.resolve)
     reveal_contact = strawberry.mutation(resolver=reveal_contact.resolve)
     record_reminder_call = strawberry.mutation(resolver=record_reminder_call.resolve)
+    record_callback = strawberry.mutation(resolver=record_callback.resolve)
+    file_appeal = strawberry.mutation(resolver=file_appeal.resolve)
+    decide_appeal = strawberry.mutation(resolver=decide_appeal.resolve)
+    submit_rectification = strawberry.mutation(resolver=submit_rectification.resolve)
+    review_rectification = strawberry.mutation(resolver=review_rectification.resolve)
+    spot_check = strawberry.mutation(resolver=spot_check.resolve)
 
 
 @strawberry.type

@@ -1,13 +1,11 @@
-"""Callbacks (回访) and audited access to a rater's contact.
+"""Audited access to a rater's contact, for callbacks (回访) and reminder calls.
 
-A bad rating that becomes a case's effective rating opens a callback for the case's
-department; the sweep opens a reminder call (提醒电话) for it when the case is not rated in
-time (services.reminder_calls). While either is open, that department's handlers, and the
-admins of the case's region, may reveal the applicant's full phone number to call: with a
-reason, and every attempt (granted or refused) goes to the append-only audit log, which
-area admins read. A callback lives as long as the case's effective rating is bad: after
-every accepted rating, settle_callbacks opens or closes the callbacks of its cases. The
-bad-review loop (later) will close callbacks that were made.
+A bad rating that becomes a case's effective rating opens a work item for the case's
+department (services.work_items); the sweep opens a reminder call (提醒电话) for it when the
+case is not rated in time (services.reminder_calls). While either is open, that
+department's handlers, and the admins of the case's region, may reveal the applicant's full
+phone number to call: with a reason, and every attempt (granted or refused) goes to the
+append-only audit log, which area admins read.
 """
 
 from __future__ import annotations
@@ -21,7 +19,6 @@ from tortoise.transactions import in_transaction
 
 from models.db import as_utc
 from models.stores import calls as store
-from rules import Category
 from services.cases import visible_to
 from services.identity import Principal, Role
 from services.paging import check_first, decode_cursor, encode_cursor, row_id, split_page
@@ -69,14 +66,6 @@ class AuditPage:
     nodes: list[AuditView]
     has_next_page: bool
     end_cursor: str | None
-
-
-async def settle_callbacks(conn: BaseDBAsyncClient, act_id: str, now: datetime) -> None:
-    """After a rating act, in its transaction: a callback for each of its cases whose
-    effective rating is now bad, unless one is open; the open callbacks of those whose
-    effective rating no longer is bad are closed (there is nobody to call back, and the
-    phone must not be given out for them). Idempotent."""
-    await store.settle_callbacks(conn, act_id, Category.BAD, now.astimezone(UTC))
 
 
 async def reveal_contact(

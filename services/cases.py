@@ -100,6 +100,8 @@ class CaseView:
     personal: PersonalData
     rating_status: RatingStatus
     has_rating: bool
+    # Since when the case's bad-rating work item waits for the rater to rate the fix (追评).
+    follow_up_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -206,6 +208,7 @@ def _view(row: dict[str, Any], personal: PersonalData) -> CaseView:
         personal=personal,
         rating_status=RatingStatus(row["rating_status"]),
         has_rating=row["effective_rating_id"] is not None,
+        follow_up_since=as_utc(row.get("follow_up_since")),
     )
 
 

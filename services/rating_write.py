@@ -1,5 +1,5 @@
 """Writing an accepted rating: which of its cases it becomes the rating of, the rows, the
-stored answer, and the callbacks a 差评 opens or closes."""
+stored answer, and the work items a 差评 opens or closes."""
 
 from __future__ import annotations
 
@@ -12,8 +12,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from models.stores.rating_cases import RatedCase
 from models.stores.rating_writes import write_ratings
-from rules import Decided, RatingVerdict, Reach, WhenBoth
-from services.callbacks import settle_callbacks
+from rules import Decided, Engine, RatingVerdict, Reach, WhenBoth
 from services.raters import Rater
 from services.rating_access import own_rating
 from services.rating_results import (
@@ -25,6 +24,7 @@ from services.rating_results import (
     Submission,
     dumped,
 )
+from services.work_items import settle_work_items
 
 
 async def write_rating(
@@ -40,6 +40,7 @@ async def write_rating(
     *,
     held: bool,
     own_stands: bool,
+    engine: Engine,
 ) -> tuple[Accepted, bool]:
     """Store the accepted rating on `cases` and make it their rating where it counts.
     `held`: the anti-abuse check holds this rating for review: stored, not counted.
@@ -88,8 +89,8 @@ async def write_rating(
     accepted = Accepted(stored, [c.case_no for c in cases], decision.version, fired, status)
     first_id, answered = await write_ratings(conn, act_id, rows, answer, dumped(accepted))
     if any(effective):
-        # 差评 opens a callback; a case whose effective rating stops being bad closes its own.
-        await settle_callbacks(conn, act_id, now)
+        # 差评 opens a work item; a case whose effective rating stops being bad closes its own.
+        await settle_work_items(conn, act_id, now, engine)
     return _with_id(accepted, first_id), answered
 
 

@@ -209,9 +209,11 @@ async def _decide_and_write(conn: BaseDBAsyncClient, attempt: _Attempt) -> tuple
             channel=submission.channel.value,
             tags=submission.tags,
             comment=submission.comment or "",
-            completed_at=anchor.completed_at,
+            # A follow-up (追评) rates the fix: its window runs from when the fix was
+            # reported, and it is a new rating of it, not a change of the first.
+            completed_at=anchor.follow_up_since or anchor.completed_at,
             rated_at=now,
-            prior=_prior(anchor, rater, engine, now),
+            prior=Prior.NONE if anchor.follow_up_since else _prior(anchor, rater, engine, now),
         )
     )
     judged = decision.value
@@ -231,6 +233,7 @@ async def _decide_and_write(conn: BaseDBAsyncClient, attempt: _Attempt) -> tuple
         answer,
         held=verdict.hold,
         own_stands=own_stands,
+        engine=engine,
     )
 
 

@@ -42,6 +42,7 @@ from models.stores import sweep as store
 from rules import Engine
 from services.batches import in_transactions, run_in_batches
 from services.sweep_plan import plan as make_plan
+from services.work_item_sweep import sweep_overdue
 
 # Large enough that a backlog of a million cases is a few hundred round trips, small
 # enough that a citizen rating a case of the batch waits a fraction of a second for it.
@@ -66,6 +67,8 @@ class SweepReport:
     expired: int = 0
     reminder_calls_queued: int = 0
     reminder_calls_cancelled: int = 0
+    work_items_overdue: int = 0  # work items marked overdue (escalated or not)
+    work_items_moved_on: int = 0  # past a step not taken in time (appeal, follow-up)
 
 
 async def sweep(
@@ -80,7 +83,8 @@ async def sweep(
     replies: bool = False,
 ) -> SweepReport:
     """One pass as of `now`: defaults, then expiry, then reminders (SMS, calls), then the
-    calls no longer needed are cancelled. `stop` ends the pass between batches; the next
+    calls no longer needed are cancelled, then the bad-rating work items whose step is
+    overdue (services.work_item_sweep). `stop` ends the pass between batches; the next
     pass carries on where it stopped. `replies`: SMS replies reach the service, so the
     reminder may ask for one."""
     if now.tzinfo is None:
@@ -138,7 +142,12 @@ async def sweep(
     cancelled = await batches(
         lambda conn: store.cancel_call_batch(conn, at, batch_size, since=since)
     )
+    overdue = await sweep_overdue(
+        engine=engine, now=now, batch_size=batch_size, loops=loops, stop=stop
+    )
     return SweepReport(
+        work_items_overdue=overdue.marked,
+        work_items_moved_on=overdue.moved,
         reminders_queued=texts + calls,
         defaults_applied=defaults,
         expired=expired,

@@ -231,7 +231,9 @@ async def _reset_tables() -> None:
     conn = connection()
     tables = [
         "audit_log",
-        "callback",
+        "work_item_event",
+        "evidence",
+        "work_item",
         "reminder_call",
         "rating",
         "rating_request",

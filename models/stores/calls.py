@@ -1,4 +1,4 @@
-"""The calls staff make about a case: callbacks (回访) on a bad rating, reminder calls
+"""The calls staff make about a case: callbacks (回访) on a bad rating's work item, reminder calls
 (提醒电话) to people who have not rated, and the append-only audit log of what staff did
 with them (revealing a phone, recording a call).
 
@@ -12,33 +12,10 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from models.db import connection, dialect, execute, fetch
-from models.enums import CallbackCloseReason, CallbackStatus, RatingStatus, ReminderCallStatus
+from models.db import connection, execute, fetch
+from models.enums import RatingStatus, ReminderCallStatus, WorkItemStatus
 from models.stores.cases import scope_condition
 from models.stores.scope import Scope
-
-# The cases a rating act (`act_id`) was written for, each with its effective rating now and
-# whether that is bad; a case whose rating is held for review has none, and so no callback.
-# Written from the act's own ratings (index on act_id): our connections join in the order
-# written (models.db), and starting from case_record scanned every case on every rating
-# (18 ms at 40,000 cases, CPU-bound: make bench SCALE=small fell from ~650 to 12 ratings/s).
-_SETTLED = (
-    "SELECT c.id, c.department_id, e.id AS rating_id, e.category = ? AS bad "
-    "FROM rating n JOIN case_record c ON c.id = n.case_id "
-    "JOIN rating e ON e.id = c.effective_rating_id WHERE n.act_id = ?"
-)
-_CLOSE = (
-    "UPDATE callback SET status = ?, closed_at = ?, close_reason = ? WHERE status = ? "
-    "AND case_id IN (SELECT id FROM settled WHERE NOT bad)"
-)
-_OPEN = (
-    "INSERT INTO callback (case_id, department_id, rating_id, status, opened_at) "
-    "SELECT s.id, s.department_id, s.rating_id, ?, ? FROM settled s WHERE s.bad "
-    "AND NOT EXISTS (SELECT 1 FROM callback k WHERE k.case_id = s.id AND k.status = ?)"
-)
-# PostgreSQL: one statement (one round trip on every rating). The two writes touch
-# different cases, so reading one snapshot is enough.
-SETTLE_SQL = f"WITH settled AS ({_SETTLED}), closed AS ({_CLOSE} RETURNING 1) {_OPEN}"
 
 # A reminder call (over `k`, its case `c`) that is still to be made: open, and its case still
 # unrated. A case rated (defaulted, expired) since the call was opened needs no reminder, so
@@ -46,27 +23,6 @@ SETTLE_SQL = f"WITH settled AS ({_SETTLED}), closed AS ({_CLOSE} RETURNING 1) {_
 _LIVE_CALL = "k.status = ? AND c.rating_status = ?"
 _LIVE_CALL_ARGS = (ReminderCallStatus.OPEN.value, RatingStatus.UNRATED.value)
 _OF_DEPARTMENT = " AND k.department_id = (SELECT id FROM department WHERE code = ?)"
-
-
-async def settle_callbacks(
-    conn: BaseDBAsyncClient, act_id: str, bad_category: str, at: datetime
-) -> None:
-    """A callback for each case of the act whose effective rating is now in `bad_category`,
-    unless one is open; the open callbacks of the others are closed. Idempotent."""
-    settled = [bad_category, act_id]
-    close = [
-        CallbackStatus.CLOSED.value,
-        at,
-        CallbackCloseReason.RATING_CHANGED.value,
-        CallbackStatus.OPEN.value,
-    ]
-    open_ = [CallbackStatus.OPEN.value, at, CallbackStatus.OPEN.value]
-    if dialect(conn) == "postgres":
-        await execute(conn, SETTLE_SQL, [*settled, *close, *open_])
-        return
-    # SQLite has no UPDATE or INSERT inside WITH: the same statements, one each.
-    await execute(conn, f"WITH settled AS ({_SETTLED}) {_CLOSE}", [*settled, *close])
-    await execute(conn, f"WITH settled AS ({_SETTLED}) {_OPEN}", [*settled, *open_])
 
 
 async def case_contact(
@@ -91,10 +47,10 @@ async def call_open(conn: BaseDBAsyncClient, case_id: int, department: str | Non
     mine_args = [department] if department is not None else []
     rows = await fetch(
         conn,
-        f"SELECT 1 AS open FROM callback k WHERE k.case_id = ? AND k.status = ?{mine} "  # noqa: S608
+        f"SELECT 1 AS open FROM work_item k WHERE k.case_id = ? AND k.status = ?{mine} "  # noqa: S608
         "UNION ALL SELECT 1 FROM reminder_call k JOIN case_record c ON c.id = k.case_id "
         f"WHERE k.case_id = ? AND {_LIVE_CALL}{mine}",
-        [case_id, CallbackStatus.OPEN.value, *mine_args, case_id, *_LIVE_CALL_ARGS, *mine_args],
+        [case_id, WorkItemStatus.OPEN.value, *mine_args, case_id, *_LIVE_CALL_ARGS, *mine_args],
     )
     return bool(rows)
 

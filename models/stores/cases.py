@@ -41,7 +41,9 @@ SELECT c.id, c.case_no, c.status, c.served_via, c.accepted_at, c.completed_at,
        w.code AS window_code, w.name AS window_name, s.code AS staff_code, s.name AS staff_name,
        b.batch_no, i.service_no, i.name AS service_name,
        a.kind AS applicant_kind, a.id_number_hash, a.name_enc, a.id_number_enc, a.phone_enc,
-       a.key_id
+       a.key_id,
+       (SELECT f.step_started_at FROM work_item f WHERE f.case_id = c.id AND f.status = 'OPEN'
+        AND f.step = 'follow_up_rating') AS follow_up_since
 """
 _FROM = """
 FROM case_record c

@@ -31,6 +31,8 @@ class RatedCase:
     hall_code: str | None
     effective_rater_role: str | None  # who gave the effective rating (None: none)
     last_rated_at: datetime | None
+    # Since when the case's work item waits for the rater to rate the fix (追评); None: not.
+    follow_up_since: datetime | None = None
 
 
 _CASE_SELECT = """
@@ -38,7 +40,9 @@ SELECT c.id, c.case_no, c.completed_at, a.id_number_hash, s.code AS staff_code,
        c.batch_id, c.integrated_service_id, c.rating_status, e.target AS effective_target,
        w.code AS window_code, a.phone_hash, d.code AS department_code, c.region_id,
        h.code AS hall_code, e.rater_role AS effective_rater_role,
-       (SELECT max(r.rated_at) FROM rating r WHERE r.case_id = c.id) AS last_rated_at
+       (SELECT max(r.rated_at) FROM rating r WHERE r.case_id = c.id) AS last_rated_at,
+       (SELECT f.step_started_at FROM work_item f WHERE f.case_id = c.id AND f.status = 'OPEN'
+        AND f.step = 'follow_up_rating') AS follow_up_since
 """
 _CASE_JOINS = """
 JOIN applicant a ON a.id = c.applicant_id
@@ -83,6 +87,7 @@ def _cases(rows: list[dict[str, Any]]) -> list[RatedCase]:
             r["hall_code"],
             r["effective_rater_role"],
             as_utc(r["last_rated_at"]),
+            as_utc(r["follow_up_since"]),
         )
         for r in rows
     ]

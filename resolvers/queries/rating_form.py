@@ -58,6 +58,10 @@ async def rating_form(
     view = await info.context.visible_case(case_no, viewer)
     if view is None:
         raise NotFoundError("no case with this caseNo that you may rate")
+    if view.follow_up_since is not None:  # 追评: the fix is rated as a new rating, from then
+        return _form(
+            info, view.case_no, Channel(channel), view.follow_up_since, RatingStatus.UNRATED
+        )
     return _form(info, view.case_no, Channel(channel), view.completed_at, view.rating_status)
 
 

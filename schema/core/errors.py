@@ -63,6 +63,8 @@ _VALUE_PATTERNS = (
     (re.compile(r"got invalid value .*?;", re.S), "has an invalid value;"),
     (re.compile(r"Value '.*?' does not exist", re.S), "The value does not exist"),
     (re.compile(r"(cannot represent [^:;]*value): .*", re.S), r"\1."),
+    # Strawberry's own scalars (DateTime, Date): `Value cannot represent a DateTime: "...".`
+    (re.compile(r"(Value cannot represent an? \w+): .*", re.S), r"\1."),
     (re.compile(r"(Expected value of type .*?),? found:? .*", re.S), r"\1."),
 )
 

@@ -131,6 +131,10 @@ class Case:
     batch_no: str | None
     integrated_service: IntegratedService | None
     rating_status: RatingStatusEnum  # type: ignore[valid-type]
+    follow_up_awaited: bool = strawberry.field(
+        description="the unit reported its fix of this case's bad rating and asks the rater "
+        "to rate it again (追评): ratingForm and submitRating take that rating"
+    )
     case_id: strawberry.Private[int]
     completed_utc: strawberry.Private[datetime | None]
     applicant_kind: strawberry.Private[ApplicantKind]
@@ -189,6 +193,7 @@ def case_from_view(view: CaseView) -> Case:
         applicant_kind=view.applicant_kind,
         personal=view.personal,
         rating_status=view.rating_status,
+        follow_up_awaited=view.follow_up_since is not None,
         case_id=view.id,
         completed_utc=view.completed_at,
     )

@@ -73,5 +73,5 @@ async def test_no_table_holds_a_name_id_number_or_phone_in_clear(api: Api) -> No
         for row in await fetch(connection(), f'SELECT * FROM "{table}"'):
             text = " ".join(str(value) for value in row.values())
             found += [f"{table}: {kind}" for value, kind in clear.items() if value in text]
-    assert {"applicant", "rating", "sms_outbox", "audit_log", "callback"} <= set(names)
+    assert {"applicant", "rating", "sms_outbox", "audit_log", "work_item"} <= set(names)
     assert found == []

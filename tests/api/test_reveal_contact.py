@@ -69,7 +69,7 @@ async def callbacks(case_no: str) -> list[tuple[str, str | None]]:
     its time."""
     rows = await fetch(
         connection(),
-        "SELECT k.status, k.close_reason, k.closed_at FROM callback k "
+        "SELECT k.status, k.close_reason, k.closed_at FROM work_item k "
         "JOIN case_record c ON c.id = k.case_id WHERE c.case_no = ? ORDER BY k.id",
         [case_no],
     )

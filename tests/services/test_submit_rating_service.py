@@ -180,7 +180,7 @@ async def test_an_accepted_rating_becomes_the_cases_rating(
     assert (row["rater_role"], row["rater_key"]) == ("citizen", citizen(WANG).key)
     assert await case_state("A-1") == ("RATED", stored.id)
     assert await case_state("A-2") == ("UNRATED", None)
-    assert await rows("SELECT id FROM callback") == []  # a good rating opens no callback
+    assert await rows("SELECT id FROM work_item") == []  # a good rating opens no callback
 
 
 async def test_the_latest_rating_wins_and_closes_the_callback_of_a_bad_one(
@@ -189,14 +189,14 @@ async def test_the_latest_rating_wins_and_closes_the_callback_of_a_bad_one(
     await store_cases(case_input("W-1"))
     bad = await desk.accepted(citizen(WANG), "W-1", 2, tags=("overdue",))
     assert bad.rating.category == "bad"
-    [callback] = await rows("SELECT rating_id, status FROM callback")
+    [callback] = await rows("SELECT rating_id, status FROM work_item")
     assert (callback["rating_id"], callback["status"]) == (bad.rating.id, "OPEN")
     desk.clock.advance(minutes=5)
     good = await desk.accepted(citizen(WANG), "W-1", 5)
     history = await ratings("W-1")
     assert [(r["level"], r["effective"]) for r in history] == [(2, False), (5, True)]
     assert await case_state("W-1") == ("RATED", good.rating.id)
-    [callback] = await rows("SELECT status, close_reason FROM callback")
+    [callback] = await rows("SELECT status, close_reason FROM work_item")
     assert (callback["status"], callback["close_reason"]) == ("CLOSED", "RATING_CHANGED")
 
 
