@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 import redis
 
-from bench import rules_bench, sweep_bench
+from bench import rules_bench, sweep_bench, work_item_bench
 from bench.cpu import busy_share, machine_times
 from bench.data import Layout
 from bench.fill import count_cases, fill, reset_database, seed_regions
@@ -418,6 +418,8 @@ def run(args: argparse.Namespace) -> int:
     cases = asyncio.run(count_cases(database_url))
     progress("sweep: one pass over every unrated case, on a copy of the database")
     figures.append(sweep_bench.run(database_url))
+    progress("bad-rating loop: workItems pages and the overdue sweep, on a copy")
+    figures += work_item_bench.run(database_url)
     progress("rules engine: evaluate() against raw durable post, reloads under load")
     figures += rules_bench.run(small=args.scale == "small")
     heading = (
