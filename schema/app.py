@@ -41,7 +41,7 @@ from resolvers.queries import (
     window_info,
 )
 from resolvers.queries import work_items as work_item_queries
-from resolvers.subscriptions import window_events
+from resolvers.subscriptions import window_events, work_item_events
 from schema.core.errors import ErrorPolicy, client_error, log_unexpected
 from schema.core.limits import query_limits_rule
 from services.paging import MAX_PAGE
@@ -99,6 +99,7 @@ class Mutation:
 @strawberry.type
 class Subscription:
     window_events = strawberry.subscription(resolver=window_events.window_events)
+    work_item_events = strawberry.subscription(resolver=work_item_events.work_item_events)
 
 
 class HcpSchema(strawberry.Schema):

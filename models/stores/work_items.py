@@ -308,3 +308,27 @@ async def overdue_batch(conn: BaseDBAsyncClient, at: datetime, limit: int, passe
     )
     await add_events(conn, [int(r["id"]) for r in rows], at, passed.event)
     return len(rows)
+
+
+# What staff are told of as it happens: an item opened (a new bad rating) and a deadline
+# passed (marked overdue, escalated, or moved on).
+_NOTIFIED = ("opened", "deadline_passed")
+
+
+async def last_event_id() -> int:
+    rows = await fetch(connection(), "SELECT COALESCE(MAX(id), 0) AS top FROM work_item_event")
+    return int(rows[0]["top"])
+
+
+async def events_after(scope: Scope, after_id: int, limit: int) -> list[dict[str, Any]]:
+    """The notified events of the items in `scope` after event `after_id`, oldest first."""
+    condition, args = scope_condition(scope)
+    return await fetch(
+        connection(),
+        "SELECT e.id, e.at, e.action, e.step, e.outcome, w.id AS item_id, w.due_at, "  # noqa: S608
+        "w.escalated, c.case_no, d.code AS department_code FROM work_item_event e "
+        "JOIN work_item w ON w.id = e.work_item_id JOIN case_record c ON c.id = w.case_id "
+        "JOIN department d ON d.id = w.department_id "
+        f"WHERE e.id > ? AND e.action IN (?, ?) AND {condition} ORDER BY e.id LIMIT ?",
+        [after_id, *_NOTIFIED, *args, limit],
+    )

@@ -8,14 +8,18 @@ sweep marks what is overdue. Due times are written out by hand from each policy'
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from websockets.asyncio.client import connect
 
 from models.db import connection, fetch
 from rules import Engine, parse
+from services.identity import Principal, Role
 from services.sweep_deadlines import sweep
+from services.work_item_events import follow
 from tests.api.test_ratings import SUBMIT
 from tests.conftest import ROOT, Api, citizen, token
 from tests.factories import PEOPLE, WANG, case_input
@@ -409,3 +413,34 @@ async def test_a_rating_that_stops_being_bad_closes_its_item(api: Api) -> None:
     item = await the_item(api)
     assert (item["status"], item["closeReason"]) == ("CLOSED", "RATING_CHANGED")
     assert await items(api, ADMIN, status="OPEN") == []
+
+
+async def test_the_department_hears_of_a_new_item_and_of_its_escalation(
+    api: Api, live_url: str
+) -> None:
+    engine = await use(api, "rules")
+    query = "subscription { workItemEvents { caseNo departmentCode action step outcome } }"
+    async with connect(f"ws://{live_url}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {HANDLER}"}}
+        await ws.send(json.dumps(init))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
+        await asyncio.sleep(0.2)  # readiness, not timing: the subscribe is not acknowledged
+        await rate_bad(api, engine)
+        opened = json.loads(await asyncio.wait_for(ws.recv(), timeout=10))
+        await sweep(engine=engine, now=datetime.fromisoformat("2026-10-10T09:00:00+08:00"))
+        escalated = json.loads(await asyncio.wait_for(ws.recv(), timeout=10))
+    assert opened["payload"]["data"]["workItemEvents"] == {
+        "caseNo": "L-1",
+        "departmentCode": "D-SCJG",
+        "action": "opened",
+        "step": "callback",
+        "outcome": None,
+    }
+    assert escalated["payload"]["data"]["workItemEvents"]["outcome"] == "ESCALATE"
+    # Another department's staff hear nothing of it.
+    far = Principal("h", Role.DEPT_HANDLER, department_code="D-RSB")
+    events = follow(far, poll=0.01, after_id=0)
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(anext(events), timeout=0.3)
+    await events.aclose()
