@@ -33,6 +33,11 @@ class Rating(Model):
     # What an upheld appeal made of this rating (the policy's `appeal_upheld`): not_counted,
     # revoked or recorded_unrated; statistics leave such a rating out accordingly.
     appeal_upheld = fields.CharField(max_length=16, null=True)
+    # An admin's review of a held rating (burst hold, or a comment with a listed word):
+    # APPROVED or REJECTED, by whom and when; a rejected comment is never published.
+    moderation = fields.CharField(max_length=8, null=True)
+    moderated_by = fields.CharField(max_length=100, null=True)
+    moderated_at = fields.DatetimeField(null=True)
     rules_version = fields.CharField(max_length=100)
     fired_rules = fields.TextField()
 

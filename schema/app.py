@@ -25,6 +25,7 @@ from resolvers.mutations import (
     record_callback,
     record_reminder_call,
     reveal_contact,
+    review_held_rating,
     review_rectification,
     spot_check,
     submit_rating,
@@ -33,6 +34,7 @@ from resolvers.mutations import (
 from resolvers.queries import (
     audit_log,
     cases,
+    held_ratings,
     rating_form,
     reference,
     reminder_calls,
@@ -77,6 +79,7 @@ class Query:
     staff = strawberry.field(resolver=reference.staff)
     work_items = strawberry.field(resolver=work_item_queries.work_items)
     work_item = strawberry.field(resolver=work_item_queries.work_item)
+    held_ratings = strawberry.field(resolver=held_ratings.held_ratings)
 
 
 @strawberry.type
@@ -94,6 +97,7 @@ class Mutation:
     submit_rectification = strawberry.mutation(resolver=submit_rectification.resolve)
     review_rectification = strawberry.mutation(resolver=review_rectification.resolve)
     spot_check = strawberry.mutation(resolver=spot_check.resolve)
+    review_held_rating = strawberry.mutation(resolver=review_held_rating.resolve)
 
 
 @strawberry.type
