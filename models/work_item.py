@@ -36,6 +36,9 @@ class WorkItem(Model):
     due_at = fields.DatetimeField(null=True)
     overdue = fields.BooleanField(default=False)
     escalated = fields.BooleanField(default=False)
+    # When the bad rating was confirmed (经核实): the item first reached rectification, the
+    # appeal rejected or never filed. A staff member's tally counts these.
+    confirmed_at = fields.DatetimeField(null=True)
     opened_at = fields.DatetimeField()
     closed_at = fields.DatetimeField(null=True)
     close_reason = fields.CharEnumField(WorkItemCloseReason, max_length=16, null=True)
@@ -46,6 +49,7 @@ class WorkItem(Model):
             ("case_id", "status"),
             ("department_id", "status", "due_at", "id"),
             ("region_id", "status", "due_at", "id"),
+            ("rated_staff_id", "confirmed_at"),
         )
 
 

@@ -32,7 +32,7 @@ from rules.decisions.moderation import Moderation
 from rules.decisions.rating import RatingFacts, RatingVerdict
 from rules.decisions.scope import Reach
 from rules.decisions.windows import CaseDeadlines, Cutoffs, RatingWindow
-from rules.decisions.workflow import Loop, StepRule
+from rules.decisions.workflow import Loop, StepRule, build_loop
 from rules.loader import Source, load, parse
 from rules.quiet import QuietHours
 from rules.spec import Policy
@@ -185,13 +185,7 @@ class Engine:
 
     def loop(self) -> Loop:
         """The workflow's steps in order, each decided like workflow_step."""
-        workflow = self.policy.workflow
-        if workflow is None:
-            return Loop((), None, None, self.version)
-        decided = [self.workflow_step(step.step) for step in workflow.steps]
-        steps = tuple(d.value for d in decided if d.value is not None)
-        version = decided[0].version if decided else self.version
-        return Loop(steps, workflow.appeal_upheld, workflow.spot_check_percent, version)
+        return build_loop(self.policy, self.workflow_step, self.version)
 
     def rating(self, facts: RatingFacts) -> Decided[RatingVerdict]:
         return self._typed("rating", facts.as_facts(), RatingVerdict.from_outcome)

@@ -4,6 +4,7 @@ policy and a message in the policy staff's terms."""
 
 from __future__ import annotations
 
+from rules.durations import Unit
 from rules.sms_length import SEGMENT, estimate, messages
 from rules.spec import CHANNELS, Path, Policy, rule_paths
 
@@ -208,6 +209,14 @@ def _workflow_problems(policy: Policy) -> list[Problem]:
                     f"the {step_name} step and {key} ({what}) go together: give both or neither",
                 )
             )
+    flag = workflow.staff_flag
+    if flag is not None and flag.within.unit != Unit.NATURAL_DAYS:
+        found.append(
+            (
+                ("workflow", "staff_flag", "within"),
+                "a staff member's tally runs over natural days (a year: 365 natural days)",
+            )
+        )
     for index, deadline in enumerate(policy.deadlines):
         # The comments' review is the moderation queue's deadline, not a step of the loop.
         if deadline.step not in first and deadline.step != "moderation_review":

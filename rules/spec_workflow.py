@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import Field
 
 from rules.spec_base import Rule, Strict
-from rules.spec_values import Step
+from rules.spec_values import DurationText, Step
 from rules.vocabulary import AppealUpheld, WhenOverdue
 
 # Who acts at a step: the handled unit's staff, the area admin, or the rater (a follow-up
@@ -33,8 +33,17 @@ class WorkflowStep(Rule):
     when_overdue: WhenOverdue = WhenOverdue.ESCALATE
 
 
+class StaffFlag(Rule):
+    """Staff with this many confirmed bad ratings (差评 that stood: the appeal was rejected
+    or never filed) within the period are flagged for the admin (fenghua: 2 in a year)."""
+
+    confirmed_bad_ratings: int = Field(ge=1)
+    within: DurationText
+
+
 class Workflow(Strict):
     steps: list[WorkflowStep] = Field(min_length=1)
     appeal_upheld: AppealUpheld | None = None
     # Per cent of the closed items of a region its admin checks (inner_mongolia: >= 50).
     spot_check_percent: int | None = Field(default=None, ge=1, le=100)
+    staff_flag: StaffFlag | None = None

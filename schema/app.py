@@ -39,6 +39,7 @@ from resolvers.queries import (
     reference,
     reminder_calls,
     rules_version,
+    staff_tally,
     viewer,
     window_info,
 )
@@ -80,6 +81,7 @@ class Query:
     work_items = strawberry.field(resolver=work_item_queries.work_items)
     work_item = strawberry.field(resolver=work_item_queries.work_item)
     held_ratings = strawberry.field(resolver=held_ratings.held_ratings)
+    staff_tally = strawberry.field(resolver=staff_tally.staff_tally)
 
 
 @strawberry.type

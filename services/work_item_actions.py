@@ -158,7 +158,8 @@ async def act(
             tuple(sorted(set(action.evidence_ids))),
         )
         move = action.transition(loop, item_id, row["step"])
-        if not await move_item(conn, engine, item_id, row["step"], move, at, event):
+        fixed = workflow.RECTIFICATION in action.steps
+        if not await move_item(conn, engine, item_id, row["step"], move, at, event, fixed=fixed):
             return ActionRefusal("WRONG_STEP", ACTION_REFUSALS["WRONG_STEP"])
         await evidence_store.attach(conn, action.evidence_ids, item_id)
         if action.upheld and loop.appeal_upheld is not None:

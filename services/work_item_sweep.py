@@ -55,6 +55,7 @@ def _passed(engine: Engine, loop: Loop, rule: StepRule, at: datetime) -> Passed:
         to_step=move.step,
         due_at=due_at(engine, move.step, at),
         reason=move.reason,
+        confirms=move.step == workflow.RECTIFICATION,
     )
 
 

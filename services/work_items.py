@@ -143,11 +143,18 @@ async def move_item(
     move: Move,
     at: datetime,
     event: Event,
+    *,
+    fixed: bool = False,
 ) -> bool:
     """The item goes from `from_step` as `move` says, with `event` on its timeline; False,
-    and nothing written, when someone moved it first."""
+    and nothing written, when someone moved it first. The bad rating is confirmed when the
+    item reaches rectification or the unit reports a fix (`fixed`), whichever is first."""
     due = due_at(engine, move.step, at)
-    if not await store.advance(conn, item_id, from_step, move.step, due, at, move.reason):
+    confirms = fixed or move.step == workflow.RECTIFICATION
+    moved = await store.advance(
+        conn, item_id, from_step, move.step, due, at, move.reason, confirms=confirms
+    )
+    if not moved:
         return False
     await store.add_events(conn, [item_id], at, event)
     return True

@@ -18,6 +18,14 @@ from models.enums import WorkItemCloseReason, WorkItemStatus
 from models.stores.scope import Reach, Scope
 
 _OPEN, _CLOSED = WorkItemStatus.OPEN.value, WorkItemStatus.CLOSED.value
+# Set once, by the first move that confirms the bad rating (arguments: confirms, at).
+_CONFIRMED = "confirmed_at = CASE WHEN ? THEN COALESCE(confirmed_at, ?) ELSE confirmed_at END"
+_ADVANCE = (
+    "UPDATE work_item SET step = ?, step_started_at = ?, due_at = ?, overdue = FALSE, "  # noqa: S608 - constants
+    "status = ?, closed_at = ?, close_reason = ?, "
+    + _CONFIRMED
+    + " WHERE id = ? AND status = ? AND step = ? RETURNING id"
+)
 
 # The cases of a rating act (`act_id`) whose work item must change: a bad effective rating
 # with no open item, an open item whose case's rating is no longer bad, or an open item
@@ -151,16 +159,17 @@ async def advance(
     due_at: datetime | None,
     at: datetime,
     reason: WorkItemCloseReason | None = None,
+    *,
+    confirms: bool = False,
 ) -> bool:
-    """Move the open item from `from_step` to `to_step` (None: close it for `reason`).
+    """Move the open item from `from_step` to `to_step` (None: close it for `reason`);
+    `confirms`: the move confirms the bad rating (see WorkItem.confirmed_at).
     False, and nothing written, when the item is no longer open at `from_step`."""
     status = _OPEN if to_step is not None else _CLOSED
     closed_at = None if to_step is not None else at
     rows = await fetch(
         conn,
-        "UPDATE work_item SET step = ?, step_started_at = ?, due_at = ?, overdue = FALSE, "
-        "status = ?, closed_at = ?, close_reason = ? "
-        "WHERE id = ? AND status = ? AND step = ? RETURNING id",
+        _ADVANCE,
         [
             to_step,
             at,
@@ -168,6 +177,8 @@ async def advance(
             status,
             closed_at,
             reason and reason.value,
+            confirms,
+            at,
             item_id,
             _OPEN,
             from_step,
@@ -279,6 +290,7 @@ class Passed:
     to_step: str | None = None
     due_at: datetime | None = None
     reason: WorkItemCloseReason | None = None
+    confirms: bool = False
 
 
 async def overdue_batch(conn: BaseDBAsyncClient, at: datetime, limit: int, passed: Passed) -> int:
@@ -294,11 +306,13 @@ async def overdue_batch(conn: BaseDBAsyncClient, at: datetime, limit: int, passe
     if passed.moves:
         status = _OPEN if passed.to_step is not None else _CLOSED
         sets = (
-            "step = ?, step_started_at = ?, due_at = ?, status = ?, closed_at = ?, close_reason = ?"
+            "step = ?, step_started_at = ?, due_at = ?, status = ?, closed_at = ?, "
+            f"close_reason = ?, {_CONFIRMED}"
         )
         reason = passed.reason.value if passed.reason else None
         closed_at = None if passed.to_step is not None else at
         set_args: list[Any] = [passed.to_step, at, passed.due_at, status, closed_at, reason]
+        set_args += [passed.confirms, at]
     else:
         sets, set_args = "overdue = TRUE, escalated = ?", [passed.escalate]
     rows = await fetch(
@@ -331,4 +345,19 @@ async def events_after(scope: Scope, after_id: int, limit: int) -> list[dict[str
         "JOIN department d ON d.id = w.department_id "
         f"WHERE e.id > ? AND e.action IN (?, ?) AND {condition} ORDER BY e.id LIMIT ?",
         [after_id, *_NOTIFIED, *args, limit],
+    )
+
+
+async def staff_tally(scope: Scope, since: datetime, limit: int) -> list[dict[str, Any]]:
+    """Per rated staff member in `scope`: their bad ratings confirmed since `since`, the
+    most first."""
+    condition, args = scope_condition(scope)
+    return await fetch(
+        connection(),
+        "SELECT s.code, s.name, d.code AS department_code, d.name AS department_name, "  # noqa: S608
+        "count(*) AS confirmed FROM work_item w JOIN staff s ON s.id = w.rated_staff_id "
+        "JOIN department d ON d.id = w.department_id "
+        f"WHERE w.confirmed_at >= ? AND {condition} "
+        "GROUP BY s.code, s.name, d.code, d.name ORDER BY confirmed DESC, s.code LIMIT ?",
+        [since, *args, limit],
     )

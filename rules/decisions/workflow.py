@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rules.rule import CompiledRule, Facts, Outcome, eq
 from rules.spec import Policy
 from rules.vocabulary import AppealUpheld, WhenOverdue
+
+if TYPE_CHECKING:
+    from rules.engine import Decided
 
 # Staff act within their department, admins within their region, the rater on their case.
 _SCOPE = {
@@ -53,6 +56,15 @@ class StepRule:
 
 
 @dataclass(frozen=True)
+class StaffFlagRule:
+    """Flag staff with `confirmed` confirmed bad ratings within `days` natural days."""
+
+    id: str
+    confirmed: int
+    days: int
+
+
+@dataclass(frozen=True)
 class Loop:
     """The bad-rating loop of the active policy: its steps in order (each as decided by
     `workflow_step`), what an upheld appeal makes of the rating, the spot-check share, and
@@ -62,9 +74,32 @@ class Loop:
     appeal_upheld: AppealUpheld | None
     spot_check_percent: int | None
     version: str
+    staff_flag: StaffFlagRule | None = None
 
     def rule(self, step: str) -> StepRule | None:
         return next((rule for rule in self.steps if rule.step == step), None)
+
+
+def build_loop(
+    policy: Policy, decide: Callable[[str], Decided[StepRule | None]], version: str
+) -> Loop:
+    """The policy's loop, each step as `decide` (the engine's workflow_step) gives it."""
+    workflow = policy.workflow
+    if workflow is None:
+        return Loop((), None, None, version)
+    decided = [decide(step.step) for step in workflow.steps]
+    steps = tuple(d.value for d in decided if d.value is not None)
+    flag = workflow.staff_flag
+    staff_flag = (
+        StaffFlagRule(flag.id, flag.confirmed_bad_ratings, flag.within.amount) if flag else None
+    )
+    return Loop(
+        steps,
+        workflow.appeal_upheld,
+        workflow.spot_check_percent,
+        decided[0].version if decided else version,
+        staff_flag,
+    )
 
 
 def rules(policy: Policy) -> list[CompiledRule]:

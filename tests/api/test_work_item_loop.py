@@ -444,3 +444,38 @@ async def test_the_department_hears_of_a_new_item_and_of_its_escalation(
     with pytest.raises(TimeoutError):
         await asyncio.wait_for(anext(events), timeout=0.3)
     await events.aclose()
+
+
+TALLY = """query { staffTally { threshold ruleId rows { staff { code } department { code }
+  confirmed flagged } } }"""
+
+
+async def test_fenghua_flags_staff_with_two_confirmed_bad_ratings_in_a_year(api: Api) -> None:
+    engine = await use(api, "fenghua")
+    for n in (1, 2, 3):
+        await rate_bad(api, engine, f"L-{n}")
+    work = {item["caseNo"]: item for item in await items(api, HANDLER)}
+    # L-1: the unit fixes without appealing (confirmed); L-2: the appeal is rejected
+    # (confirmed); L-3: the appeal is upheld (not confirmed).
+    await rectify(api, await callback(api, work["L-1"]))
+    for case_no, decision in (("L-2", "REJECTED"), ("L-3", "UPHELD")):
+        filed = await appeal(api, await callback(api, work[case_no]), engine)
+        done(await act(api, DECIDE, ADMIN, id=filed["id"], d=decision, f="MISTAKEN", n="核实"))
+    body = await api.gql(TALLY, None, ADMIN)
+    assert body["data"]["staffTally"] == {
+        "threshold": 2,
+        "ruleId": "flag-staff-with-two-confirmed-bad-ratings-a-year",
+        "rows": [
+            {
+                "staff": {"code": "S-01"},
+                "department": {"code": "D-SCJG"},
+                "confirmed": 2,
+                "flagged": True,
+            }
+        ],
+    }
+    # rules.yaml flags nobody; the tally is still there, since the start of the year.
+    await use(api, "rules")
+    body = await api.gql(TALLY, None, HANDLER)
+    assert body["data"]["staffTally"]["threshold"] is None
+    assert [r["flagged"] for r in body["data"]["staffTally"]["rows"]] == [False]

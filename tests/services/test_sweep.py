@@ -33,6 +33,8 @@ KEYS = {
     "expired",
     "reminder_calls_queued",
     "reminder_calls_cancelled",
+    "work_items_overdue",
+    "work_items_moved_on",
 }
 SUBMIT = """
 mutation($input: RatingInput!) {
