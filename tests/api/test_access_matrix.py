@@ -130,6 +130,9 @@ OPERATIONS = {
         _union,
     ),
     "reminderCalls": Operation("{ reminderCalls { nodes { caseNo } } }", {}, _listed),
+    "workItems": Operation("{ workItems { nodes { caseNo } } }", {}, _listed),
+    "heldRatings": Operation("{ heldRatings { nodes { caseNo } } }", {}, _listed),
+    "staffTally": Operation("{ staffTally { rows { confirmed } } }", {}, _ok),
     "recordReminderCall (C-1)": Operation(
         "mutation($id: ID!) { recordReminderCall(id: $id, outcome: NO_ANSWER) "
         "{ ... on ReminderCallRefused { code } ... on ReminderCallRecorded { call { id } } } }",
