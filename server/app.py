@@ -13,6 +13,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route, WebSocketRoute
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from console import console_routes
 from mini_program_mock import client_routes
 from schema.app import build_schema
 from server.access_log import AccessLog
@@ -63,6 +64,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = Non
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             *client_routes(settings),
+            *console_routes(settings),
             *([] if settings.is_prod else graphiql_routes()),
         ],
         lifespan=lifespan(settings, clock),

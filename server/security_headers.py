@@ -25,6 +25,13 @@ GRAPHIQL_POLICY = (
     "connect-src 'self'; font-src 'self' data:; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+# The staff console's: the pages' policy plus blob: images. Evidence is served only with the
+# bearer token, which an <img src> cannot send, so the page fetches it and shows a blob URL.
+CONSOLE_POLICY = (
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
 
 
 class SecurityHeaders:

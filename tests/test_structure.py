@@ -7,7 +7,16 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("schema", "rules", "resolvers", "services", "models", "server", "mini_program_mock")
+PACKAGES = (
+    "schema",
+    "rules",
+    "resolvers",
+    "services",
+    "models",
+    "server",
+    "mini_program_mock",
+    "console",
+)
 ENGINE_MODULES = {"durable", "durable_rules_engine"}
 
 

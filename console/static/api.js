@@ -1,0 +1,73 @@
+// The API as the console calls it: GraphQL and the evidence files, with the staff token.
+import { signOut, staffToken } from "./session.js";
+
+const TIMEOUT_MS = 20000;
+
+export class ApiError extends Error {
+  constructor(code, apiMessage) {
+    super(code);
+    this.code = code;
+    this.apiMessage = apiMessage;
+  }
+}
+
+function authorization() {
+  const token = staffToken();
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
+async function send(path, init) {
+  try {
+    return await fetch(path, { ...init, signal: AbortSignal.timeout(TIMEOUT_MS) });
+  } catch (error) {
+    throw new ApiError(error && error.name === "TimeoutError" ? "TIMEOUT" : "NETWORK");
+  }
+}
+
+/** Run one GraphQL operation; throws ApiError with the API's code. An expired or refused
+ * token signs the staff member out, back to the sign-in view. */
+export async function gql(query, variables = {}) {
+  const response = await send("/graphql", {
+    method: "POST",
+    headers: { "content-type": "application/json", ...authorization() },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = await response.json().catch(() => null);
+  if (body && Array.isArray(body.errors) && body.errors.length) {
+    const first = body.errors[0] || {};
+    const code = String((first.extensions && first.extensions.code) || "INTERNAL");
+    if (code === "UNAUTHENTICATED") {
+      signOut();
+    }
+    throw new ApiError(code);
+  }
+  if (!response.ok || !body || !body.data) {
+    throw new ApiError(response.status === 413 ? "PAYLOAD_TOO_LARGE" : "INTERNAL");
+  }
+  return body.data;
+}
+
+/** Upload one file as evidence: its id, or ApiError with the server's message. */
+export async function uploadEvidence(file) {
+  const response = await send("/evidence", {
+    method: "POST",
+    headers: { ...authorization(), "x-file-name": encodeURIComponent(file.name) },
+    body: file,
+  });
+  const body = await response.json().catch(() => ({}));
+  if (response.status !== 201 || typeof body.id !== "string") {
+    throw new ApiError(body.code || "INTERNAL", body.message);
+  }
+  return body.id;
+}
+
+/** An evidence file, as a Blob (an <img src> could not send the token). */
+export async function evidenceFile(id) {
+  const response = await send(`/evidence/${encodeURIComponent(id)}`, {
+    headers: authorization(),
+  });
+  if (!response.ok) {
+    throw new ApiError(response.status === 404 ? "NOT_FOUND" : "INTERNAL");
+  }
+  return response.blob();
+}

@@ -1,0 +1,98 @@
+// DOM helpers. Every string from the API or a person goes in as text (textContent, text
+// nodes, attribute values), never as HTML.
+import { messageFor } from "./messages.js";
+
+const BEIJING_OFFSET_MS = 8 * 60 * 60 * 1000; // China keeps no daylight saving time
+
+export function h(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value === null || value === undefined || value === false) {
+      continue;
+    }
+    if (key === "text") {
+      node.textContent = String(value);
+    } else if (key === "className") {
+      node.className = value;
+    } else if (key.startsWith("on") && typeof value === "function") {
+      node.addEventListener(key.slice(2).toLowerCase(), value);
+    } else {
+      node.setAttribute(key, value === true ? "" : String(value));
+    }
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) {
+      continue;
+    }
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+/** An API moment in Beijing time, "2026-10-09 23:59", whatever the browser's zone. */
+export function formatTime(iso) {
+  const moment = Date.parse(iso);
+  if (!Number.isFinite(moment)) {
+    return "—";
+  }
+  const text = new Date(moment + BEIJING_OFFSET_MS).toISOString();
+  return `${text.slice(0, 10)} ${text.slice(11, 16)}`;
+}
+
+/** A live status line for loading and for what an action came to. */
+export function statusLine() {
+  const node = h("div", { className: "notice", role: "status", "aria-live": "polite" });
+  return {
+    node,
+    busy(text) {
+      node.className = "notice";
+      node.replaceChildren(text);
+    },
+    done(text) {
+      node.className = "notice good";
+      node.replaceChildren(text);
+    },
+    fail(error, retry) {
+      node.className = "notice error";
+      node.replaceChildren(h("p", { text: messageFor(error) }));
+      if (retry) {
+        node.append(h("button", { type: "button", onClick: retry }, "重试"));
+      }
+    },
+    clear() {
+      node.className = "notice";
+      node.replaceChildren();
+    },
+  };
+}
+
+/** Move focus to a freshly shown view so keyboard and screen-reader users land on it. */
+export function focusHeading(container) {
+  const heading = container.querySelector("h2");
+  if (heading) {
+    heading.setAttribute("tabindex", "-1");
+    heading.focus();
+  }
+}
+
+/** A labelled field: the label, then the control, tied by id. */
+export function field(label, control) {
+  return h("div", { className: "field" }, h("label", { for: control.id, text: label }), control);
+}
+
+/** A group of radio buttons with a legend; `choices` are [value, label] pairs. */
+export function radios(legend, name, choices) {
+  return h(
+    "fieldset",
+    { className: "choices" },
+    h("legend", { text: legend }),
+    choices.map(([value, label], index) =>
+      h(
+        "label",
+        { className: "choice" },
+        h("input", { type: "radio", name, value, required: true, checked: index === 0 }),
+        label,
+      ),
+    ),
+  );
+}
