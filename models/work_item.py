@@ -33,7 +33,9 @@ class WorkItem(Model):
     status = fields.CharEnumField(WorkItemStatus, max_length=8, default=WorkItemStatus.OPEN)
     step = fields.CharField(max_length=24, null=True)
     step_started_at = fields.DatetimeField(null=True)
-    due_at = fields.DatetimeField(null=True)
+    # Never null, so that worklists page by (due_at, id) with an index: an item whose step
+    # has no deadline is due at the store's NO_DEADLINE (9999-12-31), read back as None.
+    due_at = fields.DatetimeField()
     overdue = fields.BooleanField(default=False)
     escalated = fields.BooleanField(default=False)
     # When the bad rating was confirmed (经核实): the item first reached rectification, the
@@ -45,11 +47,15 @@ class WorkItem(Model):
 
     class Meta:
         table = "work_item"
+        # Lists of every status page by these; the open worklists' own indexes are partial
+        # (status = 'OPEN', in migration 0010), so that closed items, most of them due
+        # long ago, are never walked past to reach the open ones.
         indexes = (
             ("case_id", "status"),
-            ("department_id", "status", "due_at", "id"),
-            ("region_id", "status", "due_at", "id"),
             ("rated_staff_id", "confirmed_at"),
+            ("department_id", "due_at", "id"),
+            ("region_id", "due_at", "id"),
+            ("due_at", "id"),
         )
 
 

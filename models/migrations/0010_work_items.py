@@ -7,14 +7,19 @@ from tortoise.indexes import Index
 
 # The callback grows into the work item of the bad-rating loop (差评工单). Open callbacks
 # carry over at their one step, the callback, with no due time (they were opened before
-# the loop had deadlines); closed ones keep their history. The timeline is append-only in
-# the database itself, like the audit log (0005). idx_work_item_due: the overdue sweep reads
-# only the open items not yet marked overdue, by due time.
+# the loop had deadlines: due at the store's NO_DEADLINE); closed ones keep their history.
+# The timeline is append-only in the database itself, like the audit log (0005).
+# idx_work_item_due: the overdue sweep reads only the open items not yet marked overdue, by
+# due time. The open worklists (a department's, a region's, everyone's) page by (due_at,
+# id) on partial indexes; written in SQL, as a PartialIndex's condition would come out in a
+# form the queries' `status = 'OPEN'` does not match on SQLite.
 _CARRY_OVER = (
     "INSERT INTO work_item (case_id, department_id, region_id, rating_id, rated_staff_id, "
-    "status, step, step_started_at, overdue, escalated, opened_at, closed_at, close_reason) "
+    "status, step, step_started_at, due_at, overdue, escalated, opened_at, closed_at, "
+    "close_reason) "
     "SELECT k.case_id, k.department_id, c.region_id, k.rating_id, c.staff_id, k.status, "
-    "CASE WHEN k.status = 'OPEN' THEN 'callback' END, k.opened_at, FALSE, FALSE, "
+    "CASE WHEN k.status = 'OPEN' THEN 'callback' END, k.opened_at, "
+    "'9999-12-31 00:00:00+00:00', FALSE, FALSE, "
     "k.opened_at, k.closed_at, k.close_reason FROM callback k "
     "JOIN case_record c ON c.id = k.case_id ORDER BY k.id"
 )
@@ -58,14 +63,14 @@ class Migration(migrations.Migration):
                 ('status', fields.CharEnumField(default=WorkItemStatus.OPEN, description='OPEN: OPEN\nCLOSED: CLOSED', enum_type=WorkItemStatus, max_length=8)),
                 ('step', fields.CharField(null=True, max_length=24)),
                 ('step_started_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
-                ('due_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('due_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
                 ('overdue', fields.BooleanField(default=False)),
                 ('escalated', fields.BooleanField(default=False)),
                 ('opened_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
                 ('closed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('close_reason', fields.CharEnumField(null=True, description='RATING_CHANGED: RATING_CHANGED\nRESOLVED: RESOLVED\nAPPEAL_UPHELD: APPEAL_UPHELD\nFOLLOW_UP_GOOD: FOLLOW_UP_GOOD\nFOLLOW_UP_BAD: FOLLOW_UP_BAD\nNO_FOLLOW_UP: NO_FOLLOW_UP', enum_type=WorkItemCloseReason, max_length=16)),
             ],
-            options={'table': 'work_item', 'app': 'models', 'indexes': [Index(fields=['case_id', 'status']), Index(fields=['department_id', 'status', 'due_at', 'id']), Index(fields=['region_id', 'status', 'due_at', 'id'])], 'pk_attr': 'id'},
+            options={'table': 'work_item', 'app': 'models', 'indexes': [Index(fields=['case_id', 'status']), Index(fields=['department_id', 'due_at', 'id']), Index(fields=['region_id', 'due_at', 'id']), Index(fields=['due_at', 'id'])], 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -111,6 +116,20 @@ class Migration(migrations.Migration):
             "CREATE INDEX idx_work_item_due ON work_item (due_at) "
             "WHERE status = 'OPEN' AND NOT overdue",
             reverse_sql="DROP INDEX idx_work_item_due",
+        ),
+        ops.RunSQL(
+            "CREATE INDEX idx_work_item_open_department ON work_item (department_id, due_at, id) "
+            "WHERE status = 'OPEN'",
+            reverse_sql="DROP INDEX idx_work_item_open_department",
+        ),
+        ops.RunSQL(
+            "CREATE INDEX idx_work_item_open_region ON work_item (region_id, due_at, id) "
+            "WHERE status = 'OPEN'",
+            reverse_sql="DROP INDEX idx_work_item_open_region",
+        ),
+        ops.RunSQL(
+            "CREATE INDEX idx_work_item_open ON work_item (due_at, id) WHERE status = 'OPEN'",
+            reverse_sql="DROP INDEX idx_work_item_open",
         ),
         ops.DeleteModel(name='Callback'),
     ]

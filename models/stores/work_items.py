@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from models.db import connection, dialect, execute, fetch, row_source
+from models.db import as_utc, connection, dialect, execute, fetch, row_source
 from models.enums import WorkItemCloseReason, WorkItemStatus
 from models.stores.scope import Reach, Scope
 
 _OPEN, _CLOSED = WorkItemStatus.OPEN.value, WorkItemStatus.CLOSED.value
+# The due time of a step with no deadline: due_at is never null, so that the worklists page
+# by (due_at, id) on an index and list such items last; read back as None.
+NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)
 # Set once, by the first move that confirms the bad rating (arguments: confirms, at).
 _CONFIRMED = "confirmed_at = CASE WHEN ? THEN COALESCE(confirmed_at, ?) ELSE confirmed_at END"
 _ADVANCE = (
@@ -146,7 +149,7 @@ async def open_items(
         "INSERT INTO work_item (case_id, department_id, region_id, rating_id, rated_staff_id, "  # noqa: S608
         "status, step, step_started_at, due_at, overdue, escalated, opened_at) "
         f"SELECT s.*, ?, ?, ?, ?, FALSE, FALSE, ? FROM ({source}) s RETURNING id",
-        [_OPEN, step, at, due_at, at, *args],
+        [_OPEN, step, at, due_at or NO_DEADLINE, at, *args],
     )
     await add_events(conn, [int(r["id"]) for r in opened], at, event)
 
@@ -173,7 +176,7 @@ async def advance(
         [
             to_step,
             at,
-            due_at,
+            due_at or NO_DEADLINE,
             status,
             closed_at,
             reason and reason.value,
@@ -211,7 +214,7 @@ async def item(conn: BaseDBAsyncClient | None, item_id: int, scope: Scope) -> di
     rows = await fetch(
         conn or connection(), f"{_VIEW} WHERE w.id = ? AND {condition}", [item_id, *args]
     )
-    return rows[0] if rows else None
+    return _deadlines(rows)[0] if rows else None
 
 
 async def visible(item_id: int, scope: Scope) -> bool:
@@ -233,10 +236,21 @@ async def timeline(item_id: int) -> list[dict[str, Any]]:
     )
 
 
+def _deadlines(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """NO_DEADLINE read back as None."""
+    for row in rows:
+        due = as_utc(row["due_at"])
+        row["due_at"] = None if due is None or due.year == NO_DEADLINE.year else due
+    return rows
+
+
 def _filtered(where: list[str], args: list[Any], chosen: Filter) -> None:
+    # The status as a literal (one of two values of our enum): the open worklists' indexes
+    # are partial, and a planner uses one only when the query's condition is the index's.
+    if chosen.status is not None:
+        where.append("w.status = 'OPEN'" if chosen.status == _OPEN else "w.status = 'CLOSED'")
     plain = (
         ("w.step = ?", chosen.step),
-        ("w.status = ?", chosen.status),
         ("w.overdue = ?", chosen.overdue),
         ("w.department_id = (SELECT id FROM department WHERE code = ?)", chosen.department_code),
         (f"w.region_id IN {_SUB_REGIONS}", chosen.region_code),
@@ -253,23 +267,20 @@ async def page(
     scope: Scope, chosen: Filter, after: tuple[datetime | None, int] | None, limit: int
 ) -> list[dict[str, Any]]:
     """Items in `scope` matching `chosen`, the soonest due first (so the overdue ones lead),
-    those with no due time last, after the keyset `after` (due_at, id)."""
+    those with no due time last, after the keyset `after` (due_at, id; None: no due time)."""
     condition, args = scope_condition(scope)
     where = [condition]
     _filtered(where, args, chosen)
     if after is not None:
         due, last_id = after
-        if due is None:
-            where.append("w.due_at IS NULL AND w.id > ?")
-            args.append(last_id)
-        else:
-            where.append("(w.due_at > ? OR (w.due_at = ? AND w.id > ?) OR w.due_at IS NULL)")
-            args += [due, due, last_id]
-    return await fetch(
+        where.append("(w.due_at, w.id) > (?, ?)")
+        args += [due or NO_DEADLINE, last_id]
+    rows = await fetch(
         connection(),
-        f"{_VIEW} WHERE {' AND '.join(where)} ORDER BY w.due_at NULLS LAST, w.id LIMIT ?",
+        f"{_VIEW} WHERE {' AND '.join(where)} ORDER BY w.due_at, w.id LIMIT ?",
         [*args, limit],
     )
+    return _deadlines(rows)
 
 
 async def set_rating_upheld(conn: BaseDBAsyncClient, rating_id: int, effect: str) -> None:
@@ -299,10 +310,11 @@ async def overdue_batch(conn: BaseDBAsyncClient, at: datetime, limit: int, passe
     On PostgreSQL the batch claims its rows with SKIP LOCKED, so loops share the work."""
     lock = " FOR UPDATE SKIP LOCKED" if dialect(conn) == "postgres" else ""
     due = (
-        "SELECT id FROM work_item WHERE status = ? AND NOT overdue AND due_at < ? "  # noqa: S608
+        # The condition of idx_work_item_due, literally, so that the index serves it.
+        "SELECT id FROM work_item WHERE status = 'OPEN' AND NOT overdue AND due_at < ? "  # noqa: S608
         f"AND step = ? ORDER BY due_at LIMIT ?{lock}"
     )
-    due_args = [_OPEN, passed.before, passed.step, limit]
+    due_args = [passed.before, passed.step, limit]
     if passed.moves:
         status = _OPEN if passed.to_step is not None else _CLOSED
         sets = (
@@ -311,7 +323,8 @@ async def overdue_batch(conn: BaseDBAsyncClient, at: datetime, limit: int, passe
         )
         reason = passed.reason.value if passed.reason else None
         closed_at = None if passed.to_step is not None else at
-        set_args: list[Any] = [passed.to_step, at, passed.due_at, status, closed_at, reason]
+        due_time = passed.due_at or NO_DEADLINE
+        set_args: list[Any] = [passed.to_step, at, due_time, status, closed_at, reason]
         set_args += [passed.confirms, at]
     else:
         sets, set_args = "overdue = TRUE, escalated = ?", [passed.escalate]
@@ -337,7 +350,7 @@ async def last_event_id() -> int:
 async def events_after(scope: Scope, after_id: int, limit: int) -> list[dict[str, Any]]:
     """The notified events of the items in `scope` after event `after_id`, oldest first."""
     condition, args = scope_condition(scope)
-    return await fetch(
+    rows = await fetch(
         connection(),
         "SELECT e.id, e.at, e.action, e.step, e.outcome, w.id AS item_id, w.due_at, "  # noqa: S608
         "w.escalated, c.case_no, d.code AS department_code FROM work_item_event e "
@@ -346,6 +359,7 @@ async def events_after(scope: Scope, after_id: int, limit: int) -> list[dict[str
         f"WHERE e.id > ? AND e.action IN (?, ?) AND {condition} ORDER BY e.id LIMIT ?",
         [after_id, *_NOTIFIED, *args, limit],
     )
+    return _deadlines(rows)
 
 
 async def staff_tally(scope: Scope, since: datetime, limit: int) -> list[dict[str, Any]]:

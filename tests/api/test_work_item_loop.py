@@ -479,3 +479,22 @@ async def test_fenghua_flags_staff_with_two_confirmed_bad_ratings_in_a_year(api:
     body = await api.gql(TALLY, None, HANDLER)
     assert body["data"]["staffTally"]["threshold"] is None
     assert [r["flagged"] for r in body["data"]["staffTally"]["rows"]] == [False]
+
+
+async def test_the_worklist_pages_soonest_due_first_and_items_with_no_deadline_last(
+    api: Api,
+) -> None:
+    engine = await use(api, "rules")
+    await rate_bad(api, engine, "L-1")  # due 10-09
+    engine = await use(api, "haiyang")  # the callback has no time limit
+    await rate_bad(api, engine, "L-2")
+    await rate_bad(api, engine, "L-3")
+    seen, after = [], None
+    while True:
+        body = await api.gql(ITEMS, {"f": {"status": "OPEN"}, "first": 1, "after": after}, ADMIN)
+        page = body["data"]["workItems"]
+        seen += [(n["caseNo"], n["dueAt"]) for n in page["nodes"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen == [("L-1", "2026-10-09T23:59:59+08:00"), ("L-2", None), ("L-3", None)]
