@@ -22,12 +22,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from tortoise import Tortoise
 
 from bench.report import Figure
-from bench.sweep_bench import _admin, _name
+from bench.sweep_bench import on_copy, pass_figure
 from models.db import connection, execute, fetch, tortoise_config
 from rules import Engine
 from services.identity import Principal, Role
@@ -105,20 +104,8 @@ async def _measure(url: str) -> tuple[list[Figure], int]:
         )
         spent = time.perf_counter() - started
         progress(f"swept: {asdict(report)} in {spent:.1f} s")
-        figures.append(
-            Figure(
-                name="overdue_sweep_seconds",
-                label=f"overdue sweep over {items:,} open work items",
-                value=spent,
-                unit="s",
-                baseline=baseline,
-                baseline_unit="s (count(*) of the same rows)",
-                ratio=spent / baseline,
-                ratio_of="baseline",
-                target=f"< {SWEEP_TARGET_S:g} s",
-                concurrency=DEFAULT_PARALLEL,
-            )
-        )
+        label = f"overdue sweep over {items:,} open work items"
+        figures.append(pass_figure("overdue_sweep_seconds", label, spent, baseline, SWEEP_TARGET_S))
     finally:
         await Tortoise.close_connections()
     return figures, items
@@ -184,18 +171,7 @@ async def _list_figure(items: int) -> Figure:
 
 
 async def _run(source: str) -> tuple[list[Figure], int]:
-    copy = f"{_name(source)}_items"
-    url = urlsplit(source)._replace(path=f"/{copy}").geturl()
-    await _admin(
-        source,
-        f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)',
-        f'CREATE DATABASE "{copy}" TEMPLATE "{_name(source)}" STRATEGY FILE_COPY',
-        "CHECKPOINT",
-    )
-    try:
-        return await _measure(url)
-    finally:
-        await _admin(source, f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
+    return await on_copy(source, "items", _measure)
 
 
 def run(database_url: str) -> list[Figure]:
