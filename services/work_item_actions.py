@@ -193,8 +193,7 @@ def _refusal(
         return "DEADLINE_PASSED"
     if rule.evidence and not action.evidence_ids:
         return "EVIDENCE_REQUIRED"
-    if action.text_required and not TEXT_MIN <= len(action.text.strip()) <= TEXT_MAX:
-        return "TEXT_REQUIRED"
-    if len(action.text.strip()) > TEXT_MAX:
+    length = len(action.text.strip())
+    if length > TEXT_MAX or (action.text_required and length < TEXT_MIN):
         return "TEXT_REQUIRED"
     return None

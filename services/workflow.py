@@ -52,11 +52,6 @@ def into(loop: Loop, step: str, otherwise: Move) -> Move:
     return Move(step) if loop.rule(step) is not None else otherwise
 
 
-def back_to_rectification(loop: Loop, item_id: int) -> Move:
-    """A fix found wanting is done again (or, with no rectification step, the item closes)."""
-    return into(loop, RECTIFICATION, Move(None, WorkItemCloseReason.RESOLVED))
-
-
 def drawn_for_spot_check(loop: Loop, item_id: int) -> bool:
     """Whether the admin checks this closed item: the policy's share of items, drawn by the
     item's id so that the same item is always drawn the same way."""
