@@ -498,3 +498,27 @@ async def test_the_worklist_pages_soonest_due_first_and_items_with_no_deadline_l
             break
         after = page["pageInfo"]["endCursor"]
     assert seen == [("L-1", "2026-10-09T23:59:59+08:00"), ("L-2", None), ("L-3", None)]
+
+
+async def test_haiyang_passes_a_lapsed_appeal_then_escalates_a_fix_not_made_in_time(
+    api: Api,
+) -> None:
+    """第十八条: the callback has no time limit; the appeal (3 working days) lapses quietly;
+    the rectification (10 working days) is escalated to the office when late."""
+    engine = await use(api, "haiyang")
+    await rate_bad(api, engine)
+    item = await callback(api, await the_item(api, HANDLER))
+    assert (item["step"], item["dueAt"]) == ("appeal", "2026-10-10T23:59:59+08:00")
+    lapsed = await sweep(engine=engine, now=datetime.fromisoformat("2026-10-11T09:00:00+08:00"))
+    assert (lapsed.work_items_moved_on, lapsed.work_items_overdue) == (1, 0)
+    item = await the_item(api)
+    # 10 working days from Sunday 10-11: 10-12 .. 10-23.
+    assert (item["step"], item["dueAt"]) == ("rectification", "2026-10-23T23:59:59+08:00")
+    late = await sweep(engine=engine, now=datetime.fromisoformat("2026-10-24T09:00:00+08:00"))
+    assert late.work_items_overdue == 1
+    item = await the_item(api)
+    assert (item["step"], item["overdue"], item["escalated"]) == ("rectification", True, True)
+    assert [e["outcome"] for e in item["timeline"] if e["action"] == "deadline_passed"] == [
+        "NOTHING",
+        "ESCALATE",
+    ]
