@@ -4,7 +4,7 @@ import { loadForm, renderRatingForm } from "./rating.js";
 import { bearer, signIn, signInButton, signOut, takeTokenFromUrl } from "./session.js";
 import { focusHeading, formatTime, h, isPast, largeTextToggle, statusLine } from "./ui.js";
 
-const CASE_FIELDS = `caseNo status completedAt acceptedAt ratingStatus ratingDeadline
+const CASE_FIELDS = `caseNo status completedAt acceptedAt ratingStatus ratingDeadline followUpAwaited
   matter { name } department { name } window { code name }
   effectiveRating { level }`;
 const MY_CASES = `query Mine { myCases(first: 50) { totalCount nodes { ${CASE_FIELDS} } } }`;
@@ -49,6 +49,9 @@ const levelText = (level) => wording.levels.get(level) || `${level}级`;
 function statusOf(c) {
   if (c.status !== "COMPLETED") {
     return { text: "办理中", kind: "closed" };
+  }
+  if (c.followUpAwaited) {
+    return { text: "请评价整改结果", kind: "to-rate" };
   }
   const rated = c.effectiveRating ? levelText(c.effectiveRating.level) : "";
   switch (c.ratingStatus) {
@@ -195,12 +198,19 @@ async function showCase(caseNo, notice) {
     history(item.ratings),
     formHolder,
   );
-  if (item.status === "COMPLETED" && item.ratingStatus !== "EXPIRED") {
+  if (item.followUpAwaited) {
+    // 追评: the unit reported its fix of this case's bad rating and asks the rater about it.
+    formHolder.append(
+      h("p", { className: "notice", text: "办理单位已对您反映的问题进行整改，请对整改结果作出评价。" }),
+    );
+  }
+  if (item.status === "COMPLETED" && (item.ratingStatus !== "EXPIRED" || item.followUpAwaited)) {
+    const label = item.followUpAwaited ? "评价整改结果" : item.ratings.length ? "再次评价" : "去评价";
     formHolder.append(
       h(
         "button",
         { type: "button", className: "primary wide", onClick: () => showForm(item, formHolder) },
-        item.ratings.length ? "再次评价" : "去评价",
+        label,
       ),
     );
   }
