@@ -102,6 +102,7 @@ class Event:
 
 @dataclass(frozen=True)
 class Filter:
+    case_no: str | None = None
     step: str | None = None
     status: str | None = None
     overdue: bool | None = None
@@ -250,6 +251,7 @@ def _filtered(where: list[str], args: list[Any], chosen: Filter) -> None:
     if chosen.status is not None:
         where.append("w.status = 'OPEN'" if chosen.status == _OPEN else "w.status = 'CLOSED'")
     plain = (
+        ("w.case_id = (SELECT id FROM case_record WHERE case_no = ?)", chosen.case_no),
         ("w.step = ?", chosen.step),
         ("w.overdue = ?", chosen.overdue),
         ("w.department_id = (SELECT id FROM department WHERE code = ?)", chosen.department_code),

@@ -10,6 +10,7 @@ from strawberry.types import Info
 
 from schema.core.context import Context
 from schema.core.errors import BadInputError
+from schema.core.text import refuse_nul
 from schema.core.types import PageInfo
 from schema.core.work_items import (
     WorkItem,
@@ -26,6 +27,7 @@ STAFF = (Role.WINDOW_STAFF, Role.DEPT_HANDLER, Role.AREA_ADMIN)
 
 @strawberry.input(description="Every field narrows the list; opened in [from, to)")
 class WorkItemFilter:
+    case_no: str | None = None
     step: str | None = None
     status: WorkItemStatusEnum | None = None  # type: ignore[valid-type]
     overdue: bool | None = None
@@ -49,11 +51,13 @@ async def work_items(
 ) -> WorkItemConnection:
     viewer = info.context.require(*STAFF)
     chosen = filter or WorkItemFilter()
+    refuse_nul(chosen.case_no, chosen.step, chosen.department_code, chosen.region_code)
     try:
         page = await service.work_items(
             viewer=viewer,
             engine=info.context.collaborators.engine,
             chosen=service.Filter(
+                case_no=chosen.case_no.strip() if chosen.case_no else None,
                 step=chosen.step,
                 status=chosen.status.value if chosen.status else None,
                 overdue=chosen.overdue,

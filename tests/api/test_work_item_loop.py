@@ -522,3 +522,11 @@ async def test_haiyang_passes_a_lapsed_appeal_then_escalates_a_fix_not_made_in_t
         "NOTHING",
         "ESCALATE",
     ]
+
+
+async def test_the_worklist_finds_an_item_by_its_case_number(api: Api) -> None:
+    engine = await use(api, "rules")
+    await rate_bad(api, engine, "L-1")
+    await rate_bad(api, engine, "L-2")
+    assert [i["caseNo"] for i in await items(api, HANDLER, caseNo=" L-2 ")] == ["L-2"]
+    assert await items(api, HANDLER, caseNo="NO-SUCH") == []
