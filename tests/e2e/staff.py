@@ -30,13 +30,16 @@ def png() -> bytes:
     return out.getvalue()
 
 
-async def bad_rating(served: Served) -> str:
-    """A case at W-01 (区市场监管局, served by S-01) rated 非常不满意 by its applicant."""
-    [case_no] = await bad_ratings(served, 1)
+async def bad_rating(served: Served, tags: tuple[str, ...] = ("many-windows",)) -> str:
+    """A case at W-01 (区市场监管局, served by S-01) rated 非常不满意 by its applicant, with
+    `tags` (rules.yaml's reason by default; a policy without reasons takes none)."""
+    [case_no] = await bad_ratings(served, 1, tags)
     return case_no
 
 
-async def bad_ratings(served: Served, count: int) -> list[str]:
+async def bad_ratings(
+    served: Served, count: int, tags: tuple[str, ...] = ("many-windows",)
+) -> list[str]:
     """`count` such cases, each its own citizen's (one rater's burst would be limited)."""
     citizens = [new_citizen("差评测试人") for _ in range(count)]
     numbers = [unique(f"BAD{n}") for n in range(count)]
@@ -52,7 +55,7 @@ async def bad_ratings(served: Served, count: int) -> list[str]:
             "caseNo": case_no,
             "level": 1,
             "channel": "APP",
-            "tags": ["many-windows"],
+            "tags": list(tags),
             "comment": "让我在两个窗口之间来回跑了三趟",
         }
         body = await served.gql(SUBMIT, {"input": rating}, citizen.token)

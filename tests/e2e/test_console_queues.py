@@ -1,15 +1,30 @@
 """The console's other queues with the default rules.yaml: the area admin's 待审核评价 (a
 comment with one of the policy's listed words waits for review) and 人员差评统计 (each rated
-staff member's confirmed bad ratings; rules.yaml flags nobody). Window staff have only the
-worklist. Ratings and the loop's steps are made through the API, as in test_console."""
+staff member's confirmed bad ratings; rules.yaml flags nobody, fenghua's policy, served by
+an app of its own, flags 2 in a year). Window staff have only the worklist. Ratings and the
+loop's steps are made through the API, as in test_console."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
+
 from tests.conftest import token
-from tests.e2e.conftest import BUSINESS_TZ, Screen, Served, expect, new_citizen, unique
+from tests.e2e.conftest import (
+    BUSINESS_TZ,
+    DESKTOP,
+    Screen,
+    Served,
+    expect,
+    new_citizen,
+    screen_at,
+    serve,
+    unique,
+)
 from tests.e2e.staff import (
     CALLBACK,
     HANDLER,
@@ -21,12 +36,37 @@ from tests.e2e.staff import (
     sign_in,
     upload,
 )
+from tests.profiles import PROFILES_DIR
 
 ADMIN = token("area_admin", region_code="330283", sub="e2e-admin")
 HELD = "query { heldRatings(first: 100) { nodes { id caseNo } } }"
 REVIEW = """mutation($id: ID!) { reviewHeldRating(id: $id, approve: false) { __typename } }"""
 TALLY = "query { staffTally { rows { staff { code } confirmed } } }"
 REFUSED = "没有找到这条待审核的评价，或已由他人审核"
+
+
+@pytest.fixture(scope="module")
+def fenghua(tmp_path_factory: pytest.TempPathFactory, served: Served) -> Iterator[Served]:
+    """The demo on fenghua's policy, which flags staff with 2 confirmed bad ratings in a
+    year: an app of its own, so the suite's app keeps rules.yaml. After `served`, which
+    skips the suite (or fails it in CI) without a browser."""
+    var = tmp_path_factory.mktemp("fenghua")
+    rules = shutil.copyfile(PROFILES_DIR / "fenghua.yaml", var / "fenghua.yaml")
+    with serve(var, "--demo", HCP_RULES=str(rules)) as app:
+        yield app
+
+
+@pytest.fixture
+async def fenghua_desk(browser: Any, fenghua: Served) -> AsyncIterator[Screen]:
+    async for screen in screen_at(browser, fenghua, DESKTOP):
+        yield screen
+
+
+async def confirm_bad_rating(served: Served, tags: tuple[str, ...] = ("many-windows",)) -> None:
+    """A bad rating of S-01 the handler goes straight to fixing (no appeal): confirmed."""
+    item = await item_of(served, await bad_rating(served, tags))
+    await act(served, CALLBACK, id=item["id"])
+    await act(served, RECTIFY, id=item["id"], m="统一材料清单并培训", e=[await upload(served)])
 
 
 async def held_for_a_word(served: Served) -> str:
@@ -93,12 +133,9 @@ async def test_an_area_admin_reviews_a_rating_held_for_a_listed_word(
 async def test_the_tally_counts_a_confirmed_bad_rating_of_the_rated_staff_member(
     desk: Screen, served: Served
 ) -> None:
-    """The handler goes straight to the fix (no appeal): the bad rating is confirmed, and
-    counts for S-01 (李晓燕), who served the case at W-01."""
+    """It counts for S-01 (李晓燕), who served the case at W-01."""
     before = await confirmed(served, "S-01")
-    item = await item_of(served, await bad_rating(served))
-    await act(served, CALLBACK, id=item["id"])
-    await act(served, RECTIFY, id=item["id"], m="统一材料清单并培训", e=[await upload(served)])
+    await confirm_bad_rating(served)
     assert await confirmed(served, "S-01") == before + 1
 
     page = desk.page
@@ -125,3 +162,22 @@ async def test_window_staff_see_only_the_worklist(desk: Screen, served: Served) 
     await expect(page.get_by_role("heading", name="差评工单")).to_be_visible()
     await expect(page.get_by_role("heading", name="待审核评价")).to_have_count(0)
     await desk.shot("console-window-queues-2-worklist-only")
+
+
+async def test_fenghua_flags_a_staff_member_with_two_confirmed_bad_ratings_in_a_year(
+    fenghua_desk: Screen, fenghua: Served
+) -> None:
+    for _ in range(2):
+        await confirm_bad_rating(fenghua, tags=())  # fenghua's levels have no reasons
+    page = fenghua_desk.page
+    await sign_in(fenghua_desk, "钱志远", "console-flag-1-mock-login")
+    await page.get_by_role("link", name="人员差评统计").click()
+    row = page.locator('tr[data-staff-code="S-01"]')
+    await expect(row.locator("td.number")).to_have_text("2")
+    await expect(row.locator(".badge")).to_have_text("已标记")
+    await expect(page.locator(".rule")).to_have_text(
+        "统计期内经核实差评达到 2 次的工作人员会被标记"
+    )
+    a_year_ago = (datetime.now(BUSINESS_TZ) - timedelta(days=365)).date().isoformat()
+    await expect(page.locator(".period")).to_contain_text(f"统计期：{a_year_ago}")
+    await fenghua_desk.shot("console-flag-2-tally")
