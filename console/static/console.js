@@ -1,12 +1,21 @@
-// The console's page: sign-in, then the worklist (#/) or one item (#/items/<id>).
+// The console's page: sign-in, then the worklist (#/) or one item (#/items/<id>), and for
+// the roles they serve the held ratings (#/held) and the staff tally (#/tally).
 import { gql } from "./api.js";
+import { renderHeld } from "./held.js";
 import { releaseEvidence, renderItem } from "./item.js";
 import { roleName } from "./messages.js";
 import { loginEntry, signOut, staffName, staffToken, takeTokenFromUrl } from "./session.js";
+import { renderTally } from "./tally.js";
 import { h, statusLine } from "./ui.js";
 import { renderWorklist } from "./worklist.js";
 
 const WORKERS = ["window_staff", "dept_handler", "area_admin"];
+// The console's sections and who may open them; the API refuses the others anyway.
+const SECTIONS = Object.freeze([
+  { hash: "#/", label: "差评工单", roles: WORKERS },
+  { hash: "#/held", label: "待审核评价", roles: ["area_admin"], render: renderHeld },
+  { hash: "#/tally", label: "人员差评统计", roles: ["dept_handler", "area_admin"], render: renderTally },
+]);
 const main = document.getElementById("main");
 let chosen = { step: null, status: "OPEN", overdue: null };
 
@@ -25,11 +34,42 @@ function signInView() {
   );
 }
 
+/** The navigation between the viewer's sections; none when the worklist is all they have. */
+function navigation(sections, current) {
+  const nav = document.getElementById("nav");
+  nav.hidden = sections.length < 2;
+  nav.replaceChildren(
+    h(
+      "ul",
+      {},
+      sections.map((section) =>
+        h(
+          "li",
+          {},
+          h("a", {
+            href: section.hash,
+            text: section.label,
+            "aria-current": section === current ? "page" : null,
+          }),
+        ),
+      ),
+    ),
+  );
+}
+
 function route(viewer) {
   releaseEvidence();
+  const sections = SECTIONS.filter((section) => section.roles.includes(viewer.role));
+  // An item belongs to the worklist; an unknown or forbidden address shows the worklist.
+  const current = sections.find((section) => section.hash === location.hash) || sections[0];
+  navigation(sections, current);
   const match = /^#\/items\/([^/]+)$/.exec(location.hash);
   if (match) {
     renderItem(main, decodeURIComponent(match[1]), viewer);
+    return;
+  }
+  if (current.render) {
+    current.render(main);
     return;
   }
   renderWorklist(main, chosen, (next) => {

@@ -71,6 +71,12 @@ const CLOSE_REASONS = Object.freeze({
   NO_FOLLOW_UP: "评价人未追评",
 });
 
+// Why a rating waits for the area admin (heldRatings' `reason`).
+const HOLD_REASONS = Object.freeze({
+  WORDS: "含敏感词",
+  BURST: "同一设备集中评价",
+});
+
 const FALLBACK = "操作未成功，请稍后重试";
 
 function labelled(table, code) {
@@ -82,6 +88,7 @@ export const roleName = (code) => labelled(ROLES, code);
 export const actionName = (code) => labelled(ACTIONS, code);
 export const outcomeName = (code) => labelled(OUTCOMES, code);
 export const closeReasonName = (code) => labelled(CLOSE_REASONS, code);
+export const holdReasonName = (code) => labelled(HOLD_REASONS, code);
 
 /** The message for an error: ours for the API's codes, else the API's own (Chinese). */
 export function messageFor(error) {

@@ -47,6 +47,7 @@ HCP = Path(sys.executable).with_name("hcp")
 SCREENSHOTS = ROOT / "var" / "screenshots"
 MOBILE = {"width": 375, "height": 667}
 TABLET = {"width": 1024, "height": 768}
+DESKTOP = {"width": 1280, "height": 800}
 BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
 STAFF = token("window_staff", staff_code="S-02", department_code="D-SCJG")
 
@@ -281,4 +282,11 @@ async def mobile(browser: Any, served: Served) -> AsyncIterator[Screen]:
 async def tablet(browser: Any, served: Served) -> AsyncIterator[Screen]:
     """A tablet-sized page, as the evaluator pad at a window shows it."""
     async for screen in screen_at(browser, served, TABLET):
+        yield screen
+
+
+@pytest.fixture
+async def desk(browser: Any, served: Served) -> AsyncIterator[Screen]:
+    """A desktop-sized page, as staff at their desks see the console."""
+    async for screen in screen_at(browser, served, DESKTOP):
         yield screen

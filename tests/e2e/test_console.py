@@ -7,108 +7,21 @@ login and act on the pages; what the other role does between is done through the
 
 from __future__ import annotations
 
-import io
-from collections.abc import AsyncIterator
-from typing import Any
+from tests.e2e.conftest import Screen, Served, expect
+from tests.e2e.staff import (
+    CALLBACK,
+    RECTIFY,
+    act,
+    bad_rating,
+    bad_ratings,
+    item_of,
+    png,
+    sign_in,
+    upload,
+)
 
-import httpx
-import pytest
-from PIL import Image
-
-from tests.conftest import token
-from tests.e2e.conftest import Screen, Served, at, expect, new_citizen, screen_at, unique
-from tests.factories import case_input
-
-DESKTOP = {"width": 1280, "height": 800}
-HANDLER = token("dept_handler", department_code="D-SCJG", staff_code="S-31", sub="e2e-handler")
-SUBMIT = """mutation($input: RatingInput!) {
-  submitRating(input: $input) { __typename ... on RatingRejected { code message } } }"""
-ITEMS = "query { workItems(first: 100) { nodes { id caseNo step } } }"
 APPEAL = """mutation($id: ID!, $r: String!, $e: [ID!]) {
   fileAppeal(id: $id, reason: $r, evidence: $e) { __typename } }"""
-CALLBACK = """mutation($id: ID!) {
-  recordCallback(id: $id, outcome: REACHED, note: "已电话回访") { __typename } }"""
-RECTIFY = """mutation($id: ID!, $m: String!, $e: [ID!]) {
-  submitRectification(id: $id, measures: $m, evidence: $e) { __typename } }"""
-
-
-@pytest.fixture
-async def desk(browser: Any, served: Served) -> AsyncIterator[Screen]:
-    """A desktop-sized page, as staff at their desks see the console."""
-    async for screen in screen_at(browser, served, DESKTOP):
-        yield screen
-
-
-def png() -> bytes:
-    """A real picture (the browser shows it), small enough to upload at once."""
-    out = io.BytesIO()
-    Image.new("RGB", (64, 48), (200, 30, 30)).save(out, format="PNG")
-    return out.getvalue()
-
-
-async def bad_rating(served: Served) -> str:
-    """A case at W-01 (区市场监管局, served by S-01) rated 非常不满意 by its applicant."""
-    [case_no] = await bad_ratings(served, 1)
-    return case_no
-
-
-async def bad_ratings(served: Served, count: int) -> list[str]:
-    """`count` such cases, each its own citizen's (one rater's burst would be limited)."""
-    citizens = [new_citizen("差评测试人") for _ in range(count)]
-    numbers = [unique(f"BAD{n}") for n in range(count)]
-    completed = at(10)
-    await served.ingest(
-        *(
-            case_input(n, c.applicant(), acceptedAt=completed, completedAt=completed)
-            for n, c in zip(numbers, citizens, strict=True)
-        )
-    )
-    for case_no, citizen in zip(numbers, citizens, strict=True):
-        rating = {
-            "caseNo": case_no,
-            "level": 1,
-            "channel": "APP",
-            "tags": ["many-windows"],
-            "comment": "让我在两个窗口之间来回跑了三趟",
-        }
-        body = await served.gql(SUBMIT, {"input": rating}, citizen.token)
-        assert body["data"]["submitRating"]["__typename"] == "RatingAccepted", body
-    return numbers
-
-
-async def item_of(served: Served, case_no: str) -> dict[str, Any]:
-    body = await served.gql(ITEMS, {}, HANDLER)
-    [item] = [i for i in body["data"]["workItems"]["nodes"] if i["caseNo"] == case_no]
-    return item
-
-
-async def act(served: Served, query: str, **variables: Any) -> None:
-    body = await served.gql(query, variables, HANDLER)
-    assert next(iter(body["data"].values()))["__typename"] == "WorkItemUpdated", body
-
-
-async def upload(served: Served) -> str:
-    async with httpx.AsyncClient(base_url=served.base, timeout=10) as client:
-        response = await client.post(
-            "/evidence",
-            content=png(),
-            headers={"Authorization": f"Bearer {HANDLER}", "X-File-Name": "ledger.png"},
-        )
-    assert response.status_code == 201, response.text
-    evidence_id: str = response.json()["id"]
-    return evidence_id
-
-
-async def sign_in(screen: Screen, name: str, shot: str) -> None:
-    """Through the console's 登录 to the mock staff login, as the demo staff member `name`."""
-    page = screen.page
-    await page.goto("/console/")
-    await page.get_by_role("link", name="登录").click()
-    await expect(page.get_by_role("button", name=name)).to_be_visible()
-    await screen.shot(shot)
-    await page.get_by_role("button", name=name).click()
-    await page.wait_for_url("**/console/")
-    await expect(page.get_by_role("heading", name="差评工单")).to_be_visible()
 
 
 async def test_a_handler_records_the_callback_and_submits_the_fix_with_a_photo(
