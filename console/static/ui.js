@@ -1,33 +1,12 @@
 // DOM helpers. Every string from the API or a person goes in as text (textContent, text
 // nodes, attribute values), never as HTML.
+import { h } from "/mp/dom.js";
 import { messageFor } from "./messages.js";
 
-const BEIJING_OFFSET_MS = 8 * 60 * 60 * 1000; // China keeps no daylight saving time
+// The mini-program's DOM builder, served at /mp/ by the same app.
+export { h };
 
-export function h(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(props)) {
-    if (value === null || value === undefined || value === false) {
-      continue;
-    }
-    if (key === "text") {
-      node.textContent = String(value);
-    } else if (key === "className") {
-      node.className = value;
-    } else if (key.startsWith("on") && typeof value === "function") {
-      node.addEventListener(key.slice(2).toLowerCase(), value);
-    } else {
-      node.setAttribute(key, value === true ? "" : String(value));
-    }
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) {
-      continue;
-    }
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
+const BEIJING_OFFSET_MS = 8 * 60 * 60 * 1000; // China keeps no daylight saving time
 
 /** An API moment in Beijing time, "2026-10-09 23:59", whatever the browser's zone. */
 export function formatTime(iso) {

@@ -44,16 +44,23 @@ function filters(chosen, onChange) {
       h("input", { type: "checkbox", id: "filter-overdue", checked: chosen.overdue === true }),
       "只看已超期",
     ),
+    h("label", { for: "filter-case", text: "办件编号" }),
+    h("input", { type: "search", id: "filter-case", value: chosen.caseNo || "" }),
   );
-  form.addEventListener("change", () => {
+  const changed = () => {
     const overdue = form.querySelector("#filter-overdue").checked;
     onChange({
       step: form.querySelector("#filter-step").value || null,
       status: form.querySelector("#filter-status").value || null,
       overdue: overdue ? true : null,
+      caseNo: form.querySelector("#filter-case").value.trim() || null,
     });
+  };
+  form.addEventListener("change", changed);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    changed();
   });
-  form.addEventListener("submit", (event) => event.preventDefault());
   return form;
 }
 

@@ -148,6 +148,14 @@ async def test_window_staff_page_through_the_worklist_and_see_items_without_acti
     assert set(numbers) <= set(listed) and len(listed) == len(set(listed))
     await desk.shot("console-window-2-worklist-paged")
 
+    await page.get_by_label("办件编号").fill(numbers[5])
+    await page.get_by_label("办件编号").press("Enter")
+    await expect(rows).to_have_count(1)
+    await expect(rows.first).to_have_attribute("data-case-no", numbers[5])
+    await page.get_by_label("办件编号").fill("")
+    await page.get_by_label("办件编号").press("Enter")
+    await expect(rows).to_have_count(20)
+
     await page.locator(f'tr[data-case-no="{numbers[0]}"]').get_by_role("link").click()
     await expect(page.locator(".actions")).to_contain_text("当前环节由部门差评处理人员办理")
     await expect(page.locator(".actions form")).to_have_count(0)  # nor the phone
