@@ -3,7 +3,7 @@
 // approved or rejected once (reviewHeldRating); a reviewed entry leaves the list.
 import { gql } from "./api.js";
 import { holdReasonName, messageFor } from "./messages.js";
-import { focusHeading, formatTime, h, statusLine } from "./ui.js";
+import { focusHeading, formatTime, h, pager, statusLine } from "./ui.js";
 
 const PAGE = 20;
 const HELD = `
@@ -141,35 +141,24 @@ function table() {
 export function renderHeld(container) {
   const status = statusLine();
   const { node, body } = table();
-  const more = h("button", { type: "button", className: "more", hidden: true }, "加载更多");
   const empty = h("p", { className: "hint", hidden: true, text: "没有待审核的评价" });
   let names = null;
-  let after = null;
 
   const reviewed = (message) => {
     status.done(message);
     empty.hidden = body.childElementCount > 0 || !more.hidden;
   };
-
-  async function load() {
-    status.busy("正在加载…");
-    more.disabled = true;
-    try {
+  const { more, load } = pager({
+    status,
+    body,
+    empty,
+    fetchPage: async (after) => {
       names = names || (await departmentNames());
-      const { heldRatings: page } = await gql(HELD, { first: PAGE, after });
-      body.append(...page.nodes.map((rating) => row(rating, names, reviewed)));
-      after = page.pageInfo.endCursor;
-      more.hidden = !page.pageInfo.hasNextPage;
-      empty.hidden = body.childElementCount > 0;
-      status.clear();
-    } catch (error) {
-      status.fail(error, load);
-    } finally {
-      more.disabled = false;
-    }
-  }
+      return (await gql(HELD, { first: PAGE, after })).heldRatings;
+    },
+    toRow: (rating) => row(rating, names, reviewed),
+  });
 
-  more.addEventListener("click", load);
   container.replaceChildren(
     h("h2", { text: "待审核评价" }),
     h("p", {

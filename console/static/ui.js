@@ -75,3 +75,33 @@ export function radios(legend, name, choices) {
     ),
   );
 }
+
+/**
+ * A cursor-paged list under a "加载更多" button: `fetchPage(after)` resolves to a connection
+ * ({ nodes, pageInfo }); each node becomes a row of `body` through `toRow`; `empty` shows
+ * while the list has no rows. `load()` fetches the next page.
+ */
+export function pager({ status, body, empty, fetchPage, toRow }) {
+  const more = h("button", { type: "button", className: "more", hidden: true }, "加载更多");
+  let after = null;
+
+  async function load() {
+    status.busy("正在加载…");
+    more.disabled = true;
+    try {
+      const page = await fetchPage(after);
+      body.append(...page.nodes.map(toRow));
+      after = page.pageInfo.endCursor;
+      more.hidden = !page.pageInfo.hasNextPage;
+      empty.hidden = body.childElementCount > 0;
+      status.clear();
+    } catch (error) {
+      status.fail(error, load);
+    } finally {
+      more.disabled = false;
+    }
+  }
+
+  more.addEventListener("click", load);
+  return { more, load };
+}

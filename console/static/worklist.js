@@ -2,7 +2,7 @@
 // first as the API sorts them, so the overdue lead; filters and "load more" by cursor.
 import { gql } from "./api.js";
 import { STEPS, closeReasonName } from "./messages.js";
-import { focusHeading, formatTime, h, statusLine } from "./ui.js";
+import { focusHeading, formatTime, h, pager, statusLine } from "./ui.js";
 
 const PAGE = 20;
 const ITEMS = `
@@ -106,30 +106,16 @@ function table() {
 export function renderWorklist(container, chosen, onFilter) {
   const status = statusLine();
   const { node, body } = table();
-  const more = h("button", { type: "button", className: "more", hidden: true }, "加载更多");
   const empty = h("p", { className: "hint", hidden: true, text: "没有符合条件的差评工单" });
-  let after = null;
+  const filter = Object.fromEntries(Object.entries(chosen).filter(([, v]) => v !== null));
+  const { more, load } = pager({
+    status,
+    body,
+    empty,
+    fetchPage: async (after) => (await gql(ITEMS, { f: filter, first: PAGE, after })).workItems,
+    toRow: row,
+  });
 
-  async function load() {
-    status.busy("正在加载…");
-    more.disabled = true;
-    try {
-      const filter = Object.fromEntries(Object.entries(chosen).filter(([, v]) => v !== null));
-      const data = await gql(ITEMS, { f: filter, first: PAGE, after });
-      const page = data.workItems;
-      body.append(...page.nodes.map(row));
-      after = page.pageInfo.endCursor;
-      more.hidden = !page.pageInfo.hasNextPage;
-      empty.hidden = body.childElementCount > 0;
-      status.clear();
-    } catch (error) {
-      status.fail(error, load);
-    } finally {
-      more.disabled = false;
-    }
-  }
-
-  more.addEventListener("click", load);
   container.replaceChildren(
     h("h2", { text: "差评工单" }),
     filters(chosen, onFilter),
