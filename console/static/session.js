@@ -1,7 +1,9 @@
 // The staff member's sign-in: a token kept for this tab only (sessionStorage), put there by
 // the mock login in dev or handed back by the identity provider in the URL fragment (never
 // sent to a server), which the page then takes out of the address bar.
-const KEY = "hcp.staffToken";
+import { claims, tokenStore } from "/mp/tokens.js";
+
+const tokens = tokenStore("hcp.staffToken");
 
 /** Where 登录 goes, as the server wrote it into the page; null when there is none (prod:
  * the identity provider signs staff in). Only a path of this site. */
@@ -11,41 +13,9 @@ export function loginEntry() {
   return entry.startsWith("/") && !entry.startsWith("//") ? entry : null;
 }
 
-export function keepToken(token) {
-  sessionStorage.setItem(KEY, token);
-}
-
-export function takeTokenFromUrl() {
-  const match = /(?:^#|&)token=([^&]+)/.exec(location.hash);
-  if (match) {
-    keepToken(decodeURIComponent(match[1]));
-    history.replaceState(null, "", location.pathname + location.search);
-  }
-}
-
-function claims(token) {
-  try {
-    const part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
-    const bytes = Uint8Array.from(atob(part), (c) => c.charCodeAt(0));
-    return JSON.parse(new TextDecoder().decode(bytes));
-  } catch {
-    return null;
-  }
-}
-
-/** The stored token while it is valid, else null (an expired one is forgotten). */
-export function staffToken() {
-  const token = sessionStorage.getItem(KEY);
-  if (!token) {
-    return null;
-  }
-  const body = claims(token);
-  if (!body || (typeof body.exp === "number" && body.exp * 1000 < Date.now())) {
-    sessionStorage.removeItem(KEY);
-    return null;
-  }
-  return token;
-}
+export const keepToken = tokens.keep;
+export const takeTokenFromUrl = tokens.takeFromUrl;
+export const staffToken = tokens.valid;
 
 /** The name in the token, for the header; the API's `viewer` is what decides the role. */
 export function staffName() {
@@ -55,6 +25,6 @@ export function staffName() {
 }
 
 export function signOut() {
-  sessionStorage.removeItem(KEY);
+  tokens.forget();
   location.assign(location.pathname);
 }

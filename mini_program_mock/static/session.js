@@ -1,9 +1,10 @@
 // The citizen's sign-in: the page sends the citizen to the platform's real-name login with
 // its own address as `return`; the platform hands back a token in the URL fragment (never
 // sent to a server); the page keeps it for this tab only and takes it out of the address bar.
+import { tokenStore } from "./tokens.js";
 import { h } from "./ui.js";
 
-const KEY = "hcp.citizenToken";
+const tokens = tokenStore("hcp.citizenToken");
 const NO_LOGIN =
   "实名登录暂未开通，暂时无法在本页登录。您可以在办事窗口的评价器上评价，或咨询大厅工作人员。";
 
@@ -36,36 +37,8 @@ export function signInUrl() {
   return `${address}${joiner}return=${back}${fragment.length ? `#${fragment.join("#")}` : ""}`;
 }
 
-export function takeTokenFromUrl() {
-  const match = /(?:^#|&)token=([^&]+)/.exec(location.hash);
-  if (match) {
-    sessionStorage.setItem(KEY, decodeURIComponent(match[1]));
-    history.replaceState(null, "", location.pathname + location.search);
-  }
-}
-
-function claims(token) {
-  try {
-    const part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
-    return JSON.parse(atob(part));
-  } catch {
-    return null;
-  }
-}
-
-/** The stored token while it is valid, else null (an expired one is forgotten). */
-export function citizenToken() {
-  const token = sessionStorage.getItem(KEY);
-  if (!token) {
-    return null;
-  }
-  const body = claims(token);
-  if (!body || (typeof body.exp === "number" && body.exp * 1000 < Date.now())) {
-    sessionStorage.removeItem(KEY);
-    return null;
-  }
-  return token;
-}
+export const takeTokenFromUrl = tokens.takeFromUrl;
+export const citizenToken = tokens.valid;
 
 export function bearer() {
   const token = citizenToken();
@@ -88,6 +61,6 @@ export function signInButton() {
 }
 
 export function signOut() {
-  sessionStorage.removeItem(KEY);
+  tokens.forget();
   location.reload();
 }
