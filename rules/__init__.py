@@ -14,6 +14,7 @@ The rest of the product uses only this surface:
 
 from rules.calendar import BUSINESS_TZ
 from rules.decisions.abuse import CountingWindow, Limits
+from rules.decisions.deadlines import MODERATION_REVIEW
 from rules.decisions.levels import LevelView
 from rules.decisions.masking import MASKED_FIELDS
 from rules.decisions.rating import RatingFacts, RatingVerdict
@@ -46,6 +47,7 @@ __all__ = [
     "BUSINESS_TZ",
     "KINDS",
     "MASKED_FIELDS",
+    "MODERATION_REVIEW",
     "PARSE_SECONDS",
     "AppealUpheld",
     "AppliesTo",

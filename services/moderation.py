@@ -15,13 +15,13 @@ from tortoise.transactions import in_transaction
 from models.db import as_utc
 from models.stores import moderation as store
 from models.stores.scope import Reach, Scope
-from rules import Engine
+from rules import MODERATION_REVIEW, Engine
 from services.identity import Principal, Role
-from services.paging import check_first
+from services.paging import check_first, decode_cursor, encode_cursor, row_id, split_page
 from services.work_items import settle_work_items
 
 APPROVED, REJECTED = "APPROVED", "REJECTED"
-MODERATION_STEP = "moderation_review"
+_CURSOR = "held"
 REVIEW_REFUSALS = {
     "NOT_FOUND": "没有找到这条待审核的评价，或已由他人审核",
 }
@@ -66,7 +66,7 @@ def _view(row: dict[str, Any], engine: Engine) -> HeldRating:
     assert rated_at is not None  # NOT NULL column
     matched = engine.moderation(row["comment"] or "").value.matched
     level = engine.level(int(row["level"])).value
-    due = engine.deadline(MODERATION_STEP, rated_at).value
+    due = engine.deadline(MODERATION_REVIEW, rated_at).value
     return HeldRating(
         id=int(row["id"]),
         case_no=row["case_no"],
@@ -83,14 +83,16 @@ def _view(row: dict[str, Any], engine: Engine) -> HeldRating:
 
 
 async def held_ratings(
-    *, viewer: Principal, engine: Engine, first: int, after: int | None
+    *, viewer: Principal, engine: Engine, first: int, after: str | None
 ) -> HeldPage:
     """The held ratings of the admin's region, oldest first."""
     check_first(first)
-    rows = await store.held_page(_scope(viewer), after or 0, first + 1)
-    nodes = [_view(row, engine) for row in rows[:first]]
-    end = str(nodes[-1].id) if nodes else None
-    return HeldPage(nodes=nodes, has_next_page=len(rows) > first, end_cursor=end)
+    last = decode_cursor(after, _CURSOR, row_id)[0] if after else 0
+    rows = await store.held_page(_scope(viewer), last, first + 1)
+    page, more = split_page(rows, first)
+    nodes = [_view(row, engine) for row in page]
+    end = encode_cursor(_CURSOR, nodes[-1].id) if nodes else None
+    return HeldPage(nodes=nodes, has_next_page=more, end_cursor=end)
 
 
 async def review_held_rating(

@@ -24,12 +24,22 @@ class StepDue:
         return cls(outcome["due"], str(outcome["within"])) if outcome else None
 
 
-def rules(policy: Policy, calendar: WorkingCalendar) -> list[CompiledRule]:
-    found = []
-    for deadline in policy.deadlines:
+# The step of the moderation queue: its time comes from `moderation.review_within` when
+# `deadlines` does not name it (one number in the policy, not two).
+MODERATION_REVIEW = "moderation_review"
 
-        def due(facts: Facts, within: Any = deadline.within) -> Outcome:
+
+def rules(policy: Policy, calendar: WorkingCalendar) -> list[CompiledRule]:
+    steps: list[tuple[str, str, Any]] = [(d.id, d.step, d.within) for d in policy.deadlines]
+    moderation = policy.moderation
+    named = {step for _id, step, _within in steps}
+    if moderation and moderation.review_within and MODERATION_REVIEW not in named:
+        steps.append((moderation.id, MODERATION_REVIEW, moderation.review_within))
+    found = []
+    for rule_id, step, within in steps:
+
+        def due(facts: Facts, within: Any = within) -> Outcome:
             return {"due": calendar.add(facts["from"], within), "within": str(within)}
 
-        found.append(CompiledRule(deadline.id, "deadline", eq(step=deadline.step), due))
+        found.append(CompiledRule(rule_id, "deadline", eq(step=step), due))
     return found
