@@ -55,19 +55,19 @@ def sniffed_type(data: bytes) -> str | None:
     return next((kind for magic, kind in _SIGNATURES if data.startswith(magic)), None)
 
 
+def _refusal(viewer: Principal, data: bytes) -> str | None:
+    if viewer.role not in STAFF_ROLES:
+        return "NOT_STAFF"
+    if not data:
+        return "EMPTY"
+    return "TOO_LARGE" if len(data) > MAX_BYTES else None
+
+
 async def upload(
     *, viewer: Principal, file_name: str, data: bytes, now: datetime
 ) -> Stored | EvidenceRefusal:
-    code = None
     kind = sniffed_type(data)
-    if viewer.role not in STAFF_ROLES:
-        code = "NOT_STAFF"
-    elif not data:
-        code = "EMPTY"
-    elif len(data) > MAX_BYTES:
-        code = "TOO_LARGE"
-    elif kind is None:
-        code = "UNSUPPORTED_TYPE"
+    code = _refusal(viewer, data)
     if code is not None or kind is None:
         code = code or "UNSUPPORTED_TYPE"
         return EvidenceRefusal(code, EVIDENCE_REFUSALS[code])

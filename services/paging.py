@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -13,6 +14,7 @@ from models.db import as_utc
 
 MAX_PAGE = 100
 _LARGEST_ID = 2**63 - 1
+_ID = re.compile(r"[1-9][0-9]{0,18}")
 _T = TypeVar("_T")
 
 
@@ -56,6 +58,14 @@ def moment(text: str) -> datetime:
     found = as_utc(datetime.fromisoformat(text))
     assert found is not None  # fromisoformat gives a datetime or raises ValueError
     return found
+
+
+def parse_id(text: str) -> int | None:
+    """A row id as a client sends it (an ID or a path segment), None when it is not one."""
+    if not _ID.fullmatch(text):
+        return None
+    number = int(text)
+    return number if number <= _LARGEST_ID else None
 
 
 def row_id(text: str) -> int:

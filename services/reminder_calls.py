@@ -10,7 +10,6 @@ call holds no personal data, and every recording goes to the audit log with it.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -23,7 +22,15 @@ from models.stores import calls as store
 from services.callbacks import audit, own_department
 from services.cases import visible_to
 from services.identity import Principal
-from services.paging import check_first, decode_cursor, encode_cursor, moment, row_id, split_page
+from services.paging import (
+    check_first,
+    decode_cursor,
+    encode_cursor,
+    moment,
+    parse_id,
+    row_id,
+    split_page,
+)
 from services.vault import Vault
 
 RECORD = "reminder_call"  # the audit log's action
@@ -42,8 +49,6 @@ CALL_REFUSALS = {
 }
 
 # An id this service issued: a positive BIGINT, written plainly.
-_ID = re.compile(r"[1-9][0-9]{0,18}")
-_LARGEST_ID = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -98,7 +103,7 @@ async def record_reminder_call(
     is counted as an attempt and audited in the same transaction. A call the viewer may
     not see is NOT_FOUND, as one that does not exist, so ids cannot be probed."""
     closes = CLOSES[outcome]  # a KeyError: not an outcome staff record (CANCELLED)
-    number = _number(call_id)
+    number = parse_id(call_id)
     if number is None:
         return _refused("NOT_FOUND")
     scope = visible_to(viewer, vault)
@@ -125,13 +130,6 @@ async def record_reminder_call(
 
 def _refused(code: str) -> CallRefusal:
     return CallRefusal(code, CALL_REFUSALS[code])
-
-
-def _number(call_id: str) -> int | None:
-    if not _ID.fullmatch(call_id):
-        return None
-    number = int(call_id)
-    return number if number <= _LARGEST_ID else None
 
 
 def _view(row: dict[str, Any]) -> ReminderCallView:

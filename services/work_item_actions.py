@@ -16,7 +16,7 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from models.db import as_utc
-from models.enums import WorkItemCloseReason
+from models.enums import WorkItemCloseReason, WorkItemStatus
 from models.stores import evidence as evidence_store
 from models.stores import work_items as store
 from models.stores.work_items import Event
@@ -178,7 +178,7 @@ def _refusal(
     here = loop.rule(step) if step else None
     waiting = action.skips_optional and here is not None and here.optional
     rule = here if step in action.steps else loop.rule(action.steps[0]) if waiting else None
-    if row["status"] != "OPEN" or rule is None:
+    if row["status"] != WorkItemStatus.OPEN.value or rule is None:
         return "WRONG_STEP"
     if viewer.role.value != rule.actor:
         return "NOT_YOURS"

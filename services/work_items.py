@@ -26,7 +26,7 @@ from rules import Category, Engine
 from services import workflow
 from services.cases import Named
 from services.identity import Principal, Role
-from services.paging import check_first, decode_cursor, encode_cursor, row_id
+from services.paging import check_first, decode_cursor, encode_cursor, row_id, split_page
 from services.workflow import FOLLOW_UP_RATING, FOLLOW_UP_REVIEW, Move
 
 __all__ = ["Filter", "WorkItemPage", "WorkItemView", "settle_work_items", "work_item", "work_items"]
@@ -95,7 +95,7 @@ async def settle_work_items(
     if new:
         step = workflow.first(loop)
         due = due_at(engine, step, at)
-        await store.open_items(conn, new, step or "", due, at, Event(*SYSTEM, "opened", step))
+        await store.open_items(conn, new, step, due, at, Event(*SYSTEM, "opened", step))
     for row in rows:
         if row["item_id"] is not None:
             await _follow(conn, engine, row, at)
@@ -176,12 +176,13 @@ async def work_items(
     check_first(first)
     keyset = decode_cursor(after, _CURSOR, _optional_moment, row_id) if after else None
     rows = await store.page(item_scope(viewer), chosen, keyset, first + 1)
-    nodes = [view(row, engine) for row in rows[:first]]
+    page, more = split_page(rows, first)
+    nodes = [view(row, engine) for row in page]
     end = None
     if nodes:
         last = nodes[-1]
         end = encode_cursor(_CURSOR, last.due_at.isoformat() if last.due_at else "", last.id)
-    return WorkItemPage(nodes=nodes, has_next_page=len(rows) > first, end_cursor=end)
+    return WorkItemPage(nodes=nodes, has_next_page=more, end_cursor=end)
 
 
 async def work_item(*, viewer: Principal, engine: Engine, item_id: int) -> WorkItemView | None:

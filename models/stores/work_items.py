@@ -133,7 +133,7 @@ async def settling(conn: BaseDBAsyncClient, act_id: str, bad_category: str) -> l
 async def open_items(
     conn: BaseDBAsyncClient,
     cases: list[dict[str, Any]],
-    step: str,
+    step: str | None,
     due_at: datetime | None,
     at: datetime,
     event: Event,

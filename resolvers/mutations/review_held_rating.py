@@ -12,6 +12,7 @@ from resolvers.queries.held_ratings import HeldRating, held_rating_from
 from schema.core.context import Context
 from services.identity import Role
 from services.moderation import REVIEW_REFUSALS, ReviewRefusal, review_held_rating
+from services.paging import parse_id
 
 
 @strawberry.type(description="Reviewed: the rating as it was held")
@@ -34,12 +35,12 @@ async def resolve(
     info: Info[Context, None], id: strawberry.ID, approve: bool
 ) -> ReviewHeldRatingResult:
     viewer = info.context.require(Role.AREA_ADMIN)
-    text = str(id)
-    if not (text.isdigit() and len(text) < 19):
+    rating_id = parse_id(str(id).strip())
+    if rating_id is None:
         return HeldRatingRefused(code="NOT_FOUND", message=REVIEW_REFUSALS["NOT_FOUND"])
     result = await review_held_rating(
         viewer=viewer,
-        rating_id=int(text),
+        rating_id=rating_id,
         approve=approve,
         engine=info.context.collaborators.engine,
         now=info.context.now(),

@@ -13,7 +13,7 @@ from schema.core.errors import BadInputError
 from schema.core.types import PageInfo, business_time
 from services import moderation
 from services.identity import Role
-from services.paging import PageSizeError
+from services.paging import BadCursorError, PageSizeError
 
 
 @strawberry.type(description="A rating held for an admin's review; not counted or not published")
@@ -57,16 +57,14 @@ async def held_ratings(
     info: Info[Context, None], first: int = 50, after: str | None = None
 ) -> HeldRatingConnection:
     viewer = info.context.require(Role.AREA_ADMIN)
-    if after is not None and not (after.isdigit() and len(after) < 19):
-        raise BadInputError("after: not a cursor of this list")
     try:
         page = await moderation.held_ratings(
             viewer=viewer,
             engine=info.context.collaborators.engine,
             first=first,
-            after=int(after) if after else None,
+            after=after,
         )
-    except PageSizeError as exc:
+    except (BadCursorError, PageSizeError) as exc:
         raise BadInputError(str(exc)) from None
     return HeldRatingConnection(
         nodes=[held_rating_from(v) for v in page.nodes],

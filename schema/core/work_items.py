@@ -16,6 +16,7 @@ from schema.core.reference import Department, Staff
 from schema.core.types import business_time
 from services import work_items as service
 from services.identity import Principal
+from services.paging import parse_id
 from services.work_item_actions import ACTION_REFUSALS, Action, ActionRefusal, act
 
 WorkItemStatusEnum = strawberry.enum(WorkItemStatus, name="WorkItemStatus")
@@ -145,8 +146,7 @@ class CallbackOutcome(Enum):
 
 
 def item_id(id: strawberry.ID) -> int | None:
-    text = str(id).strip()
-    return int(text) if text.isdigit() and len(text) < 19 else None
+    return parse_id(str(id).strip())
 
 
 def evidence_ids(ids: list[strawberry.ID] | None) -> tuple[int, ...] | None:

@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 from server.state import app_state
 from services.evidence import EvidenceRefusal, open_evidence, upload
 from services.identity import STAFF_ROLES, Principal
+from services.paging import parse_id
 
 
 def _staff(request: Request) -> Principal | None:
@@ -48,10 +49,10 @@ async def evidence_file(request: Request) -> Response:
     viewer = _staff(request)
     if viewer is None:
         return JSONResponse({"code": "UNAUTHENTICATED"}, status_code=401)
-    text = request.path_params["evidence_id"]
+    evidence_id = parse_id(request.path_params["evidence_id"])
     found = None
-    if text.isdigit() and len(text) < 19:
-        found = await open_evidence(viewer=viewer, evidence_id=int(text))
+    if evidence_id is not None:
+        found = await open_evidence(viewer=viewer, evidence_id=evidence_id)
     if found is None:
         return JSONResponse({"code": "NOT_FOUND"}, status_code=404)
     return Response(
