@@ -26,6 +26,7 @@ MODEL_MODULES = [
     "models.work_item",
     "models.reminder",
     "models.operations",
+    "models.stats",
 ]
 MIGRATIONS = "models.migrations"
 

@@ -17,6 +17,7 @@ from rules.decisions.abuse import CountingWindow, Limits
 from rules.decisions.deadlines import MODERATION_REVIEW
 from rules.decisions.levels import LevelView
 from rules.decisions.masking import MASKED_FIELDS
+from rules.decisions.metrics import COUNTERS, DisclosureRule, MetricBook, MetricRule
 from rules.decisions.rating import RatingFacts, RatingVerdict
 from rules.decisions.scope import Reach
 from rules.decisions.windows import CaseDeadlines, Cutoffs, DefaultDue, RemindDue
@@ -45,6 +46,7 @@ from rules.vocabulary import (
 
 __all__ = [
     "BUSINESS_TZ",
+    "COUNTERS",
     "KINDS",
     "MASKED_FIELDS",
     "MODERATION_REVIEW",
@@ -58,10 +60,13 @@ __all__ = [
     "Decided",
     "Decision",
     "DefaultDue",
+    "DisclosureRule",
     "Engine",
     "LevelView",
     "Limits",
     "Loop",
+    "MetricBook",
+    "MetricRule",
     "PolicyError",
     "Prior",
     "Problem",

@@ -28,6 +28,7 @@ from rules.decisions.deadlines import StepDue
 from rules.decisions.history import History
 from rules.decisions.levels import Form, LevelView
 from rules.decisions.masking import MaskPattern
+from rules.decisions.metrics import MetricBook, build_metrics
 from rules.decisions.moderation import Moderation
 from rules.decisions.rating import RatingFacts, RatingVerdict
 from rules.decisions.scope import Reach
@@ -186,6 +187,10 @@ class Engine:
     def loop(self) -> Loop:
         """The workflow's steps in order, each decided like workflow_step."""
         return build_loop(self.policy, self.workflow_step, self.version)
+
+    def metrics(self) -> MetricBook:
+        """The policy's metrics as sums over the statistics' counters, and its disclosure."""
+        return build_metrics(self.policy, self.version)
 
     def rating(self, facts: RatingFacts) -> Decided[RatingVerdict]:
         return self._typed("rating", facts.as_facts(), RatingVerdict.from_outcome)

@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from rules.spec_base import Rule, Strict
+from rules.spec_metrics import Disclosure, Metric
 from rules.spec_values import (
     Channel,
     ClockDuration,
@@ -223,6 +224,8 @@ class Policy(Strict):
     moderation: Moderation | None = None
     abuse: Abuse | None = None
     workflow: Workflow | None = None
+    metrics: list[Metric] = Field(default_factory=list)
+    disclosure: Disclosure | None = None
     calendar: Calendar = Field(default_factory=Calendar)
 
     def rules(self) -> list[Rule]:
@@ -252,4 +255,7 @@ def rule_paths(policy: Policy) -> list[tuple[Path, Rule]]:
         found.append((("abuse",), policy.abuse))
     if policy.workflow is not None:
         found += [(("workflow", "steps", i), w) for i, w in enumerate(policy.workflow.steps)]
+    found += [(("metrics", i), m) for i, m in enumerate(policy.metrics)]
+    if policy.disclosure is not None:
+        found.append((("disclosure",), policy.disclosure))
     return found

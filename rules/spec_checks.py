@@ -20,6 +20,7 @@ def cross_checks(policy: Policy) -> list[Problem]:
         + _calendar_problems(policy)
         + _reminder_problems(policy)
         + _workflow_problems(policy)
+        + _metric_problems(policy)
     )
 
 
@@ -228,3 +229,34 @@ def _workflow_problems(policy: Policy) -> list[Problem]:
                 )
             )
     return found
+
+
+def _metric_problems(policy: Policy) -> list[Problem]:
+    """Each metric's code once; its levels and categories the policy's own; the disclosure
+    naming metrics that exist."""
+    problems: list[Problem] = []
+    categories = {level.category.value for level in policy.levels}
+    codes: set[str] = set()
+    for index, metric in enumerate(policy.metrics):
+        if metric.code in codes:
+            problems.append(
+                (("metrics", index, "code"), f"metric code {metric.code!r} is used twice")
+            )
+        codes.add(metric.code)
+        for side in ("numerator", "denominator"):
+            for category in getattr(metric, side).category or []:
+                if category not in categories:
+                    problems.append(
+                        (
+                            ("metrics", index, side, "category"),
+                            f"no level has the category {category!r}; the levels' categories "
+                            f"are {', '.join(sorted(categories))}",
+                        )
+                    )
+    disclosure = policy.disclosure
+    for index, code in enumerate(disclosure.metrics if disclosure else []):
+        if code not in codes:
+            problems.append(
+                (("disclosure", "metrics", index), f"{code!r} is not the code of a metric above")
+            )
+    return problems

@@ -43,6 +43,7 @@ from resolvers.queries import (
     viewer,
     window_info,
 )
+from resolvers.queries import statistics as stats
 from resolvers.queries import work_items as work_item_queries
 from resolvers.subscriptions import window_events, work_item_events
 from schema.core.errors import ErrorPolicy, client_error, log_unexpected
@@ -82,6 +83,10 @@ class Query:
     work_item = strawberry.field(resolver=work_item_queries.work_item)
     held_ratings = strawberry.field(resolver=held_ratings.held_ratings)
     staff_tally = strawberry.field(resolver=staff_tally.staff_tally)
+    metrics = strawberry.field(resolver=stats.metrics)
+    statistics = strawberry.field(resolver=stats.statistics_query)
+    ranking = strawberry.field(resolver=stats.ranking)
+    statistics_funnel = strawberry.field(resolver=stats.statistics_funnel)
 
 
 @strawberry.type

@@ -41,6 +41,7 @@ from models.db import connection
 from models.stores import sweep as store
 from rules import Engine
 from services.batches import in_transactions, run_in_batches
+from services.stats_refresh import refresh_batch
 from services.sweep_plan import plan as make_plan
 from services.work_item_sweep import sweep_overdue
 
@@ -69,6 +70,7 @@ class SweepReport:
     reminder_calls_cancelled: int = 0
     work_items_overdue: int = 0  # work items marked overdue (escalated or not)
     work_items_moved_on: int = 0  # past a step not taken in time (appeal, follow-up)
+    statistics_cells_recounted: int = 0  # cells of the statistics the writes marked
 
 
 async def sweep(
@@ -84,9 +86,9 @@ async def sweep(
 ) -> SweepReport:
     """One pass as of `now`: defaults, then expiry, then reminders (SMS, calls), then the
     calls no longer needed are cancelled, then the bad-rating work items whose step is
-    overdue (services.work_item_sweep). `stop` ends the pass between batches; the next
-    pass carries on where it stopped. `replies`: SMS replies reach the service, so the
-    reminder may ask for one."""
+    overdue (services.work_item_sweep), then the statistics' marked cells are recounted.
+    `stop` ends the pass between batches; the next pass carries on where it stopped.
+    `replies`: SMS replies reach the service, so the reminder may ask for one."""
     if now.tzinfo is None:
         raise ValueError("now needs a UTC offset")
     if batch_size < 1 or parallel < 1:
@@ -145,7 +147,10 @@ async def sweep(
     overdue = await sweep_overdue(
         engine=engine, now=now, batch_size=batch_size, loops=loops, stop=stop
     )
+    # Last, so that the figures count what this pass changed.
+    recounted = await batches(refresh_batch)
     return SweepReport(
+        statistics_cells_recounted=recounted,
         work_items_overdue=overdue.marked,
         work_items_moved_on=overdue.moved,
         reminders_queued=texts + calls,

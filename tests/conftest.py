@@ -252,6 +252,8 @@ async def _reset_tables() -> None:
         "region",
         "job_run",
         "key_custody",
+        "stat_daily",
+        "stat_dirty",
     ]
     if conn.capabilities.dialect == "postgres":
         await execute(conn, f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")

@@ -1,0 +1,138 @@
+"""Reading the statistics' counters: summed over a span of days for a scope, grouped by
+period (day or month) and by the cells' dimensions; the names of what they group by."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from models.db import dialect, fetch
+from models.stores.stats import COUNTERS
+
+# A dimension's column in stat_daily and the reference table its ids name (channel: none).
+DIMENSIONS: dict[str, str | None] = {
+    "region_id": "region",
+    "department_id": "department",
+    "window_id": "service_window",
+    "staff_id": "staff",
+    "matter_id": "matter",
+    "channel": None,
+}
+_SUB_REGIONS = (
+    "(WITH RECURSIVE sub(id) AS (SELECT id FROM region WHERE code = ? UNION "
+    "SELECT r2.id FROM region r2 JOIN sub ON r2.parent_id = sub.id) SELECT id FROM sub)"
+)
+
+
+@dataclass(frozen=True)
+class StatFilter:
+    """Each given part narrows: the region with its sub-regions, a department, window,
+    staff member or matter by code, a channel ('' the cases counted with no rating)."""
+
+    region_code: str | None = None
+    department_code: str | None = None
+    window_code: str | None = None
+    staff_code: str | None = None
+    matter_code: str | None = None
+    channel: str | None = None
+
+
+def _conditions(chosen: StatFilter) -> tuple[list[str], list[Any]]:
+    parts: list[tuple[str, str | None]] = [
+        (f"s.region_id IN {_SUB_REGIONS}", chosen.region_code),
+        ("s.department_id = (SELECT id FROM department WHERE code = ?)", chosen.department_code),
+        ("s.window_id = (SELECT id FROM service_window WHERE code = ?)", chosen.window_code),
+        ("s.staff_id = (SELECT id FROM staff WHERE code = ?)", chosen.staff_code),
+        ("s.matter_id = (SELECT id FROM matter WHERE code = ?)", chosen.matter_code),
+        ("s.channel = ?", chosen.channel),
+    ]
+    given = [(sql, value) for sql, value in parts if value is not None]
+    return [sql for sql, _ in given], [value for _, value in given]
+
+
+async def sum_counters(
+    conn: BaseDBAsyncClient,
+    chosen: StatFilter,
+    first: date,
+    last: date,
+    *,
+    by_month: bool,
+    group: Sequence[str],
+    counters: Sequence[str],
+) -> list[dict[str, Any]]:
+    """Rows of `period` (the day, or the month's first day), the `group` columns and the
+    sums of `counters`, over the days first..last."""
+    unknown = [name for name in (*group, *counters) if name not in (*DIMENSIONS, *COUNTERS)]
+    if unknown:
+        raise ValueError(f"not a statistics column: {unknown[0]}")
+    pg = dialect(conn) == "postgres"
+    if by_month:
+        period = "CAST(date_trunc('month', s.day) AS date)" if pg else "strftime('%Y-%m-01', s.day)"
+    else:
+        period = "s.day"
+    conditions, args = _conditions(chosen)
+    where = " AND ".join(["s.day >= ?", "s.day <= ?", *conditions])
+    keys = ", ".join(["period", *(f"s.{g}" for g in group)])
+    sums = ", ".join(f"SUM(s.{c}) AS {c}" for c in counters)
+    days: list[Any] = [first, last] if pg else [first.isoformat(), last.isoformat()]
+    select_keys = ", ".join([f"{period} AS period", *(f"s.{g} AS {g}" for g in group)])
+    rows = await fetch(
+        conn,
+        f"SELECT {select_keys}, {sums} FROM stat_daily s WHERE {where} "  # noqa: S608 - checked
+        f"GROUP BY {keys}",
+        days + args,
+    )
+    for row in rows:
+        value = row["period"]
+        row["period"] = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+        for c in counters:
+            row[c] = int(row[c] or 0)
+    return rows
+
+
+async def names(
+    conn: BaseDBAsyncClient, dimension: str, ids: Sequence[int]
+) -> dict[int, tuple[str, str]]:
+    """(code, name) of the ids of a dimension's reference table."""
+    table = DIMENSIONS[dimension]
+    wanted = sorted({i for i in ids if i})
+    if table is None or not wanted:
+        return {}
+    marks = ", ".join("?" * len(wanted))
+    rows = await fetch(
+        conn,
+        f"SELECT id, code, name FROM {table} WHERE id IN ({marks})",  # noqa: S608 - a known table
+        wanted,
+    )
+    return {int(r["id"]): (str(r["code"]), str(r["name"])) for r in rows}
+
+
+async def code_exists(conn: BaseDBAsyncClient, dimension: str, code: str) -> bool:
+    table = DIMENSIONS[dimension]
+    if table is None:
+        return True
+    rows = await fetch(conn, f"SELECT 1 AS ok FROM {table} WHERE code = ?", [code])  # noqa: S608
+    return bool(rows)
+
+
+async def region_within(conn: BaseDBAsyncClient, code: str, ancestor: str) -> bool:
+    """Is region `code` the region `ancestor` or below it?"""
+    rows = await fetch(
+        conn,
+        f"SELECT 1 AS ok FROM region WHERE code = ? AND id IN {_SUB_REGIONS}",  # noqa: S608
+        [code, ancestor],
+    )
+    return bool(rows)
+
+
+async def department_within(conn: BaseDBAsyncClient, code: str, region: str) -> bool:
+    rows = await fetch(
+        conn,
+        f"SELECT 1 AS ok FROM department WHERE code = ? AND region_id IN {_SUB_REGIONS}",  # noqa: S608
+        [code, region],
+    )
+    return bool(rows)

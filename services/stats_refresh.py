@@ -1,0 +1,93 @@
+"""Keeping the statistics current: the refresh recounts the cells the writes marked (a part
+of every sweep pass), the rebuild recounts a span of days from the raw rows (`hcp stats
+rebuild`, after a repair or to start afresh). Both use the one recount in the store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from models.db import connection
+from models.stores import stats as store
+from rules import BUSINESS_TZ
+
+CELLS_PER_BATCH = 200
+Progress = Callable[[str, int, int], None]
+
+
+async def refresh_batch(conn: BaseDBAsyncClient, limit: int = CELLS_PER_BATCH) -> int:
+    """Recount at most `limit` marked cells in the caller's transaction; the cells done."""
+    cells = await store.claim_dirty(conn, limit)
+    await store.recount_cells(conn, cells)
+    return len(cells)
+
+
+async def refresh_all(limit: int = CELLS_PER_BATCH) -> int:
+    """Recount every marked cell, a batch per transaction (tests, and after a rebuild)."""
+    done = 0
+    while True:
+        async with in_transaction() as conn:
+            count = await refresh_batch(conn, limit)
+        done += count
+        if count == 0:
+            return done
+
+
+async def lag(now: datetime) -> timedelta:
+    """How far behind the figures are: since the oldest change not yet counted."""
+    oldest = await store.oldest_mark(connection())
+    if oldest is None:
+        return timedelta(0)
+    if oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=UTC)
+    return max(now - oldest, timedelta(0))
+
+
+@dataclass(frozen=True)
+class RebuildReport:
+    days: int
+    first: date | None
+    last: date | None
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), BUSINESS_TZ)
+
+
+async def rebuild(
+    first: date | None = None, last: date | None = None, *, progress: Progress | None = None
+) -> RebuildReport:
+    """Recount the days first..last (every day with a completed case when not given), a
+    month per transaction, so the figures of a month change at once."""
+    if first is None or last is None:
+        span = await store.case_span(connection())
+        if span is None:
+            return RebuildReport(0, None, None)
+        first = first or span[0].astimezone(BUSINESS_TZ).date()
+        last = last or span[1].astimezone(BUSINESS_TZ).date()
+    if first > last:
+        raise ValueError("the first day is after the last")
+    chunks = _months(first, last)
+    for done, (start, end) in enumerate(chunks, start=1):
+        async with in_transaction() as conn:
+            await store.rebuild_days(
+                conn, start, end, _midnight(start), _midnight(end + timedelta(days=1))
+            )
+        if progress is not None:
+            progress(f"{start:%Y-%m}", done, len(chunks))
+    return RebuildReport((last - first).days + 1, first, last)
+
+
+def _months(first: date, last: date) -> list[tuple[date, date]]:
+    chunks: list[tuple[date, date]] = []
+    start = first
+    while start <= last:
+        following = (start.replace(day=1) + timedelta(days=32)).replace(day=1)
+        end = min(following - timedelta(days=1), last)
+        chunks.append((start, end))
+        start = following
+    return chunks
