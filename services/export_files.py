@@ -28,6 +28,7 @@ MEDIA_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 _BOM = "\ufeff"
+EXCEL_ROWS = 1_048_576  # the most rows Excel opens in a worksheet, its header row included
 _BLOCK = 64 * 1024
 # What a spreadsheet would take for the start of a formula: a cell of text that opens with
 # one of these (a rater's comment "=HYPERLINK(…)") is written so that it stays text.
@@ -40,11 +41,14 @@ class Table:
     chunks: AsyncIterator[Sequence[Row]]
 
 
-def written(table: Table, fmt: str, progress: Progress | None = None) -> AsyncIterator[bytes]:
-    """The file's bytes as they are made (`fmt` one of FORMATS)."""
+def written(
+    table: Table, fmt: str, progress: Progress | None = None, *, sheet_rows: int = EXCEL_ROWS
+) -> AsyncIterator[bytes]:
+    """The file's bytes as they are made (`fmt` one of FORMATS). A workbook goes on to a
+    new worksheet, headers first, when one holds `sheet_rows` rows."""
     if fmt == "csv":
         return _csv(table, progress)
-    return _xlsx(table, progress)
+    return _xlsx(table, progress, sheet_rows)
 
 
 def _csv_cell(value: Cell) -> Cell:
@@ -75,17 +79,27 @@ def _taken(buffer: io.StringIO) -> str:
     return text
 
 
-class _Sheet:
-    """One write-only worksheet; its calls run in a worker thread (openpyxl is blocking)."""
+class _Sheets:
+    """A write-only workbook, a worksheet at a time; its calls run in a worker thread
+    (openpyxl is blocking)."""
 
-    def __init__(self, headers: Sequence[str]) -> None:
+    def __init__(self, headers: Sequence[str], most_rows: int) -> None:
         self._book = Workbook(write_only=True)
+        self._headers = list(headers)
+        self._most_rows = most_rows
+        self._next_sheet()
+
+    def _next_sheet(self) -> None:
         self._sheet = self._book.create_sheet()
-        self._sheet.append(list(headers))
+        self._sheet.append(self._headers)
+        self._rows = 1
 
     def append(self, chunk: Sequence[Row]) -> None:
         for row in chunk:
+            if self._rows >= self._most_rows:
+                self._next_sheet()
             self._sheet.append([self._cell(value) for value in row])
+            self._rows += 1
 
     def _cell(self, value: Cell) -> Any:
         if not isinstance(value, str):
@@ -102,17 +116,17 @@ class _Sheet:
         target.seek(0)
 
 
-async def _xlsx(table: Table, progress: Progress | None) -> AsyncIterator[bytes]:
-    sheet = _Sheet(table.headers)
+async def _xlsx(table: Table, progress: Progress | None, sheet_rows: int) -> AsyncIterator[bytes]:
+    book = _Sheets(table.headers, sheet_rows)
     done = 0
     async for chunk in table.chunks:
-        await asyncio.to_thread(sheet.append, chunk)
+        await asyncio.to_thread(book.append, chunk)
         done += len(chunk)
         if progress is not None:
             progress(done)
     # The workbook is a zip whose parts are complete only at the end: it is saved to a
     # temporary file, then read out in blocks.
     with tempfile.TemporaryFile() as target:
-        await asyncio.to_thread(sheet.save, target)
+        await asyncio.to_thread(book.save, target)
         while block := await asyncio.to_thread(target.read, _BLOCK):
             yield block

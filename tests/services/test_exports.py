@@ -351,6 +351,25 @@ async def test_any_table_plugs_into_the_writer() -> None:
     ]
 
 
+async def test_a_workbook_goes_on_to_another_sheet_where_excel_s_rows_end() -> None:
+    """Excel opens 1,048,576 rows of a sheet; here a sheet of 3 (its header and 2 rows)."""
+
+    async def chunks() -> AsyncIterator[list[list[str | int | None]]]:
+        yield [[f"第{n}行", n] for n in range(1, 4)]
+        yield [["响铃\x07字符", 4], ["最后", 5]]  # a control character XML cannot hold
+
+    data = b"".join(
+        [b async for b in written(Table(["名称", "序号"], chunks()), "xlsx", sheet_rows=3)]
+    )
+    book = load_workbook(io.BytesIO(data))
+    sheets = [[list(row) for row in sheet.iter_rows(values_only=True)] for sheet in book]
+    assert sheets == [
+        [["名称", "序号"], ["第1行", 1], ["第2行", 2]],
+        [["名称", "序号"], ["第3行", 3], ["响铃字符", 4]],
+        [["名称", "序号"], ["最后", 5]],
+    ]
+
+
 def hcp_export(api: Api, *args: str) -> subprocess.CompletedProcess[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HCP_")}
     env.update(
