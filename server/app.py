@@ -20,6 +20,7 @@ from server.access_log import AccessLog
 from server.body_limit import BodyLimit
 from server.client_address import ClientAddress
 from server.endpoints.evidence import evidence_file, upload_evidence
+from server.endpoints.exports import export_file
 from server.endpoints.health import healthz
 from server.endpoints.sms_inbound import sms_inbound
 from server.graphiql import graphiql_routes
@@ -61,6 +62,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = Non
             Route("/sms/inbound", sms_inbound, methods=["POST"]),
             Route("/evidence", upload_evidence, methods=["POST"]),
             Route("/evidence/{evidence_id}", evidence_file, methods=["GET"]),
+            Route("/console/export/{kind}.{fmt}", export_file, methods=["GET"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             *client_routes(settings),

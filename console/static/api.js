@@ -1,7 +1,10 @@
-// The API as the console calls it: GraphQL and the evidence files, with the staff token.
+// The API as the console calls it: GraphQL, the evidence files and the exports, with the
+// staff token.
 import { signOut, staffToken } from "./session.js";
 
 const TIMEOUT_MS = 20000;
+// An export of a year is made as it downloads and may take minutes.
+const EXPORT_TIMEOUT_MS = 10 * 60 * 1000;
 
 export class ApiError extends Error {
   constructor(code, apiMessage) {
@@ -16,11 +19,15 @@ function authorization() {
   return token ? { authorization: `Bearer ${token}` } : {};
 }
 
-async function send(path, init) {
+function failure(error) {
+  return new ApiError(error && error.name === "TimeoutError" ? "TIMEOUT" : "NETWORK");
+}
+
+async function send(path, init, timeout = TIMEOUT_MS) {
   try {
-    return await fetch(path, { ...init, signal: AbortSignal.timeout(TIMEOUT_MS) });
+    return await fetch(path, { ...init, signal: AbortSignal.timeout(timeout) });
   } catch (error) {
-    throw new ApiError(error && error.name === "TimeoutError" ? "TIMEOUT" : "NETWORK");
+    throw failure(error);
   }
 }
 
@@ -70,4 +77,23 @@ export async function evidenceFile(id) {
     throw new ApiError(response.status === 404 ? "NOT_FOUND" : "INTERNAL");
   }
   return response.blob();
+}
+
+/** An export file (GET /console/export/…) as { blob, name }, the name the server gave it; or
+ * ApiError with the server's code and message. A refused token signs the staff member out. */
+export async function exportFile(path) {
+  const response = await send(path, { headers: authorization() }, EXPORT_TIMEOUT_MS);
+  if (!response.ok) {
+    const body = await response.json().catch(() => ({}));
+    if (response.status === 401) {
+      signOut();
+    }
+    throw new ApiError(body.code || "INTERNAL", body.message);
+  }
+  const named = /filename="([^"]+)"/.exec(response.headers.get("content-disposition") || "");
+  try {
+    return { blob: await response.blob(), name: named ? named[1] : "export" };
+  } catch (error) {
+    throw failure(error); // the connection broke or timed out half-way through the file
+  }
 }

@@ -1,6 +1,8 @@
 // The console's page: sign-in, then the worklist (#/) or one item (#/items/<id>), and for
-// the roles they serve the held ratings (#/held) and the staff tally (#/tally).
+// the roles they serve the held ratings (#/held), the staff tally (#/tally) and the
+// exports (#/exports).
 import { gql } from "./api.js";
+import { renderExports } from "./exports.js";
 import { renderHeld } from "./held.js";
 import { releaseEvidence, renderItem } from "./item.js";
 import { roleName } from "./messages.js";
@@ -15,6 +17,7 @@ const SECTIONS = Object.freeze([
   { hash: "#/", label: "差评工单", roles: WORKERS },
   { hash: "#/held", label: "待审核评价", roles: ["area_admin"], render: renderHeld },
   { hash: "#/tally", label: "人员差评统计", roles: ["dept_handler", "area_admin"], render: renderTally },
+  { hash: "#/exports", label: "数据导出", roles: ["dept_handler", "area_admin"], render: renderExports },
 ]);
 const main = document.getElementById("main");
 let chosen = { step: null, status: "OPEN", overdue: null };
@@ -69,7 +72,7 @@ function route(viewer) {
     return;
   }
   if (current.render) {
-    current.render(main);
+    current.render(main, viewer);
     return;
   }
   renderWorklist(main, chosen, (next) => {

@@ -9,6 +9,7 @@ from urllib.parse import unquote
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from server.endpoints.bearer import bearer_principal
 from server.state import app_state
 from services.evidence import EvidenceRefusal, open_evidence, upload
 from services.identity import STAFF_ROLES, Principal
@@ -16,10 +17,7 @@ from services.paging import parse_id
 
 
 def _staff(request: Request) -> Principal | None:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        return None
-    principal = app_state(request).collaborators.authenticate(token.strip())
+    principal = bearer_principal(request)
     return principal if principal is not None and principal.role in STAFF_ROLES else None
 
 
