@@ -22,7 +22,7 @@ from tortoise.exceptions import DBConnectionError
 
 from rules import Engine, PolicyError
 from rules import cli as rules_cli
-from server import doctor, export_command, import_command, key_custody, secrets
+from server import doctor, export_command, import_command, key_custody, secrets, stats_command
 from server.auth import addressed, mint
 from server.body_limit import MAX_BODY_BYTES
 from server.database import migrate, open_database
@@ -363,6 +363,7 @@ def _parser() -> argparse.ArgumentParser:
     rotate.set_defaults(run=_rotate_key)
     import_command.register(sub)
     export_command.register(sub)
+    stats_command.register(sub)
     doctor.register(sub)
     key_custody.register(sub)
     return parser

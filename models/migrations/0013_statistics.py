@@ -15,10 +15,11 @@ _PG_CELL = (
     _PG_DAY + ", {t}.region_id, {t}.department_id, COALESCE({t}.window_id, 0), "
     "COALESCE({t}.staff_id, 0), {t}.matter_id, now()"
 )
-_SQLITE_DAY = "date(substr({t}.completed_at, 1, 19), '+8 hours')"
+_SQLITE_DAY = "date(substr({t}.completed_at, 1, 19), '+8 hours') AS day"
 _SQLITE_CELL = (
-    _SQLITE_DAY + ", {t}.region_id, {t}.department_id, COALESCE({t}.window_id, 0), "
-    "COALESCE({t}.staff_id, 0), {t}.matter_id, strftime('%Y-%m-%d %H:%M:%f+00:00', 'now')"
+    _SQLITE_DAY + ", {t}.region_id AS region_id, {t}.department_id AS department_id, "
+    "COALESCE({t}.window_id, 0) AS window_id, COALESCE({t}.staff_id, 0) AS staff_id, "
+    "{t}.matter_id AS matter_id, strftime('%Y-%m-%d %H:%M:%f+00:00', 'now') AS marked_at"
 )
 _CASE_COLUMNS = (
     "completed_at, region_id, department_id, window_id, staff_id, matter_id, "
@@ -51,27 +52,43 @@ _PG = [
     _PG_INSERT + "SELECT DISTINCT " + _PG_CELL.format(t="c")
     + " FROM case_record c WHERE c.completed_at IS NOT NULL",
 ]
-_SQLITE_INSERT = f"INSERT OR IGNORE INTO stat_dirty ({_COLUMNS}) "
-_SQLITE_MARK = (
-    _SQLITE_INSERT + "SELECT " + _SQLITE_CELL.format(t="c") + " FROM case_record c "
-    "WHERE c.id = NEW.case_id AND c.completed_at IS NOT NULL;"
+# SQLite: a trigger's INSERT OR IGNORE gives way to the conflict policy of the statement
+# that fired it (an upsert's ABORT), so a cell already marked is skipped by NOT EXISTS
+# instead (SQLite has one writer at a time: no race).
+def _sqlite_mark(select: str) -> str:
+    return (
+        f"INSERT INTO stat_dirty ({_COLUMNS}) SELECT * FROM ({select}) AS n WHERE NOT EXISTS "
+        "(SELECT 1 FROM stat_dirty d WHERE d.day = n.day AND d.region_id = n.region_id AND "
+        "d.department_id = n.department_id AND d.window_id = n.window_id AND "
+        "d.staff_id = n.staff_id AND d.matter_id = n.matter_id);"
+    )
+
+
+_SQLITE_MARK = _sqlite_mark(
+    "SELECT " + _SQLITE_CELL.format(t="c") + " FROM case_record c "
+    "WHERE c.id = NEW.case_id AND c.completed_at IS NOT NULL"
 )
 _SQLITE = [
     "CREATE TRIGGER stat_case_inserted AFTER INSERT ON case_record "
     "WHEN NEW.completed_at IS NOT NULL BEGIN "
-    + _SQLITE_INSERT + "SELECT " + _SQLITE_CELL.format(t="NEW") + "; END",
+    + _sqlite_mark("SELECT " + _SQLITE_CELL.format(t="NEW"))
+    + " END",
     f"CREATE TRIGGER stat_case_updated AFTER UPDATE OF {_CASE_COLUMNS} ON case_record BEGIN "
-    + _SQLITE_INSERT + "SELECT " + _SQLITE_CELL.format(t="OLD")
-    + " WHERE OLD.completed_at IS NOT NULL; "
-    + _SQLITE_INSERT + "SELECT " + _SQLITE_CELL.format(t="NEW")
-    + " WHERE NEW.completed_at IS NOT NULL; END",
+    + _sqlite_mark(
+        "SELECT " + _SQLITE_CELL.format(t="OLD") + " WHERE OLD.completed_at IS NOT NULL"
+    )
+    + " "
+    + _sqlite_mark(
+        "SELECT " + _SQLITE_CELL.format(t="NEW") + " WHERE NEW.completed_at IS NOT NULL"
+    )
+    + " END",
     "CREATE TRIGGER stat_rating_held AFTER INSERT ON rating WHEN NEW.held_for_review BEGIN "
     + _SQLITE_MARK + " END",
     "CREATE TRIGGER stat_rating_changed AFTER UPDATE OF held_for_review, appeal_upheld ON rating "
     "BEGIN " + _SQLITE_MARK + " END",
     "CREATE TRIGGER stat_work_item_inserted AFTER INSERT ON work_item BEGIN " + _SQLITE_MARK + " END",
     "CREATE TRIGGER stat_work_item_updated AFTER UPDATE ON work_item BEGIN " + _SQLITE_MARK + " END",
-    _SQLITE_INSERT + "SELECT DISTINCT " + _SQLITE_CELL.format(t="c")
+    f"INSERT INTO stat_dirty ({_COLUMNS}) SELECT DISTINCT " + _SQLITE_CELL.format(t="c")
     + " FROM case_record c WHERE c.completed_at IS NOT NULL",
 ]
 
