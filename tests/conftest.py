@@ -253,6 +253,7 @@ async def _reset_tables() -> None:
         "job_run",
         "key_custody",
         "stat_daily",
+        "stat_monthly",
         "stat_dirty",
     ]
     if conn.capabilities.dialect == "postgres":

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -65,24 +65,66 @@ async def sum_counters(
     counters: Sequence[str],
 ) -> list[dict[str, Any]]:
     """Rows of `period` (the day, or the month's first day), the `group` columns and the
-    sums of `counters`, over the days first..last."""
+    sums of `counters`, over the days first..last. By month, the whole months in the span
+    are read from the monthly rows and only the days of a month cut by the span from the
+    daily ones; a period may then come in two rows, which the caller adds up."""
     unknown = [name for name in (*group, *counters) if name not in (*DIMENSIONS, *COUNTERS)]
     if unknown:
         raise ValueError(f"not a statistics column: {unknown[0]}")
+    parts = _parts(first, last) if by_month else [("day", first, last)]
+    rows: list[dict[str, Any]] = []
+    for unit, start, end in parts:
+        rows += await _sums(conn, chosen, unit, start, end, by_month, group, counters)
+    return rows
+
+
+def _parts(first: date, last: date) -> list[tuple[str, date, date]]:
+    """first..last as (table unit, start, end): the days before the first whole month, the
+    whole months (by their first days), the days after the last whole month."""
+    head_end = first if first.day == 1 else _next_month(first)  # first whole month's day 1
+    tail_start = _next_month(last).replace(day=1)
+    if last != tail_start - timedelta(days=1):
+        tail_start = last.replace(day=1)  # the last month is cut: its days are the tail
+    if head_end >= tail_start:
+        return [("day", first, last)]  # no whole month inside
+    parts = []
+    if first < head_end:
+        parts.append(("day", first, head_end - timedelta(days=1)))
+    parts.append(("month", head_end, tail_start - timedelta(days=1)))
+    if tail_start <= last:
+        parts.append(("day", tail_start, last))
+    return parts
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+async def _sums(
+    conn: BaseDBAsyncClient,
+    chosen: StatFilter,
+    unit: str,
+    first: date,
+    last: date,
+    by_month: bool,
+    group: Sequence[str],
+    counters: Sequence[str],
+) -> list[dict[str, Any]]:
     pg = dialect(conn) == "postgres"
-    if by_month:
+    table = "stat_monthly" if unit == "month" else "stat_daily"
+    if by_month and unit == "day":
         period = "CAST(date_trunc('month', s.day) AS date)" if pg else "strftime('%Y-%m-01', s.day)"
     else:
-        period = "s.day"
+        period = f"s.{unit}"
     conditions, args = _conditions(chosen)
-    where = " AND ".join(["s.day >= ?", "s.day <= ?", *conditions])
+    where = " AND ".join([f"s.{unit} >= ?", f"s.{unit} <= ?", *conditions])
     keys = ", ".join(["period", *(f"s.{g}" for g in group)])
     sums = ", ".join(f"SUM(s.{c}) AS {c}" for c in counters)
     days: list[Any] = [first, last] if pg else [first.isoformat(), last.isoformat()]
     select_keys = ", ".join([f"{period} AS period", *(f"s.{g} AS {g}" for g in group)])
     rows = await fetch(
         conn,
-        f"SELECT {select_keys}, {sums} FROM stat_daily s WHERE {where} "  # noqa: S608 - checked
+        f"SELECT {select_keys}, {sums} FROM {table} s WHERE {where} "  # noqa: S608 - checked
         f"GROUP BY {keys}",
         days + args,
     )

@@ -203,11 +203,15 @@ async def test_the_counters_equal_a_recount_from_the_raw_rows(api: Api) -> None:
     report = await rebuild(progress=lambda *_: None)
     assert report.first is not None and report.first.isoformat() == "2026-10-12"
     assert await _counters() == kept
-    assert len(kept) >= 4  # cells of 10-12, 10-31, 11-02, 11-03 at least
+    assert len(kept) >= 6  # cells of 10-12, 10-31, 11-02, 11-03; October's, November's
 
 
 async def _counters() -> list[tuple[Any, ...]]:
-    rows = await fetch(connection(), "SELECT * FROM stat_daily")
+    rows = [
+        {"table": table, **row}
+        for table in ("stat_daily", "stat_monthly")
+        for row in await fetch(connection(), f"SELECT * FROM {table}")  # noqa: S608
+    ]
     return sorted(tuple(str(v) for k, v in sorted(r.items()) if k != "id") for r in rows)
 
 
@@ -218,6 +222,12 @@ async def test_figures_by_day_group_and_channel_and_the_funnel(api: Api) -> None
     assert [(r["period"], figures(r)["participation"]) for r in by_day["rows"]] == [
         ("2026-10-12", (6, 9)),  # K1–K10 but the excluded K6; K12 on the 31st
         ("2026-10-31", (1, 1)),
+    ]
+    # A span that cuts both months: October's days and November's read from the daily rows.
+    cut = await statistics(api, m=["participation"], p={"from": "2026-10-10", "to": "2026-11-05"})
+    assert [(r["period"], figures(r)["participation"]) for r in cut["rows"]] == [
+        ("2026-10", (7, 10)),
+        ("2026-11", (1, 1)),  # K11
     ]
     by_channel = await statistics(api, m=["satisfaction"], by=["CHANNEL"])
     assert {r["group"][0]["code"]: figures(r)["satisfaction"] for r in by_channel["rows"]} == {
