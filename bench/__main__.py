@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 import redis
 
-from bench import rules_bench, sweep_bench, work_item_bench
+from bench import rules_bench, stats_bench, sweep_bench, work_item_bench
 from bench.cpu import busy_share, machine_times
 from bench.data import Layout
 from bench.fill import count_cases, fill, reset_database, seed_regions
@@ -58,6 +58,8 @@ SCALES = {
     "full": Scale(total=1_000_000, batches=120, requests=5000, deadline_s=900),
     "small": Scale(total=40_000, batches=20, requests=1500, deadline_s=120),
 }
+# The statistics bench fills its own database: the 10,000,000 ratings at full scale.
+STATS_RATINGS = {"full": 10_000_000, "small": 200_000}
 _START = time.monotonic()
 
 
@@ -420,6 +422,9 @@ def run(args: argparse.Namespace) -> int:
     figures.append(sweep_bench.run(database_url))
     progress("bad-rating loop: workItems pages and the overdue sweep, on a copy")
     figures += work_item_bench.run(database_url)
+    ratings = STATS_RATINGS[args.scale]
+    progress(f"statistics: {ratings:,} ratings in a database of their own, rebuild and queries")
+    figures += stats_bench.run(database_url, ratings)
     progress("rules engine: evaluate() against raw durable post, reloads under load")
     figures += rules_bench.run(small=args.scale == "small")
     heading = (

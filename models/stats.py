@@ -16,8 +16,6 @@ class _Counters(Model):
     region_id = fields.IntField()
     department_id = fields.IntField()
     window_id = fields.IntField()
-    staff_id = fields.IntField()
-    matter_id = fields.IntField()
     channel = fields.CharField(max_length=8)
     cases = fields.IntField(default=0)
     excluded = fields.IntField(default=0)
@@ -51,7 +49,15 @@ class _Counters(Model):
         abstract = True
 
 
-class StatDaily(_Counters):
+class _FineCounters(_Counters):
+    staff_id = fields.IntField()
+    matter_id = fields.IntField()
+
+    class Meta:
+        abstract = True
+
+
+class StatDaily(_FineCounters):
     id = fields.BigIntField(primary_key=True)
     day = fields.DateField()  # the day the case was completed, in Beijing
 
@@ -66,7 +72,7 @@ class StatDaily(_Counters):
 # The daily counters summed per month (`month` its first day): a year of figures reads
 # twelve rows per cell instead of 365. (Comments, not docstrings, on these tables: Tortoise
 # would copy a docstring into the table's comment, where a semicolon splits its script.)
-class StatMonthly(_Counters):
+class StatMonthly(_FineCounters):
     id = fields.BigIntField(primary_key=True)
     month = fields.DateField()
 
@@ -83,6 +89,29 @@ class StatMonthly(_Counters):
                 "channel",
             ),
         )
+        indexes = (("region_id", "month"), ("department_id", "month"))
+
+
+# The same without the staff member and the matter (summed over them): the figures of
+# regions, departments, windows and channels, most of what a dashboard reads, from a few
+# rows per window instead of one per staff member, matter and channel.
+class StatDailyWindow(_Counters):
+    id = fields.BigIntField(primary_key=True)
+    day = fields.DateField()
+
+    class Meta:
+        table = "stat_daily_window"
+        unique_together = (("day", "region_id", "department_id", "window_id", "channel"),)
+        indexes = (("region_id", "day"), ("department_id", "day"))
+
+
+class StatMonthlyWindow(_Counters):
+    id = fields.BigIntField(primary_key=True)
+    month = fields.DateField()
+
+    class Meta:
+        table = "stat_monthly_window"
+        unique_together = (("month", "region_id", "department_id", "window_id", "channel"),)
         indexes = (("region_id", "month"), ("department_id", "month"))
 
 

@@ -12,6 +12,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from models.db import connection
+from models.stores import stat_sums
 from models.stores import stats as store
 from rules import BUSINESS_TZ
 
@@ -22,7 +23,9 @@ Progress = Callable[[str, int, int], None]
 async def refresh_batch(conn: BaseDBAsyncClient, limit: int = CELLS_PER_BATCH) -> int:
     """Recount at most `limit` marked cells in the caller's transaction; the cells done."""
     cells = await store.claim_dirty(conn, limit)
-    await store.recount_cells(conn, cells)
+    if cells:
+        await store.recount_cells(conn, cells)
+        await stat_sums.resum_cells(conn, cells)
     return len(cells)
 
 
@@ -77,8 +80,10 @@ async def rebuild(
             await store.rebuild_days(
                 conn, start, end, _midnight(start), _midnight(end + timedelta(days=1))
             )
+            await stat_sums.resum_span(conn, start, end)
         if progress is not None:
             progress(f"{start:%Y-%m}", done, len(chunks))
+    await stat_sums.analyze(connection())
     return RebuildReport((last - first).days + 1, first, last)
 
 

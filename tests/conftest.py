@@ -254,6 +254,8 @@ async def _reset_tables() -> None:
         "key_custody",
         "stat_daily",
         "stat_monthly",
+        "stat_daily_window",
+        "stat_monthly_window",
         "stat_dirty",
     ]
     if conn.capabilities.dialect == "postgres":

@@ -72,10 +72,23 @@ async def sum_counters(
     if unknown:
         raise ValueError(f"not a statistics column: {unknown[0]}")
     parts = _parts(first, last) if by_month else [("day", first, last)]
+    fine = bool({"staff_id", "matter_id"} & set(group)) or bool(
+        chosen.staff_code or chosen.matter_code
+    )
     rows: list[dict[str, Any]] = []
     for unit, start, end in parts:
-        rows += await _sums(conn, chosen, unit, start, end, by_month, group, counters)
+        table = _TABLES[unit, fine]
+        rows += await _sums(conn, chosen, table, unit, start, end, by_month, group, counters)
     return rows
+
+
+# (unit, by staff or matter) -> the table that answers with the fewest rows.
+_TABLES = {
+    ("day", True): "stat_daily",
+    ("month", True): "stat_monthly",
+    ("day", False): "stat_daily_window",
+    ("month", False): "stat_monthly_window",
+}
 
 
 def _parts(first: date, last: date) -> list[tuple[str, date, date]]:
@@ -103,6 +116,7 @@ def _next_month(day: date) -> date:
 async def _sums(
     conn: BaseDBAsyncClient,
     chosen: StatFilter,
+    table: str,
     unit: str,
     first: date,
     last: date,
@@ -111,7 +125,6 @@ async def _sums(
     counters: Sequence[str],
 ) -> list[dict[str, Any]]:
     pg = dialect(conn) == "postgres"
-    table = "stat_monthly" if unit == "month" else "stat_daily"
     if by_month and unit == "day":
         period = "CAST(date_trunc('month', s.day) AS date)" if pg else "strftime('%Y-%m-01', s.day)"
     else:

@@ -108,32 +108,6 @@ def _recount(conn: BaseDBAsyncClient, join: str, where: str) -> str:
 
 
 _INSERT = f"INSERT INTO stat_daily ({', '.join(CELL)}, channel, {', '.join(COUNTERS)}) "
-_DIMENSIONS = CELL[1:]
-_MONTH_INSERT = (
-    f"INSERT INTO stat_monthly (month, {', '.join(_DIMENSIONS)}, channel, {', '.join(COUNTERS)}) "
-)
-
-
-def _month_of(conn: BaseDBAsyncClient, day: str) -> str:
-    if dialect(conn) == "postgres":
-        return f"CAST(date_trunc('month', {day}) AS date)"
-    return f"strftime('%Y-%m-01', {day})"
-
-
-def _month_after(conn: BaseDBAsyncClient, month: str) -> str:
-    if dialect(conn) == "postgres":
-        return f"CAST({month} + interval '1 month' AS date)"
-    return f"date({month}, '+1 month')"
-
-
-def _month_sums(conn: BaseDBAsyncClient, month: str, join: str, where: str) -> str:
-    """INSERT the monthly rows summed from the daily ones `join`/`where` select."""
-    dims = ", ".join(f"s.{d}" for d in _DIMENSIONS)
-    sums = ", ".join(f"SUM(s.{c})" for c in COUNTERS)
-    return (
-        f"{_MONTH_INSERT}SELECT {month}, {dims}, s.channel, {sums} FROM stat_daily s "  # noqa: S608 - constants
-        f"{join} WHERE {where} GROUP BY {month}, {dims}, s.channel"
-    )
 
 
 @dataclass(frozen=True)
@@ -174,7 +148,7 @@ async def claim_dirty(conn: BaseDBAsyncClient, limit: int) -> list[Cell]:
 
 
 async def recount_cells(conn: BaseDBAsyncClient, cells: Sequence[Cell]) -> None:
-    """Replace the counters of `cells` by a recount of their cases."""
+    """Replace the daily counters of `cells` by a recount of their cases."""
     if not cells:
         return
     pg = dialect(conn) == "postgres"
@@ -205,31 +179,6 @@ async def recount_cells(conn: BaseDBAsyncClient, cells: Sequence[Cell]) -> None:
         f"AND c.matter_id = g.matter_id AND {on_day}"
     )
     await execute(conn, cte + _INSERT + _recount(conn, join, "1 = 1"), args)
-    await _recount_months(conn, cells)
-
-
-async def _recount_months(conn: BaseDBAsyncClient, cells: Sequence[Cell]) -> None:
-    """The monthly rows of the cells' months, summed again from the daily rows."""
-    pg = dialect(conn) == "postgres"
-    groups = sorted({(cell.day.replace(day=1), *_cell_args(cell, pg)[1:]) for cell in cells})
-    first = (
-        "(CAST(? AS date), CAST(? AS integer), CAST(? AS integer), CAST(? AS integer), "
-        "CAST(? AS integer), CAST(? AS integer))"
-        if pg
-        else "(?, ?, ?, ?, ?, ?)"
-    )
-    values = ", ".join([first] + ["(?, ?, ?, ?, ?, ?)"] * (len(groups) - 1))
-    args = [v if pg or not isinstance(v, date) else v.isoformat() for g in groups for v in g]
-    cte = f"WITH m(month, {', '.join(_DIMENSIONS)}) AS (VALUES {values}) "
-    keys = f"(month, {', '.join(_DIMENSIONS)})"
-    await execute(
-        conn,
-        f"{cte}DELETE FROM stat_monthly WHERE {keys} IN (SELECT * FROM m)",  # noqa: S608
-        args,
-    )
-    same = " AND ".join(f"s.{d} = m.{d}" for d in _DIMENSIONS)
-    join = f"JOIN m ON {same} AND s.day >= m.month AND s.day < {_month_after(conn, 'm.month')}"
-    await execute(conn, cte + _month_sums(conn, "m.month", join, "1 = 1"), args)
 
 
 def _cell_args(cell: Cell, pg: bool) -> list[Any]:
@@ -240,8 +189,7 @@ def _cell_args(cell: Cell, pg: bool) -> list[Any]:
 async def rebuild_days(
     conn: BaseDBAsyncClient, first: date, last: date, start: datetime, end: datetime
 ) -> None:
-    """Recount every cell of the days first..last (`start`..`end` the same span as instants),
-    and the monthly rows of their months."""
+    """Recount every cell of the days first..last (`start`..`end` the same span as instants)."""
     days: list[Any] = (
         [first, last] if dialect(conn) == "postgres" else [first.isoformat(), last.isoformat()]
     )
@@ -252,13 +200,6 @@ async def rebuild_days(
     else:
         where, args = f"{_day(conn)} >= ? AND {_day(conn)} <= ?", days
     await execute(conn, _INSERT + _recount(conn, "", where), args + args)
-    months: list[Any] = [first.replace(day=1), last.replace(day=1)]
-    if dialect(conn) != "postgres":
-        months = [m.isoformat() for m in months]
-    await execute(conn, "DELETE FROM stat_monthly WHERE month >= ? AND month <= ?", months)
-    typed = "CAST(? AS date)" if dialect(conn) == "postgres" else "?"
-    span = f"s.day >= ? AND s.day < {_month_after(conn, typed)}"
-    await execute(conn, _month_sums(conn, _month_of(conn, "s.day"), "", span), months)
 
 
 async def case_span(conn: BaseDBAsyncClient) -> tuple[datetime, datetime] | None:

@@ -209,7 +209,7 @@ async def test_the_counters_equal_a_recount_from_the_raw_rows(api: Api) -> None:
 async def _counters() -> list[tuple[Any, ...]]:
     rows = [
         {"table": table, **row}
-        for table in ("stat_daily", "stat_monthly")
+        for table in ("stat_daily", "stat_monthly", "stat_daily_window", "stat_monthly_window")
         for row in await fetch(connection(), f"SELECT * FROM {table}")
     ]
     return sorted(tuple(str(v) for k, v in sorted(r.items()) if k != "id") for r in rows)
