@@ -171,6 +171,8 @@ async def bounded(viewer: Principal, scope: StatFilter) -> StatFilter:
         if scope.staff_code not in (None, viewer.staff_code):
             raise _out_of_scope("staff member")
         return replace(scope, staff_code=viewer.staff_code)
+    if viewer.role in (Role.WINDOW_STAFF, Role.DEPT_HANDLER, Role.AREA_ADMIN):
+        raise StatsError("FORBIDDEN", "your sign-in names no staff member, department or region")
     raise StatsError("FORBIDDEN", "the statistics are for staff and admins")
 
 

@@ -49,6 +49,14 @@ def _union(value: Any) -> str:
     return "ok"
 
 
+# The statistics' period: the fixture's year. `ok` when some figure is there, `null` none.
+YEAR = '{from: "2026-01-01", to: "2026-12-31"}'
+
+
+def _rows(key: str) -> Callable[[Any], str]:
+    return lambda value: "ok" if value[key] else "null"
+
+
 def _listed(value: Any) -> str:
     return "ok" if value["nodes"] else "null"
 
@@ -133,6 +141,19 @@ OPERATIONS = {
     "workItems": Operation("{ workItems { nodes { caseNo } } }", {}, _listed),
     "heldRatings": Operation("{ heldRatings { nodes { caseNo } } }", {}, _listed),
     "staffTally": Operation("{ staffTally { rows { confirmed } } }", {}, _ok),
+    "metrics": Operation("{ metrics { code } }", {}, _ok),
+    "statistics": Operation(
+        f"{{ statistics(period: {YEAR}) {{ rows {{ period }} }} }}", {}, _rows("rows")
+    ),
+    "ranking": Operation(
+        f'{{ ranking(metric: "participation", by: DEPARTMENT, period: {YEAR}) '
+        "{ entries { rank } } }",
+        {},
+        _rows("entries"),
+    ),
+    "statisticsFunnel": Operation(
+        f"{{ statisticsFunnel(period: {YEAR}) {{ stages {{ count }} }} }}", {}, _ok
+    ),
     "recordReminderCall (C-1)": Operation(
         "mutation($id: ID!) { recordReminderCall(id: $id, outcome: NO_ANSWER) "
         "{ ... on ReminderCallRefused { code } ... on ReminderCallRecorded { call { id } } } }",
