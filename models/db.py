@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import socket
+import sqlite3
 import traceback
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ import asyncpg
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.backends.base.config_generator import expand_db_url
+from tortoise.exceptions import IntegrityError, OperationalError
 
 MODEL_MODULES = [
     "models.reference",
@@ -147,8 +149,29 @@ async def fetch(
 
 
 async def execute(conn: BaseDBAsyncClient, sql: str, args: Sequence[Any] = ()) -> int:
+    """Run `sql`; the rows it changed (a SELECT: the rows it found)."""
+    if dialect(conn) == "sqlite":
+        return await _sqlite_execute(conn, sql, list(args))
     count, _rows = await conn.execute_query(prepare(conn, sql), list(args))
     return int(count)
+
+
+async def _sqlite_execute(conn: BaseDBAsyncClient, sql: str, args: list[Any]) -> int:
+    """Tortoise counts what the whole connection changed (total_changes), so the rows a
+    trigger writes (the statistics' marks, migration 0013) would add to what an UPDATE
+    reports; SQLite's changes() is the statement's own rows."""
+    try:
+        async with conn.acquire_connection() as connection:
+            before = connection.total_changes
+            rows = await connection.execute_fetchall(sql, args)
+            if connection.total_changes == before:
+                return len(rows)  # a SELECT, or a change of nothing
+            own = await connection.execute_fetchall("SELECT changes()")
+            return int(next(iter(own))[0])
+    except sqlite3.IntegrityError as exc:
+        raise IntegrityError(exc) from exc
+    except sqlite3.OperationalError as exc:
+        raise OperationalError(exc) from exc
 
 
 async def ping() -> None:

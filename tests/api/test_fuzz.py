@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import AsyncIterator, Iterator
+from datetime import date
 from typing import Any
 
 import graphql
@@ -143,6 +144,13 @@ SCALARS: dict[str, st.SearchStrategy[graphql.ValueNode]] = {
         INTS.map(lambda number: graphql.IntValueNode(value=str(number))),
     ),
     "DateTime": TEXTS.map(lambda text: graphql.StringValueNode(value=text)),
+    # The statistics' periods: real days (reaching the resolver) and anything else.
+    "Date": st.one_of(
+        st.dates(date(1900, 1, 1), date(2100, 12, 31)).map(
+            lambda day: graphql.StringValueNode(value=day.isoformat())
+        ),
+        TEXTS.map(lambda text: graphql.StringValueNode(value=text)),
+    ),
     "Int": INTS.map(lambda number: graphql.IntValueNode(value=str(number))),
 }
 # Keys an input object does not have: near misses of real field names, and anything else.

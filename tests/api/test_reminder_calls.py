@@ -6,6 +6,7 @@ call or in any refusal."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -58,6 +59,12 @@ CITIZEN = token("citizen", id_number=WANG["idNumber"], name=WANG["name"])
 PERSONAL = [person[key] for person in PEOPLE for key in ("name", "idNumber", "phone")]
 
 
+def chores(report: SweepReport) -> SweepReport:
+    """The report without the statistics' recount, which every pass after a write does
+    (tests/api/test_statistics.py checks what it counts)."""
+    return replace(report, statistics_cells_recounted=0)
+
+
 def call_policy(api: Api) -> Engine:
     """The app's policy, reminding by a call instead of an SMS."""
     text = api.settings.rules_path.read_text(encoding="utf-8")
@@ -77,7 +84,7 @@ async def seed(api: Api) -> None:
     body = await api.gql(INGEST, {"cases": cases}, token("system"))
     assert body["data"]["ingestCases"]["acceptedCount"] == len(cases)
     report = await sweep(engine=call_policy(api), now=api.clock.now)
-    assert report == SweepReport(reminders_queued=3, reminder_calls_queued=3)
+    assert chores(report) == SweepReport(reminders_queued=3, reminder_calls_queued=3)
 
 
 async def listed(api: Api, bearer: str, **variables: Any) -> list[dict[str, Any]]:

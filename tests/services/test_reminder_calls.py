@@ -6,6 +6,7 @@ and concurrent sweeps open one call per case."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,6 +36,12 @@ mutation($input: RatingInput!) {
   submitRating(input: $input) { __typename ... on RatingRejected { code } }
 }
 """
+
+
+def chores(report: SweepReport) -> SweepReport:
+    """The report without the statistics' recount, which every pass after a write does
+    (tests/api/test_statistics.py checks what it counts)."""
+    return replace(report, statistics_cells_recounted=0)
 
 
 class Unreachable:
@@ -85,7 +92,7 @@ async def test_binhai_calls_when_the_reminder_sms_could_not_be_delivered(api: Ap
     )
     engine = profile("binhai")
     texted = await sweep(engine=engine, now=at("2026-11-17T10:01:00+08:00"))
-    assert texted == SweepReport(reminders_queued=2)
+    assert chores(texted) == SweepReport(reminders_queued=2)
     assert await calls() == []
     await give_up_sms(Unreachable(WANG["phone"]), at("2026-11-17T10:02:00+08:00"))
     outbox = await rows(
@@ -96,7 +103,7 @@ async def test_binhai_calls_when_the_reminder_sms_could_not_be_delivered(api: Ap
 
     now = at("2026-11-21T12:00:00+08:00")
     fallback = await sweep(engine=engine, now=now)
-    assert fallback == SweepReport(reminders_queued=1, reminder_calls_queued=1)
+    assert chores(fallback) == SweepReport(reminders_queued=1, reminder_calls_queued=1)
     [call] = await calls()
     assert (call["case_no"], call["reason"], call["status"]) == ("B-1", "SMS_FAILED", "OPEN")
     assert (call["attempts"], call["last_outcome"], call["closed_at"]) == (0, None, None)
@@ -105,17 +112,17 @@ async def test_binhai_calls_when_the_reminder_sms_could_not_be_delivered(api: Ap
     assert WANG["phone"] not in " ".join(str(value) for value in call.values())
 
     state = await snapshot()
-    assert await sweep(engine=engine, now=now) == SweepReport()
+    assert chores(await sweep(engine=engine, now=now)) == SweepReport()
     assert await snapshot() == state
 
     await rate(api, "B-1", WANG)
     later = at("2026-11-21T15:00:00+08:00")
     cancelled = await sweep(engine=engine, now=later)
-    assert cancelled == SweepReport(reminder_calls_cancelled=1)
+    assert chores(cancelled) == SweepReport(reminder_calls_cancelled=1)
     [call] = await calls()
     assert (call["status"], call["last_outcome"]) == ("CLOSED", "CANCELLED")
     assert as_utc(call["closed_at"]) == later
-    assert await sweep(engine=engine, now=later) == SweepReport()
+    assert chores(await sweep(engine=engine, now=later)) == SweepReport()
 
 
 async def test_a_delivered_or_pending_sms_opens_no_call(api: Api) -> None:
@@ -127,7 +134,7 @@ async def test_a_delivered_or_pending_sms_opens_no_call(api: Api) -> None:
     sender = Unreachable(WANG["phone"])
     await deliver_due(sender=sender, vault=vault, now=at("2026-11-17T11:01:00+08:00"))
     again = await sweep(engine=engine, now=at("2026-11-17T12:00:00+08:00"))
-    assert again == SweepReport()
+    assert chores(again) == SweepReport()
     assert await calls() == []
 
 
@@ -140,7 +147,7 @@ async def test_a_policy_that_reminds_by_call_opens_calls_not_sms(api: Api) -> No
     engine = call_only()
     now = at("2026-11-17T12:00:00+08:00")
     report = await sweep(engine=engine, now=now)
-    assert report == SweepReport(reminders_queued=1, reminder_calls_queued=1)
+    assert chores(report) == SweepReport(reminders_queued=1, reminder_calls_queued=1)
     assert await rows("SELECT id FROM sms_outbox") == []
     [call] = await calls()
     assert (call["case_no"], call["reason"], call["status"]) == ("K-1", "DUE", "OPEN")
@@ -151,11 +158,11 @@ async def test_a_policy_that_reminds_by_call_opens_calls_not_sms(api: Api) -> No
         ("K-3", None),  # not 24 hours yet
     ]
     state = await snapshot()
-    assert await sweep(engine=engine, now=now) == SweepReport()
+    assert chores(await sweep(engine=engine, now=now)) == SweepReport()
     assert await snapshot() == state
 
     nextday = await sweep(engine=engine, now=at("2026-11-18T12:00:00+08:00"))
-    assert nextday == SweepReport(reminders_queued=1, reminder_calls_queued=1)
+    assert chores(nextday) == SweepReport(reminders_queued=1, reminder_calls_queued=1)
     assert [c["case_no"] for c in await calls()] == ["K-1", "K-3"]
 
 
@@ -166,9 +173,9 @@ async def test_a_call_past_the_reminder_period_is_cancelled(api: Api) -> None:
     engine = call_only()
     assert (await sweep(engine=engine, now=at("2026-11-17T12:00:00+08:00"))).reminder_calls_queued
     still = await sweep(engine=engine, now=at("2026-11-23T12:00:00+08:00"))
-    assert still == SweepReport()
+    assert chores(still) == SweepReport()
     over = await sweep(engine=engine, now=at("2026-11-25T12:00:00+08:00"))
-    assert over == SweepReport(reminder_calls_cancelled=1)
+    assert chores(over) == SweepReport(reminder_calls_cancelled=1)
     [call] = await calls()
     assert (call["status"], call["last_outcome"]) == ("CLOSED", "CANCELLED")
     assert [r["rating_status"] for r in await rows("SELECT rating_status FROM case_record")] == [
@@ -178,12 +185,12 @@ async def test_a_call_past_the_reminder_period_is_cancelled(api: Api) -> None:
 
 async def test_a_defaulted_or_expired_case_has_its_call_cancelled(api: Api) -> None:
     await api.ingest(completed("X-1", "2026-11-16T10:00:00+08:00"))
-    assert (await sweep(engine=call_only(), now=at("2026-11-17T12:00:00+08:00"))) == (
+    assert chores(await sweep(engine=call_only(), now=at("2026-11-17T12:00:00+08:00"))) == (
         SweepReport(reminders_queued=1, reminder_calls_queued=1)
     )
     # min_an defaults after 7 natural days and has no reminder: the default closes the call.
     defaulted = await sweep(engine=profile("min_an"), now=at("2026-11-24T12:00:00+08:00"))
-    assert defaulted == SweepReport(defaults_applied=1, reminder_calls_cancelled=1)
+    assert chores(defaulted) == SweepReport(defaults_applied=1, reminder_calls_cancelled=1)
     [call] = await calls()
     assert (call["status"], call["last_outcome"]) == ("CLOSED", "CANCELLED")
 
@@ -253,7 +260,7 @@ async def test_a_landline_gets_a_reminder_call_instead_of_an_sms(api: Api) -> No
         ("M-2", "SENT", None),
     ]
     called = await sweep(engine=engine, now=at("2026-11-17T10:03:00+08:00"))
-    assert called == SweepReport(reminders_queued=1, reminder_calls_queued=1)
+    assert chores(called) == SweepReport(reminders_queued=1, reminder_calls_queued=1)
     [call] = await calls()
     assert (call["case_no"], call["reason"], call["status"]) == ("M-1", "SMS_FAILED", "OPEN")
     assert COMPANY["phone"] not in " ".join(str(value) for value in call.values())
@@ -267,7 +274,7 @@ async def test_with_sms_only_a_landline_gets_nothing_more(api: Api) -> None:
     vault = Vault.from_ring(DATA_KEY)
     report = await deliver_due(sender=gateway, vault=vault, now=at("2026-11-17T11:01:00+08:00"))
     assert report.not_mobile == 1 and gateway.sent == []
-    assert await sweep(engine=engine, now=at("2026-11-17T12:00:00+08:00")) == SweepReport()
+    assert chores(await sweep(engine=engine, now=at("2026-11-17T12:00:00+08:00"))) == SweepReport()
     assert await calls() == []
 
 
@@ -277,9 +284,9 @@ async def test_the_quiet_hours_hold_back_the_sms_not_the_calls(api: Api) -> None
         completed("N-2", "2026-11-16T22:00:00+08:00", applicant=CHEN),
     )
     night = at("2026-11-17T23:00:00+08:00")
-    assert await sweep(engine=profile("binhai"), now=night) == SweepReport()
+    assert chores(await sweep(engine=profile("binhai"), now=night)) == SweepReport()
     assert await rows("SELECT id FROM sms_outbox") == []
     # A policy reminding by a call puts it on the department's list at any hour: the
     # department's staff make it in their working hours.
     called = await sweep(engine=call_only(), now=night)
-    assert called == SweepReport(reminders_queued=2, reminder_calls_queued=2)
+    assert chores(called) == SweepReport(reminders_queued=2, reminder_calls_queued=2)

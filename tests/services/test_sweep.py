@@ -11,6 +11,7 @@ import re
 import signal
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ KEYS = {
     "reminder_calls_cancelled",
     "work_items_overdue",
     "work_items_moved_on",
+    "statistics_cells_recounted",
 }
 SUBMIT = """
 mutation($input: RatingInput!) {
@@ -44,6 +46,12 @@ mutation($input: RatingInput!) {
 CASE = """
 query($n: String!) { case(caseNo: $n) { ratingStatus effectiveRating { level channel } } }
 """
+
+
+def chores(report: SweepReport) -> SweepReport:
+    """The report without the statistics' recount, which every pass after a write does
+    (tests/api/test_statistics.py checks what it counts)."""
+    return replace(report, statistics_cells_recounted=0)
 
 
 def at(text: str) -> datetime:
@@ -94,7 +102,7 @@ async def test_min_an_applies_its_default_with_the_decision_that_made_it(api: Ap
     engine = profile("min_an")
     now = at("2026-11-20T12:00:00+08:00")
     report = await sweep(engine=engine, now=now)
-    assert report == SweepReport(reminders_queued=0, defaults_applied=1, expired=0)
+    assert chores(report) == SweepReport(reminders_queued=0, defaults_applied=1, expired=0)
     [rating] = await rows("SELECT * FROM rating")
     [case] = await rows("SELECT * FROM case_record WHERE case_no = ?", "D-1")
     assert (rating["case_id"], rating["level"], rating["category"]) == (case["id"], 4, "good")
@@ -135,10 +143,10 @@ async def test_the_template_defaults_rather_than_expiring_a_case_whose_window_cl
     await api.ingest(completed("T-1", "2026-11-14T10:00:00+08:00"))
     engine = template(api)
     before = await sweep(engine=engine, now=at("2026-11-21T09:00:00+08:00"))
-    assert before == SweepReport()
+    assert chores(before) == SweepReport()
     assert await status("T-1") == "UNRATED"
     after = await sweep(engine=engine, now=at("2026-11-21T11:00:00+08:00"))
-    assert after == SweepReport(defaults_applied=1)
+    assert chores(after) == SweepReport(defaults_applied=1)
     assert await status("T-1") == "DEFAULTED"
     [rating] = await rows("SELECT fired_rules, level FROM rating")
     assert json.loads(rating["fired_rules"]) == ["default-satisfied-after-7-days"]
@@ -152,10 +160,10 @@ async def test_a_second_pass_at_the_same_time_changes_nothing(api: Api) -> None:
     )
     now = at("2026-11-20T12:00:00+08:00")
     first = await sweep(engine=template(api), now=now)
-    assert first == SweepReport(reminders_queued=1, defaults_applied=1, expired=0)
+    assert chores(first) == SweepReport(reminders_queued=1, defaults_applied=1, expired=0)
     state = await snapshot()
     again = await sweep(engine=template(api), now=now)
-    assert again == SweepReport()
+    assert again == SweepReport()  # the statistics too: nothing to recount
     assert await snapshot() == state
     expired = await sweep(engine=profile("haiyang"), now=at("2026-12-01T12:00:00+08:00"))
     assert expired.expired == 2
@@ -200,7 +208,7 @@ async def test_reminders_are_queued_once_rendered_from_the_policy(api: Api) -> N
     now = at("2026-11-20T12:00:00+08:00")
     link = "https://m.example/rate?case="
     report = await sweep(engine=engine, now=now, link_base=link)
-    assert report == SweepReport(reminders_queued=2)
+    assert chores(report) == SweepReport(reminders_queued=2)
     found = await rows(
         "SELECT o.*, c.case_no, c.reminded_at, a.phone_enc AS applicant_phone, "
         "a.key_id AS applicant_key FROM sms_outbox o JOIN case_record c ON c.id = o.case_id "
@@ -458,7 +466,7 @@ async def test_no_reminder_sms_is_queued_in_the_quiet_hours_but_from_their_end(a
     engine = template(api)
     for when in ("2026-11-18T23:00", "2026-11-19T00:30", "2026-11-19T05:39", "2026-11-19T07:59"):
         report = await sweep(engine=engine, now=at(when + ":00+08:00"))
-        assert report == SweepReport(), when
+        assert chores(report) == SweepReport(), when
     assert await rows("SELECT id FROM sms_outbox") == []
     assert await rows("SELECT id FROM case_record WHERE reminded_at IS NOT NULL") == []
     citizen = token("citizen", id_number=person(3)["idNumber"], name=person(3)["name"])
@@ -467,7 +475,7 @@ async def test_no_reminder_sms_is_queued_in_the_quiet_hours_but_from_their_end(a
     )
     assert body["data"]["submitRating"]["__typename"] == "RatingAccepted"
     morning = at("2026-11-19T08:00:00+08:00")
-    assert await sweep(engine=engine, now=morning) == SweepReport(reminders_queued=2)
+    assert chores(await sweep(engine=engine, now=morning)) == SweepReport(reminders_queued=2)
     queued = await rows(
         "SELECT c.case_no, o.next_attempt_at FROM sms_outbox o "
         "JOIN case_record c ON c.id = o.case_id ORDER BY c.case_no"
