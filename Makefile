@@ -20,7 +20,7 @@ $(STAMP): requirements.lock pyproject.toml
 install: $(STAMP)
 
 run: install
-	$(BIN)/hcp serve --demo --host $(HOST) --port $(PORT)
+	$(BIN)/hcp serve --demo --history --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

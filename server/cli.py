@@ -48,12 +48,15 @@ from services.vault import KeyRingError, Vault
 # What `hcp serve` says at start goes through logging, so that with HCP_LOG_FORMAT=json
 # every line of the service's output is one JSON object.
 serve_log = logging.getLogger("hcp.serve")
+HISTORY_HELP = (
+    "with the demo: half a year of rated cases before its week, so the statistics have figures"
+)
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     if args.demo:
         asyncio.run(migrate(settings))
-        report = asyncio.run(_seed(settings))
+        report = asyncio.run(_seed(settings, history=args.history))
         serve_log.info(
             "demo: %d regions, %d windows, %d new cases",
             report.regions,
@@ -101,10 +104,15 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _seed(settings: Settings) -> SeedReport:
+async def _seed(settings: Settings, *, history: bool) -> SeedReport:
+    # The demo's history is rated under the policy it serves with; without a usable one
+    # (`hcp serve` refuses to start then anyway) the demo week alone is seeded.
+    engine = _engine(settings) if history else None
     async with open_database(settings):
         return await seed_demo(
-            vault=Vault.from_ring(secrets.data_key(settings)), now=datetime.now(UTC)
+            vault=Vault.from_ring(secrets.data_key(settings)),
+            now=datetime.now(UTC),
+            engine=engine,
         )
 
 
@@ -114,9 +122,9 @@ def _migrate(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
-def _seed_demo(settings: Settings, _args: argparse.Namespace) -> int:
+def _seed_demo(settings: Settings, args: argparse.Namespace) -> int:
     asyncio.run(migrate(settings))
-    print(json.dumps(asyncio.run(_seed(settings)).__dict__), flush=True)
+    print(json.dumps(asyncio.run(_seed(settings, history=args.history)).__dict__), flush=True)
     return 0
 
 
@@ -312,11 +320,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--log-level", default="info", help="uvicorn's own messages; the service logs INFO and up"
     )
+    serve.add_argument("--history", action="store_true", help=HISTORY_HELP)
     serve.set_defaults(run=_serve)
     sub.add_parser("migrate", help="apply the committed migrations").set_defaults(run=_migrate)
-    sub.add_parser("seed-demo", help="migrate and load the demo district and cases").set_defaults(
-        run=_seed_demo
-    )
+    seed = sub.add_parser("seed-demo", help="migrate and load the demo district and cases")
+    seed.add_argument("--history", action="store_true", help=HISTORY_HELP)
+    seed.set_defaults(run=_seed_demo)
     rules = sub.add_parser("rules", help="check, test or reload the policy (rules.yaml)")
     rules.add_argument("action", choices=["check", "test", "reload"])
     rules.add_argument("files", nargs="*", type=Path, help="default: HCP_RULES")

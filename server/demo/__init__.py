@@ -17,7 +17,8 @@ import yaml
 
 from models.case import Case
 from models.enums import ApplicantKind, MatterType, ServedVia
-from rules import BUSINESS_TZ
+from rules import BUSINESS_TZ, Engine
+from server.demo.history import seed_history
 from services.case_intake import ApplicantData, CaseData
 from services.ingest_cases import ingest_cases
 from services.reference_import import import_reference, read_file
@@ -44,7 +45,7 @@ class DemoCatalogError(Exception):
     """The demo catalog does not import cleanly (a broken edit of catalog.yaml)."""
 
 
-async def seed_demo(*, vault: Vault, now: datetime) -> SeedReport:
+async def seed_demo(*, vault: Vault, now: datetime, engine: Engine | None = None) -> SeedReport:
     catalog = load_catalog()
     imported = await import_reference([read_file(CATALOG)], check_only=False)
     if imported.rejected:
@@ -54,6 +55,20 @@ async def seed_demo(*, vault: Vault, now: datetime) -> SeedReport:
     if not await Case.exists():
         results = await ingest_cases(list(demo_cases(catalog, now)), vault=vault, now=now)
         cases = sum(1 for r in results if getattr(r, "created", False))
+        if engine is not None:  # half a year of rated cases before the demo week
+            lookup = _Lookup(catalog)
+            people = [_applicant(c) for c in catalog["citizens"]]
+            matters = [m["code"] for m in catalog["matters"] if m.get("window")]
+            cases += await seed_history(
+                lambda no, person, matter, accepted, done: lookup.case(
+                    no, person, matter, accepted, done, {}
+                ),
+                people,
+                matters,
+                engine=engine,
+                vault=vault,
+                now=now,
+            )
     await refresh_all()  # the dashboard counts the demo's cases from the start
     return SeedReport(regions=len(catalog["regions"]), windows=len(catalog["windows"]), cases=cases)
 
