@@ -21,7 +21,9 @@ Progress = Callable[[str, int, int], None]
 
 
 async def refresh_batch(conn: BaseDBAsyncClient, limit: int = CELLS_PER_BATCH) -> int:
-    """Recount at most `limit` marked cells in the caller's transaction; the cells done."""
+    """Recount at most `limit` marked cells in the caller's transaction; the cells done.
+    Batches run one at a time (store.recount_lock): parallel sweep loops queue here."""
+    await store.recount_lock(conn)
     cells = await store.claim_dirty(conn, limit)
     if cells:
         await store.recount_cells(conn, cells)
@@ -77,6 +79,7 @@ async def rebuild(
     chunks = _months(first, last)
     for done, (start, end) in enumerate(chunks, start=1):
         async with in_transaction() as conn:
+            await store.recount_lock(conn)
             await store.rebuild_days(
                 conn, start, end, _midnight(start), _midnight(end + timedelta(days=1))
             )

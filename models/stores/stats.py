@@ -229,3 +229,15 @@ def _as_datetime(value: Any) -> datetime:
     if isinstance(value, datetime):
         return value
     return datetime.fromisoformat(str(value))
+
+
+# One recount at a time (refresh batches, a rebuild's months): two of them re-summing the
+# same month's rows at once would both insert them. Held to the end of the transaction.
+_RECOUNT_LOCK = 0x68637073_74617473  # "hcpstats"
+
+
+async def recount_lock(conn: BaseDBAsyncClient) -> None:
+    """Wait for, and hold until commit, the right to recount (PostgreSQL; SQLite has one
+    writer at a time anyway)."""
+    if dialect(conn) == "postgres":
+        await fetch(conn, "SELECT pg_advisory_xact_lock(?) AS held", [_RECOUNT_LOCK])
