@@ -1,5 +1,6 @@
-"""The console's routes: its page, its assets and, outside production, the mock staff login
-that plays the staff identity provider."""
+"""The console's routes: its page (at /console/ and, for the dashboard, /console/stats), its
+assets and vendored libraries and, outside production, the mock staff login that plays the
+staff identity provider."""
 
 from __future__ import annotations
 
@@ -21,6 +22,10 @@ from server.settings import Settings
 
 STATIC = Path(__file__).with_name("static")
 ASSET = re.compile(r"^[a-z0-9-]+\.(?:js|css)$")
+# The vendored libraries (static/vendor/README.md), each by its exact, versioned name: a new
+# version is a new name, so a browser may keep a copy for a year.
+VENDORED = frozenset({"echarts-6.1.0.min.js"})
+_VENDOR_HEADERS = {"cache-control": "public, max-age=31536000, immutable"}
 TOKEN_LIFETIME = timedelta(hours=8)  # a working day's shift
 MOCK_LOGIN = "/console/login"
 # Where console.js learns the login entry: the server fills it in, since the page's CSP
@@ -67,7 +72,9 @@ def console_routes(settings: Settings) -> list[BaseRoute]:
     routes: list[BaseRoute] = [
         Route("/console", lambda _r: RedirectResponse("/console/", status_code=308)),
         Route("/console/", _page("index.html", login=login)),
+        Route("/console/stats", _page("index.html", login=login)),
         Route("/console/assets/{name}", _asset),
+        Route("/console/assets/vendor/{name}", _vendored),
     ]
     if not settings.is_prod:
         routes += [
@@ -83,6 +90,13 @@ async def _asset(request: Request) -> Response:
     if not ASSET.match(name) or not (STATIC / name).is_file():
         return Response("Not Found", status_code=404)
     return FileResponse(STATIC / name, headers={"cache-control": "no-cache"})
+
+
+async def _vendored(request: Request) -> Response:
+    name = request.path_params["name"]
+    if name not in VENDORED:
+        return Response("Not Found", status_code=404)
+    return FileResponse(STATIC / "vendor" / name, headers=_VENDOR_HEADERS)
 
 
 def _page(name: str, *, login: str | None = None) -> Endpoint:

@@ -18,7 +18,7 @@ from typing import IO, Any
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell
 
-Cell = str | int | None
+Cell = str | int | float | None
 Row = Sequence[Cell]
 Progress = Callable[[int], None]  # rows written so far, after each chunk
 

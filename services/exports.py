@@ -1,6 +1,7 @@
-"""Exports: the ratings and the work items of a period as a CSV or XLSX file, for the
-operator at the server (`hcp export`) and, from the console, for those who oversee them: an
-area admin their region and below, a department's handler their department.
+"""Exports: the ratings and the work items of a period as a CSV or XLSX file (and the
+period's figures, services.stat_export), for the operator at the server (`hcp export`) and,
+from the console, for those who oversee them: an area admin their region and below, a
+department's handler their department.
 
 A period is two dates in Beijing time, both included: a rating given at 23:30 on 10-31
 (+08:00) is October's. The rows hold no personal data (models.stores.exports): nothing of
@@ -27,7 +28,7 @@ from services.identity import Principal, Role
 from services.moderation import REJECTED
 from services.reference_kinds import REGION_CODE
 
-KINDS = ("ratings", "work-items")
+KINDS = ("ratings", "work-items", "statistics")  # statistics: services.stat_export
 _EXPORTERS = frozenset({Role.AREA_ADMIN, Role.DEPT_HANDLER})
 CHUNK = 5_000
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -39,6 +40,9 @@ EXPORT_REFUSALS = {
     "UNKNOWN_REGION": "没有这个区划",
     "REGION_OUT_OF_SCOPE": "只能导出本人所辖区划的数据",
     "FORBIDDEN": "只有地区管理员和部门差评处理人员可以导出数据",
+    "BAD_PERIOD": "统计期最长五年，按日统计最长一年",
+    "BAD_GRANULARITY": "统计周期应为 DAY、WEEK、MONTH、QUARTER 或 YEAR",
+    "BAD_GROUP_BY": "分组应为 region、department、window、staff、matter、channel，逗号分隔",
 }
 
 
@@ -250,7 +254,8 @@ _KINDS = {
 def export_table(
     kind: str, *, scopes: Sequence[Scope], chosen: Period, engine: Engine, chunk: int = CHUNK
 ) -> Table:
-    """The export of `kind` (one of KINDS): its headers and its rows, read as written."""
+    """The export of `kind` (ratings or work-items): its headers and its rows, read as
+    written."""
     spec = _KINDS[kind]
     return Table([c.header for c in spec.columns], _chunks(spec, scopes, chosen, engine, chunk))
 

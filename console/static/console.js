@@ -1,23 +1,40 @@
-// The console's page: sign-in, then the worklist (#/) or one item (#/items/<id>), and for
-// the roles they serve the held ratings (#/held), the staff tally (#/tally) and the
-// exports (#/exports).
+// The console's pages: sign-in, then the worklist (/console/#/) or one item
+// (/console/#/items/<id>), and for the roles they serve the held ratings (#/held), the staff
+// tally (#/tally), the exports (#/exports) and the dashboard (/console/stats, a page of its
+// own: the same shell, served at that path).
 import { gql } from "./api.js";
 import { renderExports } from "./exports.js";
 import { renderHeld } from "./held.js";
 import { releaseEvidence, renderItem } from "./item.js";
 import { roleName } from "./messages.js";
 import { loginEntry, signOut, staffName, staffToken, takeTokenFromUrl } from "./session.js";
+import { releaseCharts } from "./charts.js";
+import { renderStats } from "./stats.js";
 import { renderTally } from "./tally.js";
 import { h, statusLine } from "./ui.js";
 import { renderWorklist } from "./worklist.js";
 
 const WORKERS = ["window_staff", "dept_handler", "area_admin"];
-// The console's sections and who may open them; the API refuses the others anyway.
+const HOME = "/console/";
+const STATS = "/console/stats";
+// The console's sections and who may open them; the API refuses the others anyway. Window
+// staff see their own figures on the dashboard.
 const SECTIONS = Object.freeze([
-  { hash: "#/", label: "差评工单", roles: WORKERS },
-  { hash: "#/held", label: "待审核评价", roles: ["area_admin"], render: renderHeld },
-  { hash: "#/tally", label: "人员差评统计", roles: ["dept_handler", "area_admin"], render: renderTally },
-  { hash: "#/exports", label: "数据导出", roles: ["dept_handler", "area_admin"], render: renderExports },
+  { href: HOME, label: "差评工单", roles: WORKERS },
+  { href: `${HOME}#/held`, label: "待审核评价", roles: ["area_admin"], render: renderHeld },
+  {
+    href: `${HOME}#/tally`,
+    label: "人员差评统计",
+    roles: ["dept_handler", "area_admin"],
+    render: renderTally,
+  },
+  {
+    href: `${HOME}#/exports`,
+    label: "数据导出",
+    roles: ["dept_handler", "area_admin"],
+    render: renderExports,
+  },
+  { href: STATS, label: "统计分析", roles: WORKERS, render: renderStats },
 ]);
 const main = document.getElementById("main");
 let chosen = { step: null, status: "OPEN", overdue: null };
@@ -50,7 +67,7 @@ function navigation(sections, current) {
           "li",
           {},
           h("a", {
-            href: section.hash,
+            href: section.href,
             text: section.label,
             "aria-current": section === current ? "page" : null,
           }),
@@ -60,13 +77,20 @@ function navigation(sections, current) {
   );
 }
 
+/** The section at this address: the dashboard by its path, the others by the fragment. */
+function located(sections) {
+  const here = location.pathname === STATS ? STATS : `${HOME}${location.hash}`;
+  return sections.find((section) => section.href === here);
+}
+
 function route(viewer) {
   releaseEvidence();
+  releaseCharts();
   const sections = SECTIONS.filter((section) => section.roles.includes(viewer.role));
   // An item belongs to the worklist; an unknown or forbidden address shows the worklist.
-  const current = sections.find((section) => section.hash === location.hash) || sections[0];
+  const current = located(sections) || sections[0];
   navigation(sections, current);
-  const match = /^#\/items\/([^/]+)$/.exec(location.hash);
+  const match = location.pathname === STATS ? null : /^#\/items\/([^/]+)$/.exec(location.hash);
   if (match) {
     renderItem(main, decodeURIComponent(match[1]), viewer);
     return;

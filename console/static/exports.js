@@ -3,7 +3,7 @@
 // their department). The file is fetched with the staff token (a plain link could not send
 // it) and saved from a blob. It holds no personal data of applicants or raters.
 import { exportFile } from "./api.js";
-import { field, focusHeading, h, radios, statusLine } from "./ui.js";
+import { field, focusHeading, h, radios, statusLine, todayInBeijing } from "./ui.js";
 
 const KINDS = [
   ["ratings", "评价记录"],
@@ -13,20 +13,15 @@ const FORMATS = [
   ["xlsx", "Excel 工作簿（.xlsx）"],
   ["csv", "CSV 文件（.csv，UTF-8）"],
 ];
-const BEIJING_OFFSET_MS = 8 * 60 * 60 * 1000;
 // The browser reads the blob after the click that saves it returns; freed a while later.
 const REVOKE_AFTER_MS = 60 * 1000;
-
-/** Today in Beijing, "2026-10-31", whatever the browser's zone. */
-function today() {
-  return new Date(Date.now() + BEIJING_OFFSET_MS).toISOString().slice(0, 10);
-}
 
 function dateInput(id, value) {
   return h("input", { type: "date", id, name: id, value, required: true });
 }
 
-function save({ blob, name }) {
+/** Save a fetched file ({ blob, name }, as exportFile gives it) as the browser's download. */
+export function save({ blob, name }) {
   const url = URL.createObjectURL(blob);
   const link = h("a", { href: url, download: name, hidden: true });
   document.body.append(link);
@@ -51,7 +46,7 @@ function chosenPath(form) {
 /** The export form for `viewer`; an area admin may narrow it to a region of theirs. */
 export function renderExports(container, viewer) {
   const status = statusLine();
-  const now = today();
+  const now = todayInBeijing();
   const button = h("button", { type: "submit", className: "primary" }, "导出并下载");
   const admin = viewer.role === "area_admin";
   const form = h(

@@ -77,6 +77,32 @@ const HOLD_REASONS = Object.freeze({
   BURST: "同一设备集中评价",
 });
 
+// The statistics' refusals (statistics, ranking, statisticsFunnel) in the dashboard's words:
+// there a NOT_FOUND is a department or window, not a work item.
+const STATS_ERRORS = Object.freeze({
+  UNKNOWN_METRIC: "现行评价办法中没有所选的指标，请刷新页面后重试",
+  BAD_PERIOD: "统计期有误：开始日期不能晚于结束日期，统计期最长五年，按日统计最长一年",
+  BAD_INPUT: "查询条件有误，请检查后重试",
+  OUT_OF_SCOPE: "所选的部门或窗口不在您的管辖范围内",
+  NOT_FOUND: "没有找到所选的部门或窗口，可能已被撤销",
+  FORBIDDEN: "您没有权限查看统计数据",
+});
+
+export const GRANULARITIES = Object.freeze({
+  DAY: "按日",
+  WEEK: "按周",
+  MONTH: "按月",
+  QUARTER: "按季度",
+  YEAR: "按年",
+});
+
+// What a ranking ranks (the API's Dimension).
+export const RANKED = Object.freeze({
+  DEPARTMENT: "部门",
+  WINDOW: "窗口",
+  STAFF: "工作人员",
+});
+
 const FALLBACK = "操作未成功，请稍后重试";
 
 function labelled(table, code) {
@@ -98,4 +124,13 @@ export function messageFor(error) {
   }
   const text = error && error.apiMessage;
   return typeof text === "string" && text.trim() ? text : FALLBACK;
+}
+
+/** The message for a refusal of the statistics: the dashboard's words for its codes. */
+export function statsMessageFor(error) {
+  const code = error && error.code;
+  if (typeof code === "string" && Object.hasOwn(STATS_ERRORS, code)) {
+    return STATS_ERRORS[code];
+  }
+  return messageFor(error);
 }

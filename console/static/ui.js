@@ -18,6 +18,11 @@ export function formatTime(iso) {
   return `${text.slice(0, 10)} ${text.slice(11, 16)}`;
 }
 
+/** Today in Beijing, "2026-10-31", whatever the browser's zone. */
+export function todayInBeijing() {
+  return new Date(Date.now() + BEIJING_OFFSET_MS).toISOString().slice(0, 10);
+}
+
 /** A live status line for loading and for what an action came to. */
 export function statusLine() {
   const node = h("div", { className: "notice", role: "status", "aria-live": "polite" });

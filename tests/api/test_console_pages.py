@@ -4,6 +4,7 @@ mock staff login, whose tokens the API trusts as the staff they name."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import httpx
 import jwt
 import pytest
 
+from console.routes import STATIC
 from server.app import create_app
 from server.security_headers import CONSOLE_POLICY
 from tests.conftest import SECRET, Api, make_settings
@@ -25,7 +27,7 @@ async def _get(settings: Any, method: str, path: str, **kwargs: Any) -> httpx.Re
         return await client.request(method, path, **kwargs)
 
 
-@pytest.mark.parametrize("path", ["/console/", "/console/login"])
+@pytest.mark.parametrize("path", ["/console/", "/console/stats", "/console/login"])
 async def test_console_pages_carry_the_security_headers_and_load_nothing_from_elsewhere(
     api: Api, path: str
 ) -> None:
@@ -47,6 +49,29 @@ async def test_console_assets_are_served_by_name_only(api: Api) -> None:
     script = await api.client.get("/console/assets/console.js")
     assert "javascript" in script.headers["content-type"]
     for path in ("/console/assets/nope.js", "/console/assets/index.html", "/console/routes.py"):
+        assert (await api.client.get(path)).status_code == 404, path
+
+
+async def test_the_vendored_charts_are_served_by_their_versioned_name_only(api: Api) -> None:
+    """ECharts (console/static/vendor/README.md): its exact file, cached for a year since a
+    new version is a new name; nothing else of the folder, and no way out of it."""
+    vendored = STATIC / "vendor" / "echarts-6.1.0.min.js"
+    script = await api.client.get("/console/assets/vendor/echarts-6.1.0.min.js")
+    assert script.status_code == 200
+    assert "javascript" in script.headers["content-type"]
+    assert script.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert script.content == vendored.read_bytes()
+    assert hashlib.sha256(script.content).hexdigest() in (vendored.parent / "README.md").read_text()
+    for path in (
+        "/console/assets/vendor/README.md",
+        "/console/assets/vendor/LICENSE.echarts",
+        "/console/assets/vendor/echarts-6.0.0.min.js",
+        "/console/assets/vendor/..%2Froutes.py",
+        "/console/assets/vendor/%2E%2E%2F%2E%2E%2Fpyproject.toml",
+        "/console/assets/vendor/sub/echarts-6.1.0.min.js",
+        "/console/assets/vendor.js",
+        "/console/assets/echarts-6.1.0.min.js",
+    ):
         assert (await api.client.get(path)).status_code == 404, path
 
 

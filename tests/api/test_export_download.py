@@ -1,7 +1,7 @@
 """The console's download of the exports (GET /console/export/…) through the real app, on
 SQLite and PostgreSQL: the table in docs/access.md ("Exports") is the specification and
 every cell of it is run; the files parse back and hold no personal data; the period is
-Beijing's; refusals are JSON codes, never a file."""
+Beijing's; the figures are the statistics query's; refusals are JSON codes, never a file."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ import zipfile
 import httpx
 from openpyxl import load_workbook
 
+from services.stats_refresh import refresh_all
+from tests.api.test_statistics import STATISTICS
 from tests.conftest import ROOT, Api, citizen, token
 from tests.factories import CHEN, COMPANY, PEOPLE, WANG, case_input, other_department_case
 from tests.factories import other_region_case as far_case
@@ -44,6 +46,7 @@ async def seed(api: Api) -> None:
     await rate(api, CHEN, "C-1", "2026-10-01T00:00:00", 4)
     await rate(api, COMPANY, "E-1", "2026-10-15T09:00:00", 2, tags=["no-sample"])
     await rate(api, WANG, "W-01", "2026-10-31T23:30:00", 1, tags=["poor-attitude"])
+    await refresh_all()  # the figures count every change, as the sweep would have them
 
 
 async def download(api: Api, path: str, bearer: str | None) -> httpx.Response:
@@ -61,11 +64,19 @@ def rows_of(response: httpx.Response) -> list[dict[str, str]]:
     return [{h: "" if v is None else str(v) for h, v in zip(headers, r, strict=True)} for r in rows]
 
 
+# What names a row: a case; for the figures, the department, or the period when ungrouped.
+NAMING = ("办件编号", "部门编码", "统计期")
+
+
 def outcome(response: httpx.Response) -> str:
     if response.status_code != 200:
         code: str = response.json()["code"]
         return code
-    return " ".join(sorted({row["办件编号"] for row in rows_of(response)})) or "null"
+    rows = rows_of(response)
+    if not rows:
+        return "null"
+    named = next(key for key in NAMING if key in rows[0])
+    return " ".join(sorted({row[named] for row in rows}))
 
 
 def documented() -> tuple[list[str], dict[str, dict[str, str]]]:
@@ -135,8 +146,16 @@ async def test_the_period_is_beijing_s_on_both_edges(api: Api) -> None:
 async def test_the_files_hold_no_personal_data(api: Api) -> None:
     await seed(api)
     personal = [str(p[k]) for p in PEOPLE for k in ("name", "idNumber", "phone")]
-    for path in ("ratings.csv", "work-items.csv", "ratings.xlsx", "work-items.xlsx"):
-        response = await download(api, f"{path}?{OCTOBER}", ADMIN)
+    for path in (
+        "ratings.csv",
+        "work-items.csv",
+        "ratings.xlsx",
+        "work-items.xlsx",
+        "statistics.csv?groupBy=staff,channel&granularity=DAY",
+        "statistics.xlsx?groupBy=window,staff",
+    ):
+        joined = f"{path}&{OCTOBER}" if "?" in path else f"{path}?{OCTOBER}"
+        response = await download(api, joined, ADMIN)
         assert response.status_code == 200
         texts = [response.content.decode("utf-8", errors="replace")]
         if path.endswith(".xlsx"):
@@ -158,7 +177,41 @@ async def test_bad_requests_are_refused_with_a_code_and_no_file(api: Api) -> Non
         (f"ratings.csv?{OCTOBER}&region=999999", ADMIN, 403, "REGION_OUT_OF_SCOPE"),
         # The role is refused before anything it sent is looked at.
         ("ratings.csv?from=bad", token("window_staff", department_code="D-SCJG"), 403, "FORBIDDEN"),
+        (f"statistics.csv?{OCTOBER}&granularity=HOURLY", ADMIN, 400, "BAD_GRANULARITY"),
+        (f"statistics.csv?{OCTOBER}&groupBy=staff,staff", HANDLER, 400, "BAD_GROUP_BY"),
+        (f"statistics.csv?{OCTOBER}&groupBy=rater", ADMIN, 400, "BAD_GROUP_BY"),
+        ("statistics.csv?from=2025-01-01&to=2026-10-31&granularity=DAY", ADMIN, 400, "BAD_PERIOD"),
+        ("statistics.csv?from=2020-01-01&to=2026-10-31", ADMIN, 400, "BAD_PERIOD"),
+        ("statistics.csv?from=2026-11-01&to=2026-10-31", ADMIN, 400, "PERIOD_REVERSED"),
+        (f"statistics.csv?{OCTOBER}&region=330200", ADMIN, 403, "REGION_OUT_OF_SCOPE"),
+        ("statistics.csv?granularity=x", CALLERS["window_staff"], 403, "FORBIDDEN"),
     ]:
         response = await download(api, path, bearer)
         assert (response.status_code, response.json()["code"]) == (status, code), path
         assert response.headers["content-type"] == "application/json"
+
+
+async def test_a_statistics_download_holds_the_query_s_figures(api: Api) -> None:
+    await seed(api)
+    response = await download(api, f"statistics.xlsx?{OCTOBER}&groupBy=department", ADMIN)
+    assert response.headers["content-disposition"].endswith(
+        '"statistics-2026-10-01-2026-10-31.xlsx"'
+    )
+    [row] = rows_of(response)
+    period = {"from": "2026-10-01", "to": "2026-10-31"}
+    body = await api.gql(STATISTICS, {"p": period, "by": ["DEPARTMENT"]}, ADMIN)
+    [queried] = body["data"]["statistics"]["rows"]
+    titles = {m["code"]: m["title"] for m in body["data"]["statistics"]["metrics"]}
+    named = (row["统计期"], row["部门编码"], row["部门名称"])
+    assert named == ("2026-10", "D-SCJG", "区市场监管局")
+    for figure in queried["figures"]:
+        title = titles[figure["metric"]]
+        cell = row[title]  # a number in the workbook: 0.0 reads back as 0
+        value = None if cell == "" else float(cell)
+        expected = None if figure["value"] is None else round(figure["value"], 4)
+        assert (row[f"{title}（分子）"], row[f"{title}（分母）"], value) == (
+            str(figure["numerator"]),
+            str(figure["denominator"]),
+            expected,
+        )
+    assert (row["差评率（分子）"], row["差评率（分母）"]) == ("1", "1")  # W-01's 非常不满意

@@ -1,8 +1,9 @@
 """The console's other queues with the default rules.yaml: the area admin's 待审核评价 (a
 comment with one of the policy's listed words waits for review) and 人员差评统计 (each rated
 staff member's confirmed bad ratings; rules.yaml flags nobody, fenghua's policy, served by
-an app of its own, flags 2 in a year). Window staff have only the worklist. Ratings and the
-loop's steps are made through the API, as in test_console."""
+an app of its own, flags 2 in a year). Window staff have only the worklist and their own
+figures (统计分析, tests/e2e/test_console_stats.py). Ratings and the loop's steps are made
+through the API, as in test_console."""
 
 from __future__ import annotations
 
@@ -154,10 +155,13 @@ async def test_the_tally_counts_a_confirmed_bad_rating_of_the_rated_staff_member
     await desk.shot("console-tally-2-handler")
 
 
-async def test_window_staff_see_only_the_worklist(desk: Screen, served: Served) -> None:
+async def test_window_staff_see_the_worklist_and_their_own_figures_only(
+    desk: Screen, served: Served
+) -> None:
     page = desk.page
     await sign_in(desk, "李晓燕", "console-window-queues-1-mock-login")
-    await expect(page.get_by_role("navigation", name="工作台栏目")).to_be_hidden()
+    nav = page.get_by_role("navigation", name="工作台栏目")
+    await expect(nav.get_by_role("link")).to_have_text(["差评工单", "统计分析"])
     await page.goto("/console/#/held")  # typed in: still the worklist, never the queue
     await expect(page.get_by_role("heading", name="差评工单")).to_be_visible()
     await expect(page.get_by_role("heading", name="待审核评价")).to_have_count(0)
