@@ -4,6 +4,7 @@ rebuild`, after a repair or to start afresh). Both use the one recount in the st
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -16,7 +17,11 @@ from models.stores import stat_sums
 from models.stores import stats as store
 from rules import BUSINESS_TZ
 
-CELLS_PER_BATCH = 200
+CELLS_PER_BATCH = 1000
+# A day with this many marked cells is recounted whole: one pass over the day's cases costs
+# less than finding each cell's cases again (a sweep that defaults a day's cases marks them
+# all; a rating here and there marks a cell).
+WHOLE_DAY = 20
 Progress = Callable[[str, int, int], None]
 
 
@@ -25,10 +30,29 @@ async def refresh_batch(conn: BaseDBAsyncClient, limit: int = CELLS_PER_BATCH) -
     Batches run one at a time (store.recount_lock): parallel sweep loops queue here."""
     await store.recount_lock(conn)
     cells = await store.claim_dirty(conn, limit)
-    if cells:
-        await store.recount_cells(conn, cells)
-        await stat_sums.resum_cells(conn, cells)
+    per_day = Counter(cell.day for cell in cells)
+    whole = sorted(day for day, count in per_day.items() if count >= WHOLE_DAY)
+    few = [cell for cell in cells if per_day[cell.day] < WHOLE_DAY]
+    if few:
+        await store.recount_cells(conn, few)
+        await stat_sums.resum_cells(conn, few)
+    for first, last in _runs(whole):
+        await store.rebuild_days(
+            conn, first, last, _midnight(first), _midnight(last + timedelta(days=1))
+        )
+        await stat_sums.resum_span(conn, first, last)
     return len(cells)
+
+
+def _runs(days: list[date]) -> list[tuple[date, date]]:
+    """Sorted days as runs of consecutive days."""
+    runs: list[tuple[date, date]] = []
+    for day in days:
+        if runs and runs[-1][1] + timedelta(days=1) == day:
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
 
 
 async def refresh_all(limit: int = CELLS_PER_BATCH) -> int:

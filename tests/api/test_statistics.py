@@ -21,6 +21,7 @@ import pytest
 
 from models.db import connection, execute, fetch
 from rules import Engine
+from services import stats_refresh
 from services.stats_refresh import rebuild, refresh_all
 from services.sweep_deadlines import sweep
 from tests.api.test_work_item_loop import (
@@ -191,7 +192,9 @@ async def test_each_policy_gives_the_figures_its_text_defines(api: Api, name: st
     assert result["lagSeconds"] == 0
 
 
-async def test_the_counters_equal_a_recount_from_the_raw_rows(api: Api) -> None:
+async def test_the_counters_equal_a_recount_from_the_raw_rows(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
     engine = await use(api, "min_an")
     await october(api, engine)
     # One more change after the sweep: a rating that only the refresh has not seen yet.
@@ -210,6 +213,14 @@ async def test_the_counters_equal_a_recount_from_the_raw_rows(api: Api) -> None:
     assert report.first is not None and report.first.isoformat() == "2026-10-12"
     assert await _counters() == kept
     assert len(kept) >= 6  # cells of 10-12, 10-31, 11-02, 11-03; October's, November's
+    # A day with many marked cells is recounted whole: the same counters.
+    monkeypatch.setattr(stats_refresh, "WHOLE_DAY", 1)
+    await api.ingest(served("K14", "2026-11-03T08:30:00+08:00"))
+    await rate(api, engine, "K14", 5)
+    await refresh_all()
+    recounted = await _counters()
+    await rebuild(progress=lambda *_: None)
+    assert await _counters() == recounted != kept
 
 
 async def _counters() -> list[tuple[Any, ...]]:
