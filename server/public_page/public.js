@@ -62,7 +62,7 @@ function fillMonths(months, chosen) {
 
 function figureCell(figure) {
   if (figure.withheld) {
-    return h("td", { className: "withheld" }, "样本不足，不公开");
+    return h("td", { className: "withheld" }, "样本不足");
   }
   return h(
     "td",
@@ -109,7 +109,7 @@ function showFigures(answer) {
   fillTable(byId("departments"), `${named}${place}各部门评价结果，共 ${answer.departments.length} 个部门`,
     ["部门", ...titles], departmentRows, "本月暂无办结的办件");
   const windowRows = answer.windows.map((w) =>
-    h("tr", {}, h("th", { scope: "row" }, w.name), h("td", {}, w.department.name),
+    h("tr", {}, h("th", { scope: "row" }, w.name), h("td", { className: "name" }, w.department.name),
       ...w.figures.map(figureCell)),
   );
   fillTable(byId("windows"), `${named}${place}各窗口评价结果，共 ${answer.windows.length} 个窗口`,
@@ -117,7 +117,7 @@ function showFigures(answer) {
 }
 
 function commentItem(comment) {
-  const where = [comment.date, comment.department, comment.window || "网上办理", comment.matter];
+  const where = [`评价于 ${comment.date}`, comment.department, comment.window || "网上办理", comment.matter];
   return h(
     "li",
     { tabindex: "-1" },
