@@ -307,6 +307,10 @@ async def test_answers_are_cacheable_with_a_strong_etag_and_no_cookie(api: Api) 
             FIGURES, params={"month": "2026-11"}, headers={"if-none-match": sent}
         )
         assert (again.status_code, again.content, again.headers["etag"]) == (304, b"", etag)
+    signed_in = await api.client.get(
+        FIGURES, params={"month": "2026-11"}, headers={"authorization": f"Bearer {ADMIN}"}
+    )
+    assert signed_in.headers["etag"] == etag  # a token changes nothing
     other = await api.client.get(
         FIGURES, params={"month": "2026-11"}, headers={"if-none-match": '"x"'}
     )
