@@ -4,7 +4,8 @@ writes var/bench/latest.json.
 
 Steps: recreate the database and migrate; ping baseline; intake through `ingestCases`
 (the first batches of the data set); fill the rest of the cases with COPY; ping baseline;
-`myCases` for random citizens. The server is stopped on every exit path.
+`myCases` for random citizens; then, on copies, the sweep, the bad-rating loop and the
+public page (bench.public_bench). The server is stopped on every exit path.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from urllib.parse import urlsplit
 
 import redis
 
-from bench import rules_bench, stats_bench, sweep_bench, work_item_bench
+from bench import public_bench, rules_bench, stats_bench, sweep_bench, work_item_bench
 from bench.cpu import busy_share, machine_times
 from bench.data import Layout
 from bench.fill import count_cases, fill, reset_database, seed_regions
@@ -422,6 +423,10 @@ def run(args: argparse.Namespace) -> int:
     figures.append(sweep_bench.run(database_url))
     progress("bad-rating loop: workItems pages and the overdue sweep, on a copy")
     figures += work_item_bench.run(database_url)
+    progress("public page: figures.json with its answers kept, and computed every request")
+    figures += public_bench.run(
+        database_url, workers=args.workers, concurrency=args.public_concurrency
+    )
     ratings = STATS_RATINGS[args.scale]
     progress(f"statistics: {ratings:,} ratings in a database of their own, rebuild and queries")
     figures += stats_bench.run(database_url, ratings)
@@ -459,6 +464,12 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=2,
         help="myCases requests in flight, one per worker (and the ping baseline's)",
+    )
+    parser.add_argument(
+        "--public-concurrency",
+        type=int,
+        default=public_bench.CONCURRENCY,
+        help="clients reading /public/figures.json at once (a crowd on the public page)",
     )
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)

@@ -8,7 +8,8 @@ on stdout; progress goes to stderr.
 The client is a few lines over asyncio streams rather than httpx: httpx spent a whole core
 at ~800 requests/s, so on this two-core machine the load generator, not the server, set
 the pace of the ping baseline. This one spends a few microseconds a request.
-Jobs: ping (the baseline), ingest (batches of cases), my_cases (random citizens).
+Jobs: ping (the baseline), ingest (batches of cases), my_cases (random citizens), public
+(GET /public/figures.json of one month, no login: bench.public_bench).
 """
 
 from __future__ import annotations
@@ -67,10 +68,11 @@ class Request:
     headers: dict[str, str]
     check: Check
     items: int = 1
+    target: str = "POST /graphql"  # method and path
 
     def wire(self, host: str) -> bytes:
         """The whole HTTP/1.1 request as sent."""
-        lines = ["POST /graphql HTTP/1.1", f"host: {host}", f"content-length: {len(self.body)}"]
+        lines = [f"{self.target} HTTP/1.1", f"host: {host}", f"content-length: {len(self.body)}"]
         lines += [f"{name}: {value}" for name, value in self.headers.items()]
         return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + self.body
 
@@ -177,6 +179,10 @@ def build(job: dict[str, Any]) -> tuple[list[Request], list[Request]]:
         system = _auth(secret, {"sub": "bench-system", "role": "system"})
         reqs = [Request(_body(PING), system, _ping_check)] * (warmup + count)
         return reqs[:warmup], reqs[warmup:]
+    if kind == "public":
+        target = f"GET /public/figures.json?month={job['month']}"
+        reqs = [Request(b"", {}, _public_check, target=target)] * (warmup + count)
+        return reqs[:warmup], reqs[warmup:]
     layout = Layout(job["total"])
     if kind == "ingest":
         system = _auth(secret, {"sub": "bench-system", "role": "system"})
@@ -213,6 +219,12 @@ def build(job: dict[str, Any]) -> tuple[list[Request], list[Request]]:
     if kind == "case_staff":
         return _staff_views(job, layout, secret, warmup, count)
     raise ValueError(f"unknown job kind {kind!r}")
+
+
+def _public_check(reply: dict[str, Any]) -> str | None:
+    if reply.get("published") is True and reply.get("departments"):
+        return None
+    return json.dumps(reply, ensure_ascii=False)[:300]
 
 
 def _submit_check(reply: dict[str, Any]) -> str | None:

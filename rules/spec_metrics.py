@@ -88,4 +88,6 @@ class Disclosure(Rule):
 
     metrics: list[MetricCode] = Field(min_length=1)
     comments: bool = False
-    min_sample: int = Field(default=1, ge=1, description="fewer ratings: the figure is not shown")
+    min_sample: int = Field(
+        default=1, ge=1, description="a smaller denominator: the figure is withheld"
+    )

@@ -22,6 +22,7 @@ from server.client_address import ClientAddress
 from server.endpoints.evidence import evidence_file, upload_evidence
 from server.endpoints.exports import export_file
 from server.endpoints.health import healthz
+from server.endpoints.public import public_routes
 from server.endpoints.sms_inbound import sms_inbound
 from server.graphiql import graphiql_routes
 from server.graphql_view import HcpGraphQL
@@ -67,6 +68,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] | None = Non
             WebSocketRoute("/graphql", graphql),
             *client_routes(settings),
             *console_routes(settings),
+            *public_routes(),
             *([] if settings.is_prod else graphiql_routes()),
         ],
         lifespan=lifespan(settings, clock),

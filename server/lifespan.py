@@ -25,6 +25,7 @@ from server.settings import Settings
 from server.startup import StartupError, authenticator, make_verifier
 from server.state import AppState, set_app_state
 from server.sweeper import serve_sweep
+from services.disclosure import PublicCache
 from services.vault import Vault
 
 # How long start-up waits for the rules broadcast to subscribe before serving without it.
@@ -69,7 +70,9 @@ def lifespan(settings: Settings, clock: Callable[[], datetime] | None) -> Lifesp
                 counters=RedisCounters(redis, health) if redis is not None else LocalCounters(),
                 announce_rules=announce,
             )
-            set_app_state(app, AppState(settings, collaborators, redis, health, now()))
+            public = PublicCache(timedelta(seconds=settings.public_cache_seconds))
+            state = AppState(settings, collaborators, redis, health, now(), public)
+            set_app_state(app, state)
             sweeping = serve_sweep(settings, engine=engine, vault=collaborators.vault, clock=now)
             try:
                 async with sweeping:

@@ -33,6 +33,13 @@ CONSOLE_POLICY = (
     "form-action 'self'; frame-ancestors 'none'"
 )
 
+# The public disclosure page's (/public/): nothing but its own script, styles and JSON;
+# no forms, no frames, no plugins. `data:` images only for the empty favicon.
+PUBLIC_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+    "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+
 
 class SecurityHeaders:
     def __init__(self, app: ASGIApp) -> None:

@@ -69,6 +69,9 @@ class Settings:
     redis_timeout_seconds: float = 0.5
     redis_retry_seconds: float = 2.0
     trusted_proxies: tuple[Network, ...] = ()
+    # How long the public page's answers are kept in each process (and may be kept by
+    # browsers and proxies); 0 computes every request (the benchmark's uncached side).
+    public_cache_seconds: float = 300.0
 
     @property
     def is_prod(self) -> bool:
@@ -137,6 +140,9 @@ class Settings:
                 o.strip() for o in env_map.get("HCP_CORS_ORIGINS", "").split(",") if o.strip()
             ),
             trusted_proxies=_networks(env_map.get("HCP_TRUSTED_PROXIES", "")),
+            public_cache_seconds=float(
+                env_map.get("HCP_PUBLIC_CACHE_SECONDS") or cls.public_cache_seconds
+            ),
         )
 
     @property
@@ -164,6 +170,8 @@ class Settings:
             found.append(f"HCP_SWEEP must be 'serve' or 'worker', not {self.sweep_mode!r}")
         if not self.sweep_interval_seconds > 0:
             found.append("HCP_SWEEP_INTERVAL_SECONDS must be more than 0")
+        if not 0 <= self.public_cache_seconds <= 86400:
+            found.append("HCP_PUBLIC_CACHE_SECONDS must be between 0 and 86400 (a day)")
         if self.log_format not in ("text", "json"):
             found.append(f"HCP_LOG_FORMAT must be 'text' or 'json', not {self.log_format!r}")
         if self.jwt_public_key and self.jwt_jwks:

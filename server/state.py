@@ -13,6 +13,7 @@ from starlette.requests import HTTPConnection
 from schema.core.context import Collaborators
 from server.redis_health import RedisHealth
 from server.settings import Settings
+from services.disclosure import PublicCache
 
 _SLOT = "hcp"
 
@@ -26,6 +27,8 @@ class AppState:
     # When this process began serving (by the app's clock): /healthz gives the sweep that
     # long, up to twice its interval, for a first pass.
     started_at: datetime
+    # The public page's answers kept in this process (services.disclosure).
+    public: PublicCache
 
 
 class NotStartedError(RuntimeError):

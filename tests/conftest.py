@@ -310,6 +310,8 @@ async def api(running_app: Api) -> AsyncIterator[Api]:
     # The anti-abuse counts of earlier tests (the clock is the same fixed moment in every
     # test, so they would all share one counting window).
     app_state(running_app.app).collaborators.counters.clear()
+    # The public page's answers of earlier tests (same clock, same keys).
+    app_state(running_app.app).public.clear()
     await _restore_policy(running_app)
     yield running_app
 

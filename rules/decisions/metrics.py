@@ -53,6 +53,9 @@ class DisclosureRule:
     metrics: tuple[str, ...]
     comments: bool
     min_sample: int
+    title: str
+    description: str
+    rule_id: str
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,16 @@ def build_metrics(policy: Policy, version: str) -> MetricBook:
     rules = tuple(_rule(metric, by_category) for metric in policy.metrics)
     shown = policy.disclosure
     disclosure = (
-        DisclosureRule(tuple(shown.metrics), shown.comments, shown.min_sample) if shown else None
+        DisclosureRule(
+            tuple(shown.metrics),
+            shown.comments,
+            shown.min_sample,
+            shown.title,
+            shown.description,
+            shown.id,
+        )
+        if shown
+        else None
     )
     return MetricBook(rules, disclosure, version)
 
