@@ -21,7 +21,6 @@ import json
 import random
 import sys
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -33,6 +32,7 @@ from tortoise.migrations.api import migrate as apply_migrations
 
 from bench.report import Figure
 from bench.sweep_bench import pass_figure
+from bench.work_item_bench import _p99, _timed
 from models.db import connection, fetch, tortoise_config
 from models.stores.stat_reads import StatFilter
 from rules import Engine
@@ -137,20 +137,6 @@ WHERE w.case_id BETWEEN $1 AND $2
 
 def progress(message: str) -> None:
     print(f"[statistics] {message}", file=sys.stderr, flush=True)
-
-
-def _p99(calls: list[float]) -> float:
-    ordered = sorted(calls)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-
-
-async def _timed(make: Callable[[], Awaitable[object]], count: int) -> list[float]:
-    spent = []
-    for _ in range(count):
-        started = time.perf_counter()
-        await make()
-        spent.append((time.perf_counter() - started) * 1000)
-    return spent
 
 
 def _url(source: str) -> str:

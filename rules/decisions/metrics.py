@@ -10,28 +10,17 @@ items of a case count by how far they got (w_*)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import get_args
 
 from rules.spec import Policy
-from rules.spec_metrics import Metric, Term
+from rules.spec_metrics import Metric, Stage, Term
 
 LEVELS = (1, 2, 3, 4, 5)
 RATED = tuple(f"r{level}" for level in LEVELS)
 DEFAULTED = tuple(f"f{level}" for level in LEVELS)
-STAGES = (
-    "any",
-    "open",
-    "called_back",
-    "appealed",
-    "appeal_decided",
-    "appeal_upheld",
-    "rating_changed",
-    "rectified",
-    "spot_checked",
-    "closed",
-    "follow_up_good",
-    "overdue",
-    "closed_in_time",
-)
+# The stages a term may name (spec_metrics.Stage) but `confirmed`, which is a sum of others,
+# and `rating_changed`, which only `confirmed` uses.
+STAGES = (*(s for s in get_args(Stage) if s != "confirmed"), "rating_changed")
 COUNTERS = ("cases", "excluded", "held", "upheld", *RATED, *DEFAULTED, *(f"w_{s}" for s in STAGES))
 
 Sum = tuple[tuple[str, int], ...]  # (counter, +1 or -1)
