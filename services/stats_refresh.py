@@ -22,6 +22,9 @@ CELLS_PER_BATCH = 1000
 # less than finding each cell's cases again (a sweep that defaults a day's cases marks them
 # all; a rating here and there marks a cell).
 WHOLE_DAY = 20
+# A month with this many marked cells (a bulk import, the migration that marked every case)
+# is recounted whole, as a rebuild would: once, rather than a day and a re-sum at a time.
+BULK_MONTH = 2000
 Progress = Callable[[str, int, int], None]
 
 
@@ -29,10 +32,20 @@ async def refresh_batch(conn: BaseDBAsyncClient, limit: int = CELLS_PER_BATCH) -
     """Recount at most `limit` marked cells in the caller's transaction; the cells done.
     Batches run one at a time (store.recount_lock): parallel sweep loops queue here."""
     await store.recount_lock(conn)
+    bulk = await store.bulk_month(conn, BULK_MONTH)
+    if bulk is not None:
+        last = bulk.replace(day=_month_end(bulk))
+        done = await store.claim_span(conn, bulk, last)
+        await store.rebuild_days(
+            conn, bulk, last, _midnight(bulk), _midnight(last + timedelta(days=1))
+        )
+        await stat_sums.resum_span(conn, bulk, last)
+        return done
     cells = await store.claim_dirty(conn, limit)
     per_day = Counter(cell.day for cell in cells)
     whole = sorted(day for day, count in per_day.items() if count >= WHOLE_DAY)
     few = [cell for cell in cells if per_day[cell.day] < WHOLE_DAY]
+    rest = await store.claim_days(conn, whole)  # the rest of those days' marks: counted now
     if few:
         await store.recount_cells(conn, few)
         await stat_sums.resum_cells(conn, few)
@@ -41,7 +54,11 @@ async def refresh_batch(conn: BaseDBAsyncClient, limit: int = CELLS_PER_BATCH) -
             conn, first, last, _midnight(first), _midnight(last + timedelta(days=1))
         )
         await stat_sums.resum_span(conn, first, last)
-    return len(cells)
+    return len(cells) + rest
+
+
+def _month_end(first: date) -> int:
+    return ((first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)).day
 
 
 def _runs(days: list[date]) -> list[tuple[date, date]]:

@@ -121,20 +121,21 @@ class Cell:
 
 
 async def claim_dirty(conn: BaseDBAsyncClient, limit: int) -> list[Cell]:
-    """Take at most `limit` marked cells, the longest waiting first (in the caller's
-    transaction: a failed recount puts them back)."""
+    """Take at most `limit` marked cells, day by day (in the caller's transaction: a failed
+    recount puts them back). By day, so that a bulk of marks (a sweep's defaults, the
+    migration that marked every case) comes a day at a time and is recounted whole."""
     cols = ", ".join(CELL)
     if dialect(conn) == "postgres":
         rows = await fetch(
             conn,
-            f"DELETE FROM stat_dirty WHERE id IN (SELECT id FROM stat_dirty ORDER BY marked_at "  # noqa: S608
+            f"DELETE FROM stat_dirty WHERE id IN (SELECT id FROM stat_dirty ORDER BY day "  # noqa: S608
             f"LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING {cols}",
             [limit],
         )
     else:
         rows = await fetch(
             conn,
-            f"SELECT id, {cols} FROM stat_dirty ORDER BY marked_at LIMIT ?",  # noqa: S608
+            f"SELECT id, {cols} FROM stat_dirty ORDER BY day LIMIT ?",  # noqa: S608
             [limit],
         )
         if rows:
@@ -145,6 +146,44 @@ async def claim_dirty(conn: BaseDBAsyncClient, limit: int) -> list[Cell]:
                 [r["id"] for r in rows],
             )
     return [Cell(_as_date(r["day"]), *(int(r[c]) for c in CELL[1:])) for r in rows]
+
+
+async def bulk_month(conn: BaseDBAsyncClient, at_least: int) -> date | None:
+    """The first day of the earliest month with at least `at_least` marked cells (None:
+    none has that many; the marks are a few here and there)."""
+    month = (
+        "CAST(date_trunc('month', day) AS date)"
+        if dialect(conn) == "postgres"
+        else "strftime('%Y-%m-01', day)"
+    )
+    rows = await fetch(
+        conn,
+        f"SELECT {month} AS month FROM stat_dirty GROUP BY {month} "  # noqa: S608 - constants
+        "HAVING count(*) >= ? ORDER BY 1 LIMIT 1",
+        [at_least],
+    )
+    return _as_date(rows[0]["month"]) if rows else None
+
+
+async def claim_span(conn: BaseDBAsyncClient, first: date, last: date) -> int:
+    """Take every marked cell of the days first..last; how many."""
+    span: list[Any] = (
+        [first, last] if dialect(conn) == "postgres" else [first.isoformat(), last.isoformat()]
+    )
+    return await execute(conn, "DELETE FROM stat_dirty WHERE day >= ? AND day <= ?", span)
+
+
+async def claim_days(conn: BaseDBAsyncClient, days: Sequence[date]) -> int:
+    """Take every marked cell of `days` (they are about to be recounted whole); how many."""
+    if not days:
+        return 0
+    values: list[Any] = list(days) if dialect(conn) == "postgres" else [d.isoformat() for d in days]
+    marks = ", ".join("?" * len(values))
+    return await execute(
+        conn,
+        f"DELETE FROM stat_dirty WHERE day IN ({marks})",  # noqa: S608 - placeholders
+        values,
+    )
 
 
 async def recount_cells(conn: BaseDBAsyncClient, cells: Sequence[Cell]) -> None:
