@@ -254,8 +254,8 @@ async def _query_figures(total: int) -> list[Figure]:
     ):
         await _timed(make, 3)  # warm the plans and the cache
         calls = await _timed(make, CALLS)
-        p99 = _p99(calls)
-        progress(f"{label}: p99 {p99:.1f} ms (ping p99 {baseline:.2f} ms)")
+        p99, p50 = _p99(calls), sorted(calls)[len(calls) // 2]
+        progress(f"{label}: p50 {p50:.1f} ms, p99 {p99:.1f} ms (ping p99 {baseline:.2f} ms)")
         figures.append(
             Figure(
                 name=name,
