@@ -21,3 +21,11 @@ class Reach(StrEnum):
 class Scope:
     reach: Reach
     value: str | None = None
+
+
+# The ids of a region (its code the one parameter) and of every region below it, for
+# `<column> IN SUB_REGIONS`.
+SUB_REGIONS = (
+    "(WITH RECURSIVE sub(id) AS (SELECT id FROM region WHERE code = ? UNION "
+    "SELECT r2.id FROM region r2 JOIN sub ON r2.parent_id = sub.id) SELECT id FROM sub)"
+)

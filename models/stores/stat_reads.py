@@ -11,7 +11,8 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from models.db import dialect, fetch
-from models.stores.stats import COUNTERS
+from models.stores.scope import SUB_REGIONS
+from models.stores.stats import COUNTERS, month_of
 
 # A dimension's column in stat_daily and the reference table its ids name (channel: none).
 DIMENSIONS: dict[str, str | None] = {
@@ -22,10 +23,6 @@ DIMENSIONS: dict[str, str | None] = {
     "matter_id": "matter",
     "channel": None,
 }
-_SUB_REGIONS = (
-    "(WITH RECURSIVE sub(id) AS (SELECT id FROM region WHERE code = ? UNION "
-    "SELECT r2.id FROM region r2 JOIN sub ON r2.parent_id = sub.id) SELECT id FROM sub)"
-)
 
 
 @dataclass(frozen=True)
@@ -43,7 +40,7 @@ class StatFilter:
 
 def _conditions(chosen: StatFilter) -> tuple[list[str], list[Any]]:
     parts: list[tuple[str, str | None]] = [
-        (f"s.region_id IN {_SUB_REGIONS}", chosen.region_code),
+        (f"s.region_id IN {SUB_REGIONS}", chosen.region_code),
         ("s.department_id = (SELECT id FROM department WHERE code = ?)", chosen.department_code),
         ("s.window_id = (SELECT id FROM service_window WHERE code = ?)", chosen.window_code),
         ("s.staff_id = (SELECT id FROM staff WHERE code = ?)", chosen.staff_code),
@@ -125,10 +122,7 @@ async def _sums(
     counters: Sequence[str],
 ) -> list[dict[str, Any]]:
     pg = dialect(conn) == "postgres"
-    if by_month and unit == "day":
-        period = "CAST(date_trunc('month', s.day) AS date)" if pg else "strftime('%Y-%m-01', s.day)"
-    else:
-        period = f"s.{unit}"
+    period = month_of(conn, "s.day") if by_month and unit == "day" else f"s.{unit}"
     conditions, args = _conditions(chosen)
     where = " AND ".join([f"s.{unit} >= ?", f"s.{unit} <= ?", *conditions])
     keys = ", ".join(["period", *(f"s.{g}" for g in group)])
@@ -176,18 +170,18 @@ async def code_exists(conn: BaseDBAsyncClient, dimension: str, code: str) -> boo
 
 async def region_within(conn: BaseDBAsyncClient, code: str, ancestor: str) -> bool:
     """Is region `code` the region `ancestor` or below it?"""
-    rows = await fetch(
-        conn,
-        f"SELECT 1 AS ok FROM region WHERE code = ? AND id IN {_SUB_REGIONS}",  # noqa: S608
-        [code, ancestor],
-    )
-    return bool(rows)
+    return await _within(conn, "region", "id", code, ancestor)
 
 
 async def department_within(conn: BaseDBAsyncClient, code: str, region: str) -> bool:
+    """Is department `code` one of region `region` or of a region below it?"""
+    return await _within(conn, "department", "region_id", code, region)
+
+
+async def _within(conn: BaseDBAsyncClient, table: str, column: str, code: str, region: str) -> bool:
     rows = await fetch(
         conn,
-        f"SELECT 1 AS ok FROM department WHERE code = ? AND region_id IN {_SUB_REGIONS}",  # noqa: S608
+        f"SELECT 1 AS ok FROM {table} WHERE code = ? AND {column} IN {SUB_REGIONS}",  # noqa: S608
         [code, region],
     )
     return bool(rows)

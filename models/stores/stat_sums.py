@@ -13,7 +13,7 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from models.db import dialect, execute
-from models.stores.stats import CELL, COUNTERS, Cell
+from models.stores.stats import CELL, COUNTERS, Cell, keyed_values, month_of
 
 FINE = CELL[1:]  # region, department, window, staff, matter
 COARSE = ("region_id", "department_id", "window_id")
@@ -46,12 +46,6 @@ def _next(conn: BaseDBAsyncClient, month: str) -> str:
     return f"date({month}, '+1 month')"
 
 
-def _month_of(conn: BaseDBAsyncClient, day: str) -> str:
-    if dialect(conn) == "postgres":
-        return f"CAST(date_trunc('month', {day}) AS date)"
-    return f"strftime('%Y-%m-01', {day})"
-
-
 def _insert(d: Derived, period: str, join: str, where: str) -> str:
     dims = ", ".join(f"s.{x}" for x in d.dims)
     sums = ", ".join(f"SUM(s.{c})" for c in COUNTERS)
@@ -64,14 +58,9 @@ def _insert(d: Derived, period: str, join: str, where: str) -> str:
 
 async def resum_cells(conn: BaseDBAsyncClient, cells: Sequence[Cell]) -> None:
     """Each derived table's rows for the groups of `cells`, summed again."""
-    pg = dialect(conn) == "postgres"
     for d in DERIVED:
         groups = sorted({(_period(c.day, d.unit), *(getattr(c, x) for x in d.dims)) for c in cells})
-        width = 1 + len(d.dims)
-        first = "(" + ", ".join(["CAST(? AS date)"] + ["CAST(? AS integer)"] * len(d.dims)) + ")"
-        plain = "(" + ", ".join("?" * width) + ")"
-        values = ", ".join([first if pg else plain] + [plain] * (len(groups) - 1))
-        args = [v if pg or not isinstance(v, date) else v.isoformat() for g in groups for v in g]
+        values, args = keyed_values(conn, groups)
         keys = ", ".join((d.unit, *d.dims))
         cte = f"WITH v({keys}) AS (VALUES {values}) "
         await execute(
@@ -105,7 +94,7 @@ async def resum_span(conn: BaseDBAsyncClient, first: date, last: date) -> None:
             where, period = f"s.{d.unit} >= ? AND s.{d.unit} <= ?", f"s.{d.unit}"
         else:
             where = f"s.day >= ? AND s.day < {_next(conn, typed)}"
-            period = _month_of(conn, "s.day")
+            period = month_of(conn, "s.day")
         await execute(conn, _insert(d, period, "", where), span)
 
 

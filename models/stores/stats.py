@@ -151,11 +151,7 @@ async def claim_dirty(conn: BaseDBAsyncClient, limit: int) -> list[Cell]:
 async def bulk_month(conn: BaseDBAsyncClient, at_least: int) -> date | None:
     """The first day of the earliest month with at least `at_least` marked cells (None:
     none has that many; the marks are a few here and there)."""
-    month = (
-        "CAST(date_trunc('month', day) AS date)"
-        if dialect(conn) == "postgres"
-        else "strftime('%Y-%m-01', day)"
-    )
+    month = month_of(conn, "day")
     rows = await fetch(
         conn,
         f"SELECT {month} AS month FROM stat_dirty GROUP BY {month} "  # noqa: S608 - constants
@@ -191,14 +187,7 @@ async def recount_cells(conn: BaseDBAsyncClient, cells: Sequence[Cell]) -> None:
     if not cells:
         return
     pg = dialect(conn) == "postgres"
-    first = (
-        "(CAST(? AS date), CAST(? AS integer), CAST(? AS integer), CAST(? AS integer), "
-        "CAST(? AS integer), CAST(? AS integer))"
-        if pg
-        else "(?, ?, ?, ?, ?, ?)"
-    )
-    values = ", ".join([first] + ["(?, ?, ?, ?, ?, ?)"] * (len(cells) - 1))
-    args = [v for cell in cells for v in _cell_args(cell, pg)]
+    values, args = keyed_values(conn, [[getattr(cell, c) for c in CELL] for cell in cells])
     cte = f"WITH g({', '.join(CELL)}) AS (VALUES {values}) "
     await execute(
         conn,
@@ -220,9 +209,23 @@ async def recount_cells(conn: BaseDBAsyncClient, cells: Sequence[Cell]) -> None:
     await execute(conn, cte + _INSERT + _recount(conn, join, "1 = 1"), args)
 
 
-def _cell_args(cell: Cell, pg: bool) -> list[Any]:
-    day: Any = cell.day if pg else cell.day.isoformat()
-    return [day, cell.region_id, cell.department_id, cell.window_id, cell.staff_id, cell.matter_id]
+def month_of(conn: BaseDBAsyncClient, day: str) -> str:
+    """The first day of the month of the day expression `day`."""
+    if dialect(conn) == "postgres":
+        return f"CAST(date_trunc('month', {day}) AS date)"
+    return f"strftime('%Y-%m-01', {day})"
+
+
+def keyed_values(conn: BaseDBAsyncClient, rows: Sequence[Sequence[Any]]) -> tuple[str, list[Any]]:
+    """A VALUES list of `rows` (a day, then integers: a cell's or a group's key) and its
+    arguments. PostgreSQL types a VALUES column by its first row; SQLite takes days as text."""
+    pg = dialect(conn) == "postgres"
+    width = len(rows[0])
+    plain = "(" + ", ".join("?" * width) + ")"
+    first = "(" + ", ".join(["CAST(? AS date)"] + ["CAST(? AS integer)"] * (width - 1)) + ")"
+    values = ", ".join([first if pg else plain] + [plain] * (len(rows) - 1))
+    args = [v.isoformat() if not pg and isinstance(v, date) else v for row in rows for v in row]
+    return values, args
 
 
 async def rebuild_days(

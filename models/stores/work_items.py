@@ -15,7 +15,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from models.db import as_utc, connection, dialect, execute, fetch, row_source
 from models.enums import WorkItemCloseReason, WorkItemStatus
-from models.stores.scope import Reach, Scope
+from models.stores.scope import SUB_REGIONS, Reach, Scope
 
 _OPEN, _CLOSED = WorkItemStatus.OPEN.value, WorkItemStatus.CLOSED.value
 # The due time of a step with no deadline: due_at is never null, so that the worklists page
@@ -54,10 +54,6 @@ _VIEW = (
     "JOIN matter m ON m.id = c.matter_id JOIN department d ON d.id = w.department_id "
     "LEFT JOIN region g ON g.id = w.region_id LEFT JOIN staff s ON s.id = w.rated_staff_id "
     "JOIN rating e ON e.id = w.rating_id"
-)
-_SUB_REGIONS = (
-    "(WITH RECURSIVE sub(id) AS (SELECT id FROM region WHERE code = ? UNION "
-    "SELECT r2.id FROM region r2 JOIN sub ON r2.parent_id = sub.id) SELECT id FROM sub)"
 )
 _EVENT_COLUMNS = (
     "work_item_id",
@@ -120,7 +116,7 @@ def scope_condition(scope: Scope) -> tuple[str, list[Any]]:
         case Reach.DEPARTMENT:
             return "w.department_id = (SELECT id FROM department WHERE code = ?)", [scope.value]
         case Reach.REGION:
-            return f"w.region_id IN {_SUB_REGIONS}", [scope.value]
+            return f"w.region_id IN {SUB_REGIONS}", [scope.value]
     return "1 = 0", []
 
 
@@ -255,7 +251,7 @@ def _filtered(where: list[str], args: list[Any], chosen: Filter) -> None:
         ("w.step = ?", chosen.step),
         ("w.overdue = ?", chosen.overdue),
         ("w.department_id = (SELECT id FROM department WHERE code = ?)", chosen.department_code),
-        (f"w.region_id IN {_SUB_REGIONS}", chosen.region_code),
+        (f"w.region_id IN {SUB_REGIONS}", chosen.region_code),
         ("w.opened_at >= ?", chosen.opened_from),
         ("w.opened_at < ?", chosen.opened_to),
     )
