@@ -24,12 +24,21 @@ class Problem:
     file: str
     line: int
     column: int
-    message: str
+    message: str  # in Chinese, the policy staff's language (the default everywhere)
     warning: bool = False  # valid, but probably not what the policy staff meant
+    message_en: str = ""  # the same in English, for HCP_LANG=en; empty: only `message`
+
+    def text(self, lang: str = "zh") -> str:
+        """The message in `lang` ("zh" or "en"), falling back to the Chinese one."""
+        return self.message_en if lang == "en" and self.message_en else self.message
+
+    def line_text(self, lang: str = "zh") -> str:
+        """FILE:LINE:COL: [warning: ]message, as the CLI prints it."""
+        kind = "warning: " if self.warning else ""
+        return f"{self.file}:{self.line}:{self.column}: {kind}{self.text(lang)}"
 
     def __str__(self) -> str:
-        kind = "warning: " if self.warning else ""
-        return f"{self.file}:{self.line}:{self.column}: {kind}{self.message}"
+        return self.line_text()
 
 
 class PolicyError(Exception):

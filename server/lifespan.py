@@ -69,6 +69,7 @@ def lifespan(settings: Settings, clock: Callable[[], datetime] | None) -> Lifesp
                 pad_rating_window=timedelta(minutes=settings.pad_rating_minutes),
                 counters=RedisCounters(redis, health) if redis is not None else LocalCounters(),
                 announce_rules=announce,
+                lang=settings.lang,
             )
             public = PublicCache(timedelta(seconds=settings.public_cache_seconds))
             state = AppState(settings, collaborators, redis, health, now(), public)

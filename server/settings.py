@@ -72,6 +72,9 @@ class Settings:
     # How long the public page's answers are kept in each process (and may be kept by
     # browsers and proxies); 0 computes every request (the benchmark's uncached side).
     public_cache_seconds: float = 300.0
+    # HCP_LANG: the language of messages for policy staff (rules problems, scenario results)
+    # in the API and the `hcp rules` commands: "zh" (default) or "en".
+    lang: Literal["zh", "en"] = "zh"
 
     @property
     def is_prod(self) -> bool:
@@ -143,6 +146,7 @@ class Settings:
             public_cache_seconds=float(
                 env_map.get("HCP_PUBLIC_CACHE_SECONDS") or cls.public_cache_seconds
             ),
+            lang=_lang(env_map.get("HCP_LANG") or "zh"),
         )
 
     @property
@@ -279,3 +283,9 @@ def _pem_or_file(value: str | None) -> str | None:
     if value.lstrip().startswith("-----BEGIN"):
         return value
     return Path(value).read_text(encoding="ascii")
+
+
+def _lang(value: str) -> Literal["zh", "en"]:
+    if value not in ("zh", "en"):
+        raise SettingsError(f"HCP_LANG must be 'zh' or 'en', not {value!r}")
+    return value  # type: ignore[return-value]

@@ -39,6 +39,7 @@ class Collaborators:
     pad_rating_window: timedelta
     counters: Counters
     announce_rules: Callable[[str], Awaitable[None]] | None = None
+    lang: str = "zh"  # of messages for policy staff (HCP_LANG)
 
 
 class Context:
