@@ -15,14 +15,20 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
-from rules import decisions
-from rules.compiler import CompiledPolicy
-from rules.decisions import moderation, rating
+from rules.active import (
+    KIND_SET,
+    KINDS,
+    Decided,
+    Decision,
+    compile_source,
+    composed_rating,
+    decided,
+    memo_key,
+)
 from rules.decisions.abuse import Limits
 from rules.decisions.deadlines import StepDue
 from rules.decisions.history import History
@@ -39,56 +45,14 @@ from rules.quiet import QuietHours
 from rules.spec import Policy
 from rules.vocabulary import Prior
 
+__all__ = ["KINDS", "Decided", "Decision", "Engine"]
+
 T = TypeVar("T")
-
-KINDS = (
-    *("level", "form", "rating", "rating_window", "case_deadlines", "history", "scope"),
-    *("deadline", "mask", "moderation", "cutoffs", "abuse", "workflow_step"),
-)
-_KIND_SET = frozenset(KINDS)
-# Decisions that read no clock and depend only on the policy and a few small facts (a role,
-# a field, a channel, a target, a level, what a case already has): asked again on every
-# request, decided once per policy. `level` and `history` are also steps of every rating.
-_MEMO_KINDS = frozenset({"form", "scope", "mask", "abuse", "level", "history", "workflow_step"})
-_MEMO_LIMIT = 1024  # distinct fact sets kept per policy; beyond it, decided every time
-_SCALARS = (str, int, bool, type(None))  # facts a memo key may hold (hashable, no clock)
-_TIME_FACTS = ("completed_at", "rated_at", "from", "now")
-_ENGINE_KINDS = tuple(k for k in KINDS if k != "rating")  # rating is composed, see _rating
-
-
-class Decision(NamedTuple):
-    """What the policy decided, which rules fired, and under which policy version."""
-
-    kind: str
-    outcome: Mapping[str, Any]
-    fired: tuple[str, ...]
-    version: str
-
-
-@dataclass(frozen=True)
-class Decided(Generic[T]):
-    """A typed decision: what the policy decided, which rules fired, under which version."""
-
-    value: T
-    fired: tuple[str, ...]
-    version: str
-
-
-@dataclass(frozen=True)
-class _Active:
-    source: Source
-    compiled: CompiledPolicy
-    memo: dict[tuple[Any, ...], Decision] = field(default_factory=dict)
-    typed: dict[tuple[Any, ...], Decided[Any]] = field(default_factory=dict)
-
-    @property
-    def version(self) -> str:
-        return self.source.version
 
 
 class Engine:
     def __init__(self, source: Source) -> None:
-        self._active = _active(source)
+        self._active = compile_source(source)
         self._swap_lock = threading.Lock()
 
     @classmethod
@@ -117,19 +81,19 @@ class Engine:
     def evaluate(self, kind: str, facts: Mapping[str, Any]) -> Decision:
         """The policy's decision on `facts`. Outcomes are read-only: some are shared by every
         caller of the same policy (see _MEMO_KINDS)."""
-        if kind not in _KIND_SET:
+        if kind not in KIND_SET:
             raise ValueError(f"unknown decision kind {kind!r}")
         active = self._active
-        key = _memo_key(kind, facts)
+        key = memo_key(kind, facts)
         if key is not None and key in active.memo:
             return active.memo[key]
         while not active.compiled.enter():  # retired and freed between read and enter
             active = self._active
         try:
             if kind == "rating":
-                fired, outcome = _rating(active, facts)
+                fired, outcome = composed_rating(active, facts)
                 return Decision(kind, MappingProxyType(outcome), tuple(fired), active.version)
-            return _decided(active, kind, facts, key)
+            return decided(active, kind, facts, key)
         finally:
             active.compiled.leave()
 
@@ -199,7 +163,7 @@ class Engine:
         self, kind: str, facts: Mapping[str, Any], convert: Callable[[Mapping[str, Any]], T]
     ) -> Decided[T]:
         active = self._active
-        key = _memo_key(kind, facts)
+        key = memo_key(kind, facts)
         if key is not None:
             known = active.typed.get(key)
             if known is not None:
@@ -216,7 +180,7 @@ class Engine:
             old = self._active
             if old.source.digest == source.digest:
                 return False
-            self._active = _active(source)
+            self._active = compile_source(source)
         old.compiled.retire()
         return True
 
@@ -227,73 +191,7 @@ class Engine:
     def publish(self, text: str, name: str = "<published>") -> bool:
         return self.replace(parse(text, name))
 
-
-def _active(source: Source) -> _Active:
-    return _Active(source, CompiledPolicy(decisions.policy_rules(source.policy), _ENGINE_KINDS))
-
-
-def _memo_key(kind: str, facts: Mapping[str, Any]) -> tuple[Any, ...] | None:
-    if kind not in _MEMO_KINDS:
-        return None
-    for value in facts.values():
-        if not isinstance(value, _SCALARS):
-            return None
-    return (kind, tuple(sorted(facts.items())))
-
-
-def _decided(
-    active: _Active, kind: str, facts: Mapping[str, Any], key: tuple[Any, ...] | None
-) -> Decision:
-    """One decision of `active` (entered by the caller), memoised under `key` (see
-    _memo_key; None: not memoised)."""
-    if key is not None and key in active.memo:
-        return active.memo[key]
-    fired, outcome = _run(active, kind, facts)
-    decision = Decision(kind, MappingProxyType(outcome), tuple(fired), active.version)
-    # Kept with the policy that decided it. Not kept when no rule matched facts a client
-    # chose (a level 7): those must not fill the memo that real requests use. A question
-    # with no facts (`abuse` of a policy without limits) is one per policy: kept.
-    if key is not None and (outcome or not facts) and len(active.memo) < _MEMO_LIMIT:
-        active.memo[key] = decision
-    return decision
-
-
-def _normalised(facts: Mapping[str, Any]) -> Mapping[str, Any]:
-    if not any(key in facts for key in _TIME_FACTS):
-        return facts
-    clean = dict(facts)
-    for key in _TIME_FACTS:
-        value = clean.get(key)
-        if isinstance(value, str):
-            value = dt.datetime.fromisoformat(value)
-        if isinstance(value, dt.datetime) and value.tzinfo is None:
-            raise ValueError(f"fact {key} needs a UTC offset")
-        if value is not None:
-            clean[key] = value
-    return clean
-
-
-def _run(active: _Active, kind: str, facts: Mapping[str, Any]) -> tuple[list[str], dict[str, Any]]:
-    clean = _normalised(facts)
-    if kind == "moderation":
-        comment = str(clean.get("comment") or "")
-        clean = {**clean, **moderation.facts(active.source.policy, comment)}
-    message = {
-        k: v.isoformat() if isinstance(v, dt.datetime) else v
-        for k, v in clean.items()
-        if not isinstance(v, list | dict)
-    }
-    return active.compiled.run(kind, clean, message)
-
-
-def _rating(active: _Active, facts: Mapping[str, Any]) -> tuple[list[str], dict[str, Any]]:
-    """The composed rating decision (rules.decisions.rating), its steps memoised."""
-    fired: list[str] = []
-
-    def step(kind: str, step_facts: Mapping[str, Any]) -> Mapping[str, Any]:
-        decision = _decided(active, kind, step_facts, _memo_key(kind, step_facts))
-        fired.extend(r for r in decision.fired if r not in fired)
-        return decision.outcome
-
-    outcome = rating.decide(step, facts)
-    return fired, outcome
+    def retire(self) -> None:
+        """Free a throw-away engine's compiled rules (the gate's, a draft's): call once it
+        is no longer used; evaluations still running finish first."""
+        self._active.compiled.retire()
