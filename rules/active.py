@@ -120,12 +120,16 @@ def _run(active: Active, kind: str, facts: Mapping[str, Any]) -> tuple[list[str]
     return active.compiled.run(kind, clean, message)
 
 
-def composed_rating(active: Active, facts: Mapping[str, Any]) -> tuple[list[str], dict[str, Any]]:
-    """The composed rating decision (rules.decisions.rating), its steps memoised."""
+def composed_rating(
+    active: Active, facts: Mapping[str, Any], *, window: Active
+) -> tuple[list[str], dict[str, Any]]:
+    """The composed rating decision (rules.decisions.rating), its steps memoised; the
+    rating window is `window`'s, the version judging the case's deadlines (rules.eras)."""
     fired: list[str] = []
 
     def step(kind: str, step_facts: Mapping[str, Any]) -> Mapping[str, Any]:
-        decision = decided(active, kind, step_facts, memo_key(kind, step_facts))
+        deciding = window if kind == "rating_window" else active
+        decision = decided(deciding, kind, step_facts, memo_key(kind, step_facts))
         fired.extend(r for r in decision.fired if r not in fired)
         return decision.outcome
 
