@@ -109,18 +109,22 @@ async def find(conn: BaseDBAsyncClient, version_id: int) -> StoredVersion | None
     return _stored(rows[0]) if rows else None
 
 
-async def entries(conn: BaseDBAsyncClient, limit: int) -> list[VersionEntry]:
-    """The versions, the most recently activated first, each with its first activation."""
+async def entries(
+    conn: BaseDBAsyncClient, limit: int, *, only: int | None = None
+) -> list[VersionEntry]:
+    """The versions, the most recently activated first, each with its first activation
+    (`only`: that version alone)."""
     active = await active_version_id(conn)
+    where, args = ("WHERE v.id = ? ", [only]) if only is not None else ("", [])
     rows = await fetch(
         conn,
-        "SELECT v.id, v.digest, v.label, v.effective_from, f.activated_at, f.activated_by, "
+        "SELECT v.id, v.digest, v.label, v.effective_from, f.activated_at, f.activated_by, "  # noqa: S608
         "f.note, f.via FROM policy_version v "
         "JOIN policy_activation f ON f.id = (SELECT min(id) FROM policy_activation "
-        "WHERE version_id = v.id) "
+        f"WHERE version_id = v.id) {where}"
         "ORDER BY (SELECT max(id) FROM policy_activation WHERE version_id = v.id) DESC "
         "LIMIT ?",
-        [limit],
+        [*args, limit],
     )
     return [
         VersionEntry(
