@@ -39,6 +39,7 @@ from resolvers.queries import (
     reference,
     reminder_calls,
     rules_version,
+    simulate_rules,
     staff_tally,
     viewer,
     window_info,
@@ -87,6 +88,7 @@ class Query:
     statistics = strawberry.field(resolver=stats.statistics_query)
     ranking = strawberry.field(resolver=stats.ranking)
     statistics_funnel = strawberry.field(resolver=stats.statistics_funnel)
+    simulate_rules = strawberry.field(resolver=simulate_rules.simulate_rules)
 
 
 @strawberry.type
