@@ -38,7 +38,8 @@ FIGURES = (
 )
 METRIC_KEY = "metric:"  # + the metric's code
 _NOT_COUNTED = "not_counted"
-_STOOD = frozenset({None, "RESOLVED", "FOLLOW_UP_GOOD", "FOLLOW_UP_BAD", "NO_FOLLOW_UP"})
+# Items that closed because the bad rating fell away, not because it was dealt with.
+_FELL_AWAY = frozenset({"APPEAL_UPHELD", "RATING_CHANGED"})
 
 
 class PastRating(Protocol):
@@ -121,7 +122,9 @@ class Replay:
         self._due = CaseDueByDay(engine)
         self._callback = StepDueByDay(engine, "callback")
         self._rectification = StepDueByDay(engine, "rectification")
-        self._bad = frozenset(lv for lv in range(1, 6) if _category(engine, lv) is Category.BAD)
+        self._bad = frozenset(
+            lv.level for lv in policy.levels if _category(engine, lv.level) is Category.BAD
+        )
         self._latest_wins = engine.history(Prior.RATING).value.supersedes
         self._default_level = (
             policy.rating.default_rating.level if policy.rating.default_rating else None
@@ -213,7 +216,7 @@ class Replay:
             ("w_rectified", item.rectified_at is not None),
             ("w_spot_checked", item.spot_checked),
             ("w_follow_up_good", reason == "FOLLOW_UP_GOOD"),
-            ("w_closed_in_time", not item.open and reason in _STOOD and not overdue),
+            ("w_closed_in_time", not item.open and reason not in _FELL_AWAY and not overdue),
         ):
             counters[name] += done
 
