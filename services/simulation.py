@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
@@ -62,9 +62,11 @@ async def simulate_rules(
     engine: Engine,
     now: datetime,
     chunk: int = CHUNK,
+    progress: Callable[[int], None] | None = None,
 ) -> Simulation | SimulationRefused:
     """The figures of the cases completed first..last (Beijing dates, inclusive) under the
-    active policy of `engine` and under the draft `text`, as of `now`."""
+    active policy of `engine` and under the draft `text`, as of `now`. `progress` is told
+    how many cases were replayed after each chunk."""
     started = time.perf_counter()
     if now.tzinfo is None:
         raise ValueError("now needs a UTC offset")
@@ -79,7 +81,8 @@ async def simulate_rules(
         active = await asyncio.to_thread(Engine, engine.source)
         try:
             replays = (Replay(active, now), Replay(draft, now))
-            cases = await _replay(replays, _start(first), _start(last + timedelta(days=1)), chunk)
+            span = (_start(first), _start(last + timedelta(days=1)))
+            cases = await _replay(replays, span, chunk, progress)
             before, after = (replay.tally() for replay in replays)
         finally:
             active.retire()
@@ -96,11 +99,18 @@ async def simulate_rules(
     )
 
 
-async def _replay(replays: Sequence[Replay], start: datetime, end: datetime, chunk: int) -> int:
+async def _replay(
+    replays: Sequence[Replay],
+    span: tuple[datetime, datetime],
+    chunk: int,
+    progress: Callable[[int], None] | None,
+) -> int:
     count = 0
-    async for cases in store.completed_cases(connection(), start, end, chunk):
+    async for cases in store.completed_cases(connection(), *span, chunk):
         await asyncio.to_thread(_add, replays, cases)
         count += len(cases)
+        if progress is not None:
+            progress(count)
     return count
 
 
