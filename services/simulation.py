@@ -105,12 +105,25 @@ async def _replay(
     chunk: int,
     progress: Callable[[int], None] | None,
 ) -> int:
+    """Each chunk is replayed on a worker thread while the next one is read."""
     count = 0
-    async for cases in store.completed_cases(connection(), *span, chunk):
-        await asyncio.to_thread(_add, replays, cases)
-        count += len(cases)
-        if progress is not None:
-            progress(count)
+    replaying: asyncio.Future[None] | None = None
+    try:
+        async for cases in store.completed_cases(connection(), *span, chunk):
+            if replaying is not None:
+                await replaying
+                if progress is not None:
+                    progress(count)
+            replaying = asyncio.ensure_future(asyncio.to_thread(_add, replays, cases))
+            count += len(cases)
+        if replaying is not None:
+            await replaying
+    finally:
+        # A failed read leaves a replay running on the engines about to be retired.
+        if replaying is not None and not replaying.done():
+            await asyncio.wait([replaying])
+    if progress is not None:
+        progress(count)
     return count
 
 

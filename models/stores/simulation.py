@@ -4,13 +4,13 @@ id so that a year of a million cases never sits in memory at once."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from models.db import fetch
+from models.db import fetch, prepare
 
 _CASES = (
     "SELECT id, completed_at FROM case_record WHERE completed_at >= ? AND completed_at < ? "
@@ -87,47 +87,41 @@ async def completed_cases(
     `chunk` cases at a time, by id."""
     after = 0
     while True:
-        rows = await fetch(conn, _CASES, [start, end, after, chunk])
+        rows = await _rows(conn, _CASES, [start, end, after, chunk])
         if not rows:
             return
-        cases = {
-            int(r["id"]): StoredCase(int(r["id"]), _moment(r["completed_at"]), [], {}) for r in rows
-        }
-        first, after = int(rows[0]["id"]), int(rows[-1]["id"])
-        for r in await fetch(conn, _RATINGS, [first, after]):
-            case = cases.get(int(r["case_id"]))
+        cases = {r[0]: StoredCase(r[0], _moment(r[1]), [], {}) for r in rows}
+        first, after = rows[0][0], rows[-1][0]
+        for r in await _rows(conn, _RATINGS, [first, after]):
+            case = cases.get(r[0])
             if case is not None:
-                case.ratings.append(_rating(r))
-        for r in await fetch(conn, _ITEMS, [first, after]):
-            case = cases.get(int(r["case_id"]))
+                case.ratings.append(StoredRating(r[1], r[2], _moment(r[3]), bool(r[4]), r[5]))
+        for r in await _rows(conn, _ITEMS, [first, after]):
+            case = cases.get(r[0])
             if case is not None:
-                case.items[int(r["rating_id"])] = _item(r)
+                case.items[r[1]] = _item(r)
         yield list(cases.values())
         if len(rows) < chunk:
             return
 
 
-def _rating(row: dict[str, Any]) -> StoredRating:
-    return StoredRating(
-        int(row["id"]),
-        int(row["level"]),
-        _moment(row["rated_at"]),
-        bool(row["held_for_review"]),
-        row["appeal_upheld"],
-    )
+async def _rows(conn: BaseDBAsyncClient, sql: str, args: list[Any]) -> Sequence[Sequence[Any]]:
+    """The rows as tuples: a million of them as dicts would cost a second more."""
+    _count, rows = await conn.execute_query(prepare(conn, sql), args)
+    return rows  # type: ignore[return-value]
 
 
-def _item(row: dict[str, Any]) -> StoredItem:
+def _item(row: Sequence[Any]) -> StoredItem:
     return StoredItem(
-        opened_at=_moment(row["opened_at"]),
-        open=row["status"] == "OPEN",
-        close_reason=row["close_reason"],
-        confirmed_at=_maybe(row["confirmed_at"]),
-        called_back_at=_maybe(row["called_back_at"]),
-        rectified_at=_maybe(row["rectified_at"]),
-        appealed=bool(row["appealed"]),
-        appeal_decided=bool(row["appeal_decided"]),
-        spot_checked=bool(row["spot_checked"]),
+        opened_at=_moment(row[2]),
+        open=row[3] == "OPEN",
+        close_reason=row[4],
+        confirmed_at=_maybe(row[5]),
+        called_back_at=_maybe(row[6]),
+        rectified_at=_maybe(row[7]),
+        appealed=bool(row[8]),
+        appeal_decided=bool(row[9]),
+        spot_checked=bool(row[10]),
     )
 
 
