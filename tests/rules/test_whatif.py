@@ -14,13 +14,16 @@ from rules import (
     BUSINESS_TZ,
     CaseDue,
     CaseDueByDay,
+    DisagreesWithEngineError,
     Engine,
     PastItem,
     PastRating,
     Replay,
     StepDueByDay,
     compare,
+    whatif_due,
 )
+from rules.durations import Unit
 from rules.whatif_due import beijing_day
 from tests.profiles import PROFILES_DIR, profile_names
 
@@ -137,3 +140,14 @@ def test_one_month_under_the_template() -> None:
     same = compare(tally, tally)
     assert [p.key for p in same][:2] == ["cases", "defaults_applied"]
     assert not any(p.changed for p in same)
+
+
+def test_a_reading_that_disagrees_with_the_engine_is_an_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The span of an hour taken for two: the default after 7 natural days checks out, the
+    reminder after 24 hours does not, on the first day asked."""
+    monkeypatch.setitem(whatif_due._UNIT_SPANS, Unit.HOURS, dt.timedelta(hours=2))
+    memo = CaseDueByDay(Engine.from_path(ROOT / "rules.yaml"))
+    with pytest.raises(DisagreesWithEngineError):
+        memo.of(at(MONDAY), beijing_day(at(MONDAY)))
