@@ -132,6 +132,12 @@ OPERATIONS = {
         {"id": VERSION},
         _ok,
     ),
+    "simulateRules": Operation(
+        'query($y: String!) { simulateRules(yaml: $y, from: "2026-01-01", to: "2026-12-31") '
+        "{ __typename } }",
+        {"y": RULES},
+        lambda v: "ok" if v["__typename"] == "Simulation" else str(v),
+    ),
     "submitRating (W-01)": Operation(
         "mutation($i: RatingInput!) { submitRating(input: $i) { ... on RatingRejected { code } "
         "... on RatingAccepted { appliesTo } } }",

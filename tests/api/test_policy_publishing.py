@@ -39,7 +39,9 @@ mutation($id: ID!, $n: String) {
 VERSIONS = """{ rulesVersions { id label version effectiveFrom publishedBy note via active } }"""
 DIFF = """
 query($a: ID!, $b: ID!) {
-  rulesDiff(from: $a, to: $b) { from { id } to { id } changes { section ruleId kind summary details } }
+  rulesDiff(from: $a, to: $b) {
+    from { id } to { id } changes { section ruleId kind summary details }
+  }
 }"""
 RATE = """
 mutation($i: RatingInput!) {
@@ -70,9 +72,10 @@ async def test_publish_refuses_a_policy_whose_scenarios_fail_and_names_them(api:
     assert result["code"] == "SCENARIOS_FAILED"
     failed = {f["name"]: f["failures"] for f in result["failedScenarios"]}
     assert "7个自然日未评价默认满意，24小时后短信提醒" in failed
-    assert any("default_level" in line and "4" in line and "3" in line for line in failed[
-        "7个自然日未评价默认满意，24小时后短信提醒"
-    ])
+    assert any(
+        "default_level" in line and "4" in line and "3" in line
+        for line in failed["7个自然日未评价默认满意，24小时后短信提醒"]
+    )
     assert engine.version == before
     assert api.settings.rules_path.read_text(encoding="utf-8") == TEMPLATE
     assert (await api.gql(VERSIONS, {}, STAFF))["data"]["rulesVersions"] == []
@@ -80,9 +83,7 @@ async def test_publish_refuses_a_policy_whose_scenarios_fail_and_names_them(api:
 
 async def test_publish_with_its_own_scenarios_passes_the_gate(api: Api) -> None:
     changed = TEMPLATE.replace(DEFAULT_4, DEFAULT_3)
-    scenarios = SCENARIOS.replace(
-        "expect: {default_level: 4,", "expect: {default_level: 3,"
-    )
+    scenarios = SCENARIOS.replace("expect: {default_level: 4,", "expect: {default_level: 3,")
     assert scenarios != SCENARIOS
     result = await publish(api, labelled("default-3", changed), scenarios, note="默认改为基本满意")
     assert result["__typename"] == "RulesPublished", result

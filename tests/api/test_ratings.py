@@ -262,8 +262,7 @@ async def test_a_default_rating_that_fell_due_counts_before_the_sweep_writes_it(
 async def policy(api: Api, profile: str) -> AsyncIterator[None]:
     """Run the service on a regional profile for the length of the block."""
     publish = (
-        "mutation($y: String!, $s: String) { publishRules(yaml: $y, scenarios: $s) "
-        "{ __typename } }"
+        "mutation($y: String!, $s: String) { publishRules(yaml: $y, scenarios: $s) { __typename } }"
     )
     staff = token("policy_staff")
     # A shipped profile with its own scenarios; a variant of rules.yaml with the template's.
