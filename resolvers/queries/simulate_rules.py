@@ -56,7 +56,7 @@ async def simulate_rules(
     result = await simulate(yaml, from_, to, engine=collaborators.engine, now=info.context.now())
     if not isinstance(result, Simulated):
         lang = collaborators.lang
-        return RulesRejected(code=result.code, problems=problems(result.problems, lang))
+        return RulesRejected(code=result.code, problems=problems(list(result.problems), lang))
     return Simulation(
         from_=result.first.isoformat(),
         to=result.last.isoformat(),
