@@ -49,3 +49,13 @@ def ten_working_days(label: str) -> tuple[str, str]:
         assert scenarios.count(before) == 1, before
         scenarios = scenarios.replace(before, after)
     return text, scenarios
+
+
+# The scenarios a test publishes a variant of a policy with, when what it tests is not the
+# scenarios (the publishing gate requires some; tests/api/test_policy_publishing.py tests it).
+MINIMAL_SCENARIOS = """scenarios:
+  - name: 非常满意是好评
+    decide: level
+    given: {level: 5, channel: APP}
+    expect: {category: good}
+"""

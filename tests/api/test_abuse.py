@@ -15,6 +15,7 @@ from rules import PolicyError, parse
 from server.counters import LocalCounters, RedisCounters
 from tests.conftest import REDIS_URL, ROOT, Api, require, token
 from tests.factories import CHEN, WANG, case_input, person
+from tests.profiles import MINIMAL_SCENARIOS
 
 TEMPLATE = (ROOT / "rules.yaml").read_text("utf-8")
 LIMITS = """  per_rater: {max: 20, within: 1 hour}
@@ -45,8 +46,11 @@ def with_limits(limits: str) -> str:
 
 @contextlib.asynccontextmanager
 async def policy(api: Api, text: str) -> AsyncIterator[None]:
-    publish = "mutation($y: String!) { publishRules(yaml: $y) { __typename } }"
-    body = await api.gql(publish, {"y": text}, token("policy_staff"))
+    publish = (
+        "mutation($y: String!, $s: String) { publishRules(yaml: $y, scenarios: $s) { __typename } }"
+    )
+    variables = {"y": text, "s": MINIMAL_SCENARIOS}
+    body = await api.gql(publish, variables, token("policy_staff"))
     assert body["data"]["publishRules"]["__typename"] == "RulesPublished", body
     yield  # the api fixture puts rules.yaml back for the next test
 

@@ -24,6 +24,7 @@ from rules import Engine, parse
 from tests.api.test_work_item_loop import PUBLISH, callback, items, policy_text, rate, use
 from tests.conftest import Api, token
 from tests.factories import case_input
+from tests.profiles import MINIMAL_SCENARIOS
 
 POLICY_STAFF = token("policy_staff")
 SIMULATE = """
@@ -58,7 +59,7 @@ WITH_TOP = NEUTRAL.replace("# 向社会公开", TOP_ONLY + "# 向社会公开")
 
 
 async def november(api: Api) -> None:
-    body = await api.gql(PUBLISH, {"y": LENIENT}, POLICY_STAFF)
+    body = await api.gql(PUBLISH, {"y": LENIENT, "s": MINIMAL_SCENARIOS}, POLICY_STAFF)
     assert body["data"]["publishRules"]["__typename"] == "RulesPublished", body
     engine = Engine(parse(LENIENT))
     api.clock.now = datetime.fromisoformat("2026-11-16T10:05:00+08:00")

@@ -24,6 +24,7 @@ from tests.api import test_abuse as abuse
 from tests.api.test_reminder_calls import call_policy
 from tests.conftest import DATA_KEY, ROOT, Api, token
 from tests.factories import CHEN, WANG, case_input, person, person_id
+from tests.profiles import MINIMAL_SCENARIOS
 
 PROFILES = ROOT / "rules" / "profiles"
 NO_PHONE = {"name": "赵无电", "idNumber": person_id(7), "kind": "PERSON"}
@@ -387,6 +388,7 @@ def test_hcp_worker_sweeps_until_terminated_and_follows_rules_edits(tmp_path: Pa
     assert policy.count("after: 7 natural days") == 1
     rules = tmp_path / "policy.yaml"
     rules.write_text(policy.replace("after: 7 natural days", "after: 300 natural days"), "utf-8")
+    (tmp_path / "policy_test.yaml").write_text(MINIMAL_SCENARIOS, "utf-8")
     env = {**hcp_env(tmp_path), "HCP_RULES": str(rules)}
     assert run_hcp(tmp_path, "seed-demo").returncode == 0
     worker = subprocess.Popen(
