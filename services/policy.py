@@ -66,9 +66,11 @@ async def publish_rules(
         return admitted
     assert scenarios is not None  # the gate refuses a policy without scenarios
     version_id, _recorded = await _record(admitted, scenarios, to.now, by, note, via)
+    # Switched first, written after: the file watcher, finding what the engine serves,
+    # has nothing to do (it would otherwise gate the file again meanwhile).
+    changed = await switch_to_stored(to.engine)
     _write_atomically(scenarios_path(to.path), scenarios)
     _write_atomically(to.path, text)
-    changed = await switch_to_stored(to.engine)
     if to.announce is not None and changed:
         await to.announce(text)
     return Published(version=to.engine.version, changed=changed, id=version_id)

@@ -76,9 +76,11 @@ async def simulate_rules(
         source = await parse_bounded(text, DRAFT_NAME)
     except PolicyError as exc:
         return SimulationRefused("INVALID_RULES", exc.problems)
-    draft = await asyncio.to_thread(Engine, source)
+    # Both with the history the active policy follows: a case completed before a
+    # version's effective date is judged as it is served (rules.eras).
+    draft = await asyncio.to_thread(Engine, source, engine.timeline)
     try:
-        active = await asyncio.to_thread(Engine, engine.source)
+        active = await asyncio.to_thread(Engine, engine.source, engine.timeline[:-1])
         try:
             replays = (Replay(active, now), Replay(draft, now))
             span = (_start(first), _start(last + timedelta(days=1)))
