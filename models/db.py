@@ -28,6 +28,7 @@ MODEL_MODULES = [
     "models.work_item",
     "models.reminder",
     "models.operations",
+    "models.policy_versions",
     "models.stats",
 ]
 MIGRATIONS = "models.migrations"

@@ -22,7 +22,7 @@ from rules.decisions.rating import RatingFacts, RatingVerdict
 from rules.decisions.scope import Reach
 from rules.decisions.windows import CaseDeadlines, Cutoffs, DefaultDue, RemindDue
 from rules.decisions.workflow import Loop, StepRule
-from rules.engine import KINDS, Decided, Decision, Engine
+from rules.engine import KINDS, Decided, Decision, Engine, EraCutoffs
 from rules.loader import (
     PARSE_SECONDS,
     Source,
@@ -62,6 +62,7 @@ __all__ = [
     "DefaultDue",
     "DisclosureRule",
     "Engine",
+    "EraCutoffs",
     "LevelView",
     "Limits",
     "Loop",

@@ -14,15 +14,23 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
-from rules import decisions
-from rules.compiler import CompiledPolicy
-from rules.decisions import moderation, rating
+from rules.active import (
+    KIND_SET,
+    KINDS,
+    Active,
+    Decided,
+    Decision,
+    compile_source,
+    composed_rating,
+    decided,
+    memo_key,
+)
 from rules.decisions.abuse import Limits
 from rules.decisions.deadlines import StepDue
 from rules.decisions.history import History
@@ -34,62 +42,50 @@ from rules.decisions.rating import RatingFacts, RatingVerdict
 from rules.decisions.scope import Reach
 from rules.decisions.windows import CaseDeadlines, Cutoffs, RatingWindow
 from rules.decisions.workflow import Loop, StepRule, build_loop
+from rules.eras import build_eras, needed
 from rules.loader import Source, load, parse
 from rules.quiet import QuietHours
 from rules.spec import Policy
 from rules.vocabulary import Prior
 
+__all__ = ["KINDS", "Decided", "Decision", "Engine", "EraCutoffs"]
+
 T = TypeVar("T")
 
-KINDS = (
-    *("level", "form", "rating", "rating_window", "case_deadlines", "history", "scope"),
-    *("deadline", "mask", "moderation", "cutoffs", "abuse", "workflow_step"),
-)
-_KIND_SET = frozenset(KINDS)
-# Decisions that read no clock and depend only on the policy and a few small facts (a role,
-# a field, a channel, a target, a level, what a case already has): asked again on every
-# request, decided once per policy. `level` and `history` are also steps of every rating.
-_MEMO_KINDS = frozenset({"form", "scope", "mask", "abuse", "level", "history", "workflow_step"})
-_MEMO_LIMIT = 1024  # distinct fact sets kept per policy; beyond it, decided every time
-_SCALARS = (str, int, bool, type(None))  # facts a memo key may hold (hashable, no clock)
-_TIME_FACTS = ("completed_at", "rated_at", "from", "now")
-_ENGINE_KINDS = tuple(k for k in KINDS if k != "rating")  # rating is composed, see _rating
 
-
-class Decision(NamedTuple):
-    """What the policy decided, which rules fired, and under which policy version."""
-
-    kind: str
-    outcome: Mapping[str, Any]
-    fired: tuple[str, ...]
-    version: str
+# Decisions about a completed case's deadlines: judged by the version in force when the
+# case was completed (rules.eras). The composed `rating` asks `rating_window` so.
+_BY_COMPLETION = frozenset({"rating_window", "case_deadlines", "rating"})
+# Activations kept to judge older cases by (rules.eras.needed trims what is not needed).
+HISTORY_LIMIT = 50
 
 
 @dataclass(frozen=True)
-class Decided(Generic[T]):
-    """A typed decision: what the policy decided, which rules fired, under which version."""
+class EraCutoffs:
+    """What is due as of a moment among the cases completed from `start` (None: since
+    always) until `end` (None: on), under the version in force for them."""
 
-    value: T
-    fired: tuple[str, ...]
-    version: str
+    start: dt.datetime | None
+    end: dt.datetime | None
+    cutoffs: Decided[Cutoffs]
+    policy: Policy  # the policy judging these cases (the active one, or as rules.eras says)
 
 
 @dataclass(frozen=True)
-class _Active:
-    source: Source
-    compiled: CompiledPolicy
-    memo: dict[tuple[Any, ...], Decision] = field(default_factory=dict)
-    typed: dict[tuple[Any, ...], Decided[Any]] = field(default_factory=dict)
-
-    @property
-    def version(self) -> str:
-        return self.source.version
+class _State:
+    eras: tuple[tuple[dt.datetime | None, Active], ...]  # newest first; [0] is the active
+    history: tuple[Source, ...]  # oldest activation first, the active version last
 
 
 class Engine:
-    def __init__(self, source: Source) -> None:
-        self._active = _active(source)
+    def __init__(self, source: Source, history: Sequence[Source] = ()) -> None:
+        """`history`: the versions active before `source`, oldest first (rules.eras)."""
+        self._state = _compiled_state([*history, source])
         self._swap_lock = threading.Lock()
+
+    @property
+    def _active(self) -> Active:
+        return self._state.eras[0][1]
 
     @classmethod
     def from_path(cls, path: Path) -> Engine:
@@ -117,19 +113,27 @@ class Engine:
     def evaluate(self, kind: str, facts: Mapping[str, Any]) -> Decision:
         """The policy's decision on `facts`. Outcomes are read-only: some are shared by every
         caller of the same policy (see _MEMO_KINDS)."""
-        if kind not in _KIND_SET:
+        if kind not in KIND_SET:
             raise ValueError(f"unknown decision kind {kind!r}")
-        active = self._active
-        key = _memo_key(kind, facts)
+        state = self._state
+        active = state.eras[0][1]
+        key = memo_key(kind, facts)
         if key is not None and key in active.memo:
             return active.memo[key]
-        while not active.compiled.enter():  # retired and freed between read and enter
-            active = self._active
+        era = _era_of(state, facts) if kind in _BY_COMPLETION else active
+        if not active.compiled.enter():  # retired and freed between read and enter
+            return self.evaluate(kind, facts)
         try:
-            if kind == "rating":
-                fired, outcome = _rating(active, facts)
-                return Decision(kind, MappingProxyType(outcome), tuple(fired), active.version)
-            return _decided(active, kind, facts, key)
+            if era is not active and not era.compiled.enter():
+                return self.evaluate(kind, facts)
+            try:
+                if kind == "rating":
+                    fired, outcome = composed_rating(active, facts, window=era)
+                    return Decision(kind, MappingProxyType(outcome), tuple(fired), active.version)
+                return decided(era, kind, facts, key)
+            finally:
+                if era is not active:
+                    era.compiled.leave()
         finally:
             active.compiled.leave()
 
@@ -167,7 +171,31 @@ class Engine:
         )
 
     def cutoffs(self, now: dt.datetime) -> Decided[Cutoffs]:
+        """What is due as of `now` under the active version (its cases; see era_cutoffs)."""
         return self._typed("cutoffs", {"now": now}, Cutoffs.from_outcome)
+
+    def era_cutoffs(self, now: dt.datetime) -> list[EraCutoffs]:
+        """What is due as of `now`, era by era (newest first): a case is due by the
+        deadlines of the version in force when it was completed (rules.eras)."""
+        eras = self._state.eras
+        found: list[EraCutoffs] = []
+        for index, (start, active) in enumerate(eras):
+            end = eras[index - 1][0] if index else None
+            if not active.compiled.enter():
+                return self.era_cutoffs(now)
+            try:
+                decision = decided(active, "cutoffs", {"now": now}, None)
+            finally:
+                active.compiled.leave()
+            value = Cutoffs.from_outcome(decision.outcome)
+            decided_value = Decided(value, decision.fired, decision.version)
+            found.append(EraCutoffs(start, end, decided_value, active.source.policy))
+        return found
+
+    @property
+    def timeline(self) -> tuple[Source, ...]:
+        """The versions the eras are built from, oldest first, the active one last."""
+        return self._state.history
 
     def mask(self, role: str, field_name: str) -> Decided[MaskPattern]:
         return self._typed("mask", {"role": role, "field": field_name}, MaskPattern.from_outcome)
@@ -199,7 +227,7 @@ class Engine:
         self, kind: str, facts: Mapping[str, Any], convert: Callable[[Mapping[str, Any]], T]
     ) -> Decided[T]:
         active = self._active
-        key = _memo_key(kind, facts)
+        key = memo_key(kind, facts)
         if key is not None:
             known = active.typed.get(key)
             if known is not None:
@@ -210,14 +238,20 @@ class Engine:
             active.typed[key] = decided  # memoised with the policy that decided it
         return decided
 
-    def replace(self, source: Source) -> bool:
-        """Make `source` the active policy; False when it is already active."""
+    def replace(self, source: Source, history: Sequence[Source] | None = None) -> bool:
+        """Make `source` the active policy; False when it is already active (and no
+        `history` is given). The version it replaces joins the history its cases are
+        judged by, unless `history` (oldest first, without `source`) says what it is: read
+        from the stored activations, or () to judge every case by `source`."""
         with self._swap_lock:
-            old = self._active
-            if old.source.digest == source.digest:
-                return False
-            self._active = _active(source)
-        old.compiled.retire()
+            old = self._state
+            if history is None:
+                if old.eras[0][1].source.digest == source.digest:
+                    return False
+                history = old.history
+            self._state = _compiled_state([*history, source])
+        for _start, active in old.eras:
+            active.compiled.retire()
         return True
 
     def reload(self, path: Path) -> bool:
@@ -227,73 +261,31 @@ class Engine:
     def publish(self, text: str, name: str = "<published>") -> bool:
         return self.replace(parse(text, name))
 
-
-def _active(source: Source) -> _Active:
-    return _Active(source, CompiledPolicy(decisions.policy_rules(source.policy), _ENGINE_KINDS))
-
-
-def _memo_key(kind: str, facts: Mapping[str, Any]) -> tuple[Any, ...] | None:
-    if kind not in _MEMO_KINDS:
-        return None
-    for value in facts.values():
-        if not isinstance(value, _SCALARS):
-            return None
-    return (kind, tuple(sorted(facts.items())))
+    def retire(self) -> None:
+        """Free a throw-away engine's compiled rules (the gate's, a draft's): call once it
+        is no longer used; evaluations still running finish first."""
+        for _start, active in self._state.eras:
+            active.compiled.retire()
 
 
-def _decided(
-    active: _Active, kind: str, facts: Mapping[str, Any], key: tuple[Any, ...] | None
-) -> Decision:
-    """One decision of `active` (entered by the caller), memoised under `key` (see
-    _memo_key; None: not memoised)."""
-    if key is not None and key in active.memo:
-        return active.memo[key]
-    fired, outcome = _run(active, kind, facts)
-    decision = Decision(kind, MappingProxyType(outcome), tuple(fired), active.version)
-    # Kept with the policy that decided it. Not kept when no rule matched facts a client
-    # chose (a level 7): those must not fill the memo that real requests use. A question
-    # with no facts (`abuse` of a policy without limits) is one per policy: kept.
-    if key is not None and (outcome or not facts) and len(active.memo) < _MEMO_LIMIT:
-        active.memo[key] = decision
-    return decision
+def _compiled_state(history: Sequence[Source]) -> _State:
+    kept = needed(history[-HISTORY_LIMIT:])
+    eras = build_eras(kept)
+    compiled = [compile_source(kept[-1])]
+    compiled += [compile_source(replace(era.source, policy=era.policy)) for era in eras[1:]]
+    return _State(tuple((era.start, c) for era, c in zip(eras, compiled, strict=True)), tuple(kept))
 
 
-def _normalised(facts: Mapping[str, Any]) -> Mapping[str, Any]:
-    if not any(key in facts for key in _TIME_FACTS):
-        return facts
-    clean = dict(facts)
-    for key in _TIME_FACTS:
-        value = clean.get(key)
-        if isinstance(value, str):
-            value = dt.datetime.fromisoformat(value)
-        if isinstance(value, dt.datetime) and value.tzinfo is None:
-            raise ValueError(f"fact {key} needs a UTC offset")
-        if value is not None:
-            clean[key] = value
-    return clean
-
-
-def _run(active: _Active, kind: str, facts: Mapping[str, Any]) -> tuple[list[str], dict[str, Any]]:
-    clean = _normalised(facts)
-    if kind == "moderation":
-        comment = str(clean.get("comment") or "")
-        clean = {**clean, **moderation.facts(active.source.policy, comment)}
-    message = {
-        k: v.isoformat() if isinstance(v, dt.datetime) else v
-        for k, v in clean.items()
-        if not isinstance(v, list | dict)
-    }
-    return active.compiled.run(kind, clean, message)
-
-
-def _rating(active: _Active, facts: Mapping[str, Any]) -> tuple[list[str], dict[str, Any]]:
-    """The composed rating decision (rules.decisions.rating), its steps memoised."""
-    fired: list[str] = []
-
-    def step(kind: str, step_facts: Mapping[str, Any]) -> Mapping[str, Any]:
-        decision = _decided(active, kind, step_facts, _memo_key(kind, step_facts))
-        fired.extend(r for r in decision.fired if r not in fired)
-        return decision.outcome
-
-    outcome = rating.decide(step, facts)
-    return fired, outcome
+def _era_of(state: _State, facts: Mapping[str, Any]) -> Active:
+    """The compiled era judging a case completed at facts["completed_at"]."""
+    if len(state.eras) == 1:
+        return state.eras[0][1]
+    completed = facts.get("completed_at")
+    if isinstance(completed, str):
+        completed = dt.datetime.fromisoformat(completed)
+    if not isinstance(completed, dt.datetime) or completed.tzinfo is None:
+        return state.eras[0][1]  # the decision itself refuses such facts
+    for start, active in state.eras:
+        if start is None or completed >= start:
+            return active
+    return state.eras[-1][1]

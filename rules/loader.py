@@ -126,12 +126,17 @@ def parse(text: str, name: str = "<rules>") -> Source:
     ]
     if problems:
         raise PolicyError(problems)
-    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+    digest = digest_of(text)
     warnings = tuple(
         located.at(path, dotted(path) + ": " + message, warning=True)
         for path, message in advice(policy)
     )
     return Source(policy=policy, text=text, digest=digest, warnings=warnings)
+
+
+def digest_of(text: str) -> str:
+    """What identifies a policy's text (a Source's digest), without reading it."""
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def _compose(text: str) -> tuple[yaml.Node | None, Any]:

@@ -211,6 +211,10 @@ class Calendar(Strict):
     working_days: list[dt.date] = Field(default_factory=list)
 
 
+# The parts of `rating` that set a completed case's deadlines (rules.eras).
+OpenCaseSection = Literal["late_rating", "default_rating", "reminder"]
+
+
 class Policy(Strict):
     version: Annotated[str, StringConstraints(max_length=60)] | None = None
     title: Text
@@ -227,6 +231,11 @@ class Policy(Strict):
     metrics: list[Metric] = Field(default_factory=list)
     disclosure: Disclosure | None = None
     calendar: Calendar = Field(default_factory=Calendar)
+    # 施行日期: cases completed from this Beijing day on are judged by this version's
+    # rating deadlines; those completed before keep the deadlines of the version then in
+    # force, except the sections named in applies_to_open_cases. None: every case.
+    effective_from: dt.date | None = None
+    applies_to_open_cases: list[OpenCaseSection] = Field(default_factory=list)
 
     def rules(self) -> list[Rule]:
         return [rule for _, rule in rule_paths(self)]

@@ -16,6 +16,7 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext, ExecutionResult
 
 from resolvers.mutations import (
+    activate_rules_version,
     decide_appeal,
     file_appeal,
     ingest_cases,
@@ -39,6 +40,7 @@ from resolvers.queries import (
     reference,
     reminder_calls,
     rules_version,
+    rules_workbench,
     staff_tally,
     viewer,
     window_info,
@@ -87,6 +89,12 @@ class Query:
     statistics = strawberry.field(resolver=stats.statistics_query)
     ranking = strawberry.field(resolver=stats.ranking)
     statistics_funnel = strawberry.field(resolver=stats.statistics_funnel)
+    check_rules = strawberry.field(resolver=rules_workbench.check_rules)
+    run_scenarios = strawberry.field(resolver=rules_workbench.run_rules_scenarios)
+    try_rules = strawberry.field(resolver=rules_workbench.try_rules)
+    active_rules = strawberry.field(resolver=rules_workbench.active_rules)
+    rules_versions = strawberry.field(resolver=rules_workbench.rules_versions)
+    rules_diff = strawberry.field(resolver=rules_workbench.rules_diff)
 
 
 @strawberry.type
@@ -94,6 +102,7 @@ class Mutation:
     ping = strawberry.mutation(resolver=ping.ping, description="Does nothing; for load baselines")
     ingest_cases = strawberry.mutation(resolver=ingest_cases.resolve)
     publish_rules = strawberry.mutation(resolver=publish_rules.resolve)
+    activate_rules_version = strawberry.mutation(resolver=activate_rules_version.resolve)
     submit_rating = strawberry.mutation(resolver=submit_rating.resolve)
     pair_pad = strawberry.mutation(resolver=pair_pad.resolve)
     reveal_contact = strawberry.mutation(resolver=reveal_contact.resolve)

@@ -254,7 +254,7 @@ async def _work(settings: Settings, engine: Engine, interval: float, link_base: 
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    watch = RulesFileWatch(engine, settings.rules_path)
+    watch = RulesFileWatch(engine, settings.rules_path, lang=settings.lang)
     vault = Vault.from_ring(secrets.data_key(settings))
     async with open_database(settings), httpx.AsyncClient() as client:
         sweeper = Sweeper(

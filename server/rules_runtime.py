@@ -1,5 +1,7 @@
-"""Keeping every worker on the same policy: watch the rules file, and with Redis broadcast
-published or reloaded policies so that all workers switch together."""
+"""Keeping every worker on the same policy: watch the rules file (an edit goes through the
+publishing gate, services.policy), and with Redis broadcast published or reloaded policies
+so that all workers switch together. A publish waits until every worker listening has
+switched, so the next request anywhere is served by the new policy."""
 
 from __future__ import annotations
 
@@ -7,17 +9,26 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from redis.asyncio import Redis
 
-from rules import PARSE_SECONDS, Engine, PolicyError, load_bounded, parse_bounded
+from rules import PARSE_SECONDS, Engine, PolicyError, parse_bounded
 from server.broker import follow
 from server.redis_health import RedisHealth, RedisUnavailableError
+from services.policy import adopt_file, switch_to_stored
+from services.policy_gate import RulesRefusal
 
 log = logging.getLogger("hcp.rules")
 CHANNEL = "hcp:rules"
+# How long a publish waits for the other workers to say they switched.
+ACK_SECONDS = 5.0
+_ACK_POLL = 0.02
+Clock = Callable[[], datetime]
 
 
 def file_stamp(path: Path) -> tuple[int, int] | None:
@@ -29,34 +40,60 @@ def file_stamp(path: Path) -> tuple[int, int] | None:
     return (stat.st_mtime_ns, stat.st_size)
 
 
-async def reload_from_file(engine: Engine, path: Path, *, seconds: float = PARSE_SECONDS) -> bool:
-    """Reload if valid; an invalid file is refused with its problems and the old policy
-    keeps serving. The file is read and validated on a worker thread under a time limit:
-    whoever can write it must not stall the event loop. Compiling the validated policy
-    stays on the loop: it takes about 2 ms whatever the file holds."""
-    stamp = file_stamp(path)
-    try:
-        source = await load_bounded(path, seconds=seconds)
-    except PolicyError as exc:
-        log.warning("rules file refused, still serving %s:\n%s", engine.version, exc)
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def reload_from_file(
+    engine: Engine,
+    path: Path,
+    *,
+    seconds: float = PARSE_SECONDS,
+    clock: Clock = _utc_now,
+    lang: str = "zh",
+) -> bool:
+    """Adopt the file if it passes the publishing gate; one that does not is refused with
+    its problems or failed scenarios (logged) and the old policy keeps serving."""
+    result = await adopt_file(engine, path, now=clock(), lang=lang, seconds=seconds)
+    if isinstance(result, RulesRefusal):
+        log.warning(
+            "rules file refused (%s), still serving %s:\n%s",
+            result.code,
+            engine.version,
+            refusal_lines(result, lang),
+        )
         return False
-    if file_stamp(path) != stamp:
-        # Rewritten while it was read (publishRules writes it, then switches at once): what
-        # was read may be older than the running policy. The watcher reads the new file.
-        return False
-    changed = engine.replace(source)
-    if changed:
+    if result:
         log.info("rules reloaded: now serving %s", engine.version)
-    return changed
+    return result
+
+
+def refusal_lines(refusal: RulesRefusal, lang: str) -> str:
+    """The problems, or the names and failures of the failed scenarios, one per line."""
+    lines = [p.line_text(lang) for p in refusal.problems]
+    for result in refusal.failed:
+        lines.append(f"FAIL {result.name}")
+        lines += [f"     {failure}" for failure in result.failures]
+    return "\n".join(lines) or refusal.code
 
 
 class RulesFileWatch:
     """Reloads the engine when the rules file changes; shared by the server and the worker."""
 
-    def __init__(self, engine: Engine, path: Path, *, seconds: float = PARSE_SECONDS) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        path: Path,
+        *,
+        seconds: float = PARSE_SECONDS,
+        clock: Clock = _utc_now,
+        lang: str = "zh",
+    ) -> None:
         self.engine = engine
         self.path = path
         self.seconds = seconds
+        self.clock = clock
+        self.lang = lang
         self._last = file_stamp(path)
 
     async def poll(self) -> None:
@@ -65,13 +102,14 @@ class RulesFileWatch:
             return
         self._last = stamp
         try:
-            await reload_from_file(self.engine, self.path, seconds=self.seconds)
+            await reload_from_file(
+                self.engine, self.path, seconds=self.seconds, clock=self.clock, lang=self.lang
+            )
         except Exception:  # a watcher that dies would silently freeze the policy
             log.exception("rules reload failed unexpectedly; still serving %s", self.engine.version)
 
 
-async def watch_file(engine: Engine, path: Path, interval: float) -> None:
-    watch = RulesFileWatch(engine, path)
+async def watch_file(watch: RulesFileWatch, interval: float) -> None:
     while True:
         await asyncio.sleep(interval)
         await watch.poll()
@@ -79,23 +117,53 @@ async def watch_file(engine: Engine, path: Path, interval: float) -> None:
 
 class RulesBroadcast:
     """Redis pub/sub between workers: a publish carries the policy text, a reload asks each
-    worker to re-read its file."""
+    worker to re-read its file. Every listener acknowledges what it applied."""
 
     def __init__(
-        self, redis: Redis, engine: Engine, path: Path, health: RedisHealth | None = None
+        self,
+        redis: Redis,
+        engine: Engine,
+        path: Path,
+        health: RedisHealth | None = None,
+        *,
+        clock: Clock = _utc_now,
+        lang: str = "zh",
     ) -> None:
         self.redis = redis
         self.engine = engine
         self.path = path
         self.health = health or RedisHealth()
+        self.clock = clock
+        self.lang = lang
         self.origin = uuid.uuid4().hex
 
-    async def announce_publish(self, text: str) -> None:
-        """Tell the other workers; with Redis unreachable they miss it, and pick the policy
-        up from the rules file they watch when they share it (the publish wrote it)."""
-        message = json.dumps({"origin": self.origin, "text": text})
+    async def announce_publish(self, text: str) -> int:
+        """Tell the other workers and wait (up to ACK_SECONDS) until each has switched;
+        returns how many did. With Redis unreachable they miss it, and pick the policy up
+        from the rules file they watch when they share it (the publish wrote it)."""
+        ack = f"{CHANNEL}:ack:{uuid.uuid4().hex}"
+        message = json.dumps({"origin": self.origin, "text": text, "ack": ack})
+        try:
+            listeners = await self.health.call(lambda: self.redis.publish(CHANNEL, message))
+            return await self._acknowledged(ack, int(listeners))
+        except RedisUnavailableError:
+            return 0
+
+    async def _acknowledged(self, key: str, listeners: int) -> int:
+        """Every listener, this worker's own included, acknowledges once."""
+        deadline = time.monotonic() + ACK_SECONDS
+        count = 0
+        while time.monotonic() < deadline:
+            count = int(await self.health.call(lambda: self.redis.llen(key)))
+            if count >= listeners:
+                break
+            await asyncio.sleep(_ACK_POLL)
         with contextlib.suppress(RedisUnavailableError):
-            await self.health.call(lambda: self.redis.publish(CHANNEL, message))
+            await self.health.call(lambda: self.redis.delete(key))
+        others = max(count - 1, 0)
+        if count < listeners:
+            log.warning("rules publish: %d of %d other workers confirmed", others, listeners - 1)
+        return others
 
     async def listen(self, ready: asyncio.Event | None = None) -> None:
         """Follow the channel for the process's life, resubscribing after a Redis outage."""
@@ -108,17 +176,36 @@ class RulesBroadcast:
         except (ValueError, TypeError):
             log.warning("ignored a malformed message on %s", CHANNEL)
             return
-        if body.get("origin") == self.origin:
+        if not isinstance(body, dict):
             return
+        try:
+            if body.get("origin") != self.origin:
+                await self._switch(body)
+        finally:
+            ack = body.get("ack")
+            if isinstance(ack, str) and ack.startswith(f"{CHANNEL}:ack:"):
+                with contextlib.suppress(RedisUnavailableError):
+                    await self.health.call(lambda: self._acknowledge(ack))
+
+    async def _acknowledge(self, key: str) -> None:
+        await self.redis.rpush(key, self.origin)
+        await self.redis.expire(key, int(ACK_SECONDS * 2))
+
+    async def _switch(self, body: dict[str, object]) -> None:
         if body.get("reload"):
-            await reload_from_file(self.engine, self.path)
+            await reload_from_file(self.engine, self.path, clock=self.clock, lang=self.lang)
             return
         try:
             source = await parse_bounded(str(body.get("text", "")), "<broadcast>")
-            if self.engine.replace(source):
-                log.info("rules switched by broadcast: now serving %s", self.engine.version)
         except PolicyError as exc:
             log.warning("broadcast rules refused, still serving %s:\n%s", self.engine.version, exc)
+            return
+        # The publisher stored it first: the stored history says which versions judge the
+        # older cases. Without it (nothing stored), the text alone.
+        await switch_to_stored(self.engine)
+        if self.engine.source.digest != source.digest:
+            self.engine.replace(source)
+        log.info("rules switched by broadcast: now serving %s", self.engine.version)
 
 
 async def request_reload(redis: Redis) -> int:

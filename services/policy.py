@@ -1,45 +1,201 @@
-"""Publishing a new policy from the API: validate, persist, switch, tell the other workers."""
+"""Publishing a policy: through the gate (services.policy_gate), stored as a version with
+who, when, why and how (models.policy_versions), written to the rules file, switched to,
+and told to the other workers. Rolling back is publishing a stored version again. Every
+process builds its engine's history (rules.eras) from the stored activations."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
-from rules import Engine, PolicyError, Problem, parse_bounded
+from tortoise.transactions import in_transaction
+
+from models.db import connection
+from models.stores import policy_versions as store
+from rules import PARSE_SECONDS, Engine, PolicyError, Problem, Source, parse_bounded
+from rules.engine import HISTORY_LIMIT
+from rules.eras import effective_start
+from rules.loader import MAX_POLICY_BYTES, digest_of
+from rules.scenarios import read_scenarios_file, scenarios_path
+from services.policy_gate import RulesRefusal, gate
+
+Announce = Callable[[str], Awaitable[object]]
 
 
 @dataclass(frozen=True)
 class Published:
     version: str
     changed: bool
+    id: int | None = None  # the stored version (None: not stored, see adopt)
 
 
 @dataclass(frozen=True)
-class RulesRefusal:
-    problems: list[Problem]
+class Publisher:
+    """Who publishes, into what: the engine, its rules file, the other workers."""
+
+    engine: Engine
+    path: Path
+    announce: Announce | None
+    now: datetime
+    lang: str = "zh"
 
 
 async def publish_rules(
     text: str,
     *,
-    engine: Engine,
-    path: Path,
-    announce: Callable[[str], Awaitable[None]] | None,
+    to: Publisher,
+    scenarios: str | None = None,
+    by: str = "",
+    note: str = "",
+    via: str = "API",
 ) -> Published | RulesRefusal:
-    """Validate (off the event loop, size- and time-bound, like every policy read while
-    serving: the text is the caller's), persist, switch, tell the other workers."""
+    """Gate, store, write, switch, tell. `scenarios` None: the scenarios file beside the
+    rules file (those of the active policy)."""
+    if scenarios is None:
+        scenarios = _beside(to.path)
+    admitted = await gate(text, scenarios, name=to.path.name, lang=to.lang)
+    if isinstance(admitted, RulesRefusal):
+        return admitted
+    assert scenarios is not None  # the gate refuses a policy without scenarios
+    version_id, _recorded = await _record(admitted, scenarios, to.now, by, note, via)
+    _write_atomically(scenarios_path(to.path), scenarios)
+    _write_atomically(to.path, text)
+    changed = await switch_to_stored(to.engine)
+    if to.announce is not None and changed:
+        await to.announce(text)
+    return Published(version=to.engine.version, changed=changed, id=version_id)
+
+
+async def activate_version(
+    version_id: int, *, to: Publisher, by: str, note: str
+) -> Published | RulesRefusal | None:
+    """Roll back (or forward) to a stored version, through the same gate; None: no such
+    version."""
+    stored = await store.find(connection(), version_id)
+    if stored is None:
+        return None
+    return await publish_rules(
+        stored.content, to=to, scenarios=stored.scenarios, by=by, note=note, via="ROLLBACK"
+    )
+
+
+async def adopt_file(
+    engine: Engine, path: Path, *, now: datetime, lang: str, seconds: float = PARSE_SECONDS
+) -> bool | RulesRefusal:
+    """The watched rules file changed: gate it with the scenarios beside it, store it and
+    switch to it. False when nothing changed; the refusal when it may not serve."""
     try:
-        source = await parse_bounded(text, path.name)
-    except PolicyError as exc:
-        return RulesRefusal(exc.problems)
-    _write_atomically(path, text)
-    changed = engine.replace(source)
-    if announce is not None and changed:
-        await announce(text)
-    return Published(version=engine.version, changed=changed)
+        text = await asyncio.to_thread(_read_bounded, path)
+    except (OSError, UnicodeDecodeError) as exc:
+        problem = Problem(
+            str(path),
+            1,
+            1,
+            f"读不到规则文件（{type(exc).__name__}）",
+            message_en=f"cannot read the file ({type(exc).__name__})",
+        )
+        return RulesRefusal("INVALID_RULES", [problem])
+    if digest_of(text) == engine.source.digest:
+        return False  # written by a publish of this process, or touched
+    scenarios = _beside(path)
+    admitted = await gate(text, scenarios, name=str(path), lang=lang, seconds=seconds)
+    if isinstance(admitted, RulesRefusal):
+        return admitted
+    assert scenarios is not None
+    await _record(admitted, scenarios, now, "file", "", "FILE")
+    return await switch_to_stored(engine)
+
+
+def _read_bounded(path: Path) -> str:
+    """At most a byte more than a policy may hold (the gate refuses it by its size)."""
+    with path.open(encoding="utf-8") as handle:
+        return handle.read(MAX_POLICY_BYTES + 1)
+
+
+async def switch_to_stored(engine: Engine) -> bool:
+    """Make the engine serve the stored active version with the history its cases are
+    judged by; False when it already does."""
+    stored = await store.history(connection(), HISTORY_LIMIT)
+    if not stored:
+        return False
+    needed = []
+    for version in stored:  # newest first; stop at one that governs every case before it
+        needed.append(version)
+        if version.effective_from is None:
+            break
+    sources = [await _source(engine, v.digest, v.content) for v in reversed(needed)]
+    if engine.source.digest == sources[-1].digest and _same(engine.timeline, sources):
+        return False
+    return engine.replace(sources[-1], history=sources[:-1])
+
+
+async def stored_active_digest() -> str | None:
+    """The digest of the stored active version (what every worker should serve)."""
+    stored = await store.history(connection(), 1)
+    return stored[0].digest if stored else None
+
+
+async def adopt_at_start(
+    engine: Engine, path: Path, *, now: datetime, lang: str
+) -> RulesRefusal | None:
+    """At start-up, the engine loaded from the rules file: with nothing stored, the file is
+    the first version (it served before versions were kept); a file edited while the
+    service was down goes through the gate, and when refused the stored active version
+    serves. Then the engine takes the stored history."""
+    stored = await stored_active_digest()
+    scenarios = _beside(path)
+    refusal = None
+    if stored is None:
+        await _record(engine.source, scenarios or "", now, "file", "", "START")
+    elif stored != engine.source.digest:
+        admitted = await gate(engine.source.text, scenarios, name=str(path), lang=lang)
+        if isinstance(admitted, RulesRefusal):
+            refusal = admitted
+        else:
+            await _record(admitted, scenarios or "", now, "file", "", "FILE")
+    await switch_to_stored(engine)
+    return refusal
+
+
+async def _record(
+    source: Source, scenarios: str, now: datetime, by: str, note: str, via: str
+) -> tuple[int, bool]:
+    new = store.NewActivation(
+        digest=source.digest,
+        label=source.policy.version or "",
+        content=source.text,
+        scenarios=scenarios,
+        effective_from=effective_start(source.policy),
+        at=now,
+        by=by,
+        note=note,
+        via=via,
+    )
+    async with in_transaction() as conn:
+        return await store.record_activation(conn, new)
+
+
+async def _source(engine: Engine, digest: str, content: str) -> Source:
+    for known in engine.timeline:
+        if known.digest == digest:
+            return known
+    return await parse_bounded(content, f"<stored {digest}>")
+
+
+def _same(timeline: tuple[Source, ...], sources: list[Source]) -> bool:
+    return [s.digest for s in timeline] == [s.digest for s in sources]
+
+
+def _beside(path: Path) -> str | None:
+    try:
+        return read_scenarios_file(path)
+    except PolicyError:
+        return None
 
 
 def _write_atomically(path: Path, text: str) -> None:

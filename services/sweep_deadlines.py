@@ -42,7 +42,8 @@ from models.stores import sweep as store
 from rules import Engine
 from services.batches import in_transactions, run_in_batches
 from services.stats_refresh import refresh_batch
-from services.sweep_plan import plan as make_plan
+from services.sweep_plan import Plan
+from services.sweep_plan import plans as make_plans
 from services.work_item_sweep import sweep_overdue
 
 # Large enough that a backlog of a million cases is a few hundred round trips, small
@@ -93,57 +94,18 @@ async def sweep(
         raise ValueError("now needs a UTC offset")
     if batch_size < 1 or parallel < 1:
         raise ValueError("batch_size and parallel must be at least 1")
-    plan = make_plan(engine, now, reminder_catch_up)
     loops = store.parallel_loops(connection(), parallel)
     at = now.astimezone(UTC)
-    defaults = expired = texts = calls = 0
+    done = _Done()
 
     async def batches(step: Callable[[BaseDBAsyncClient], Awaitable[int]]) -> int:
         return await run_in_batches(in_transactions(step), loops=loops, stop=stop)
 
-    if plan.default is not None:
-        due = plan.default
-        default = store.Defaults(
-            act_id=str(uuid.uuid4()),
-            version=plan.version,
-            due_before=due.due_before,
-            level=due.level,
-            category=due.category,
-            fired=due.fired,
+    # Oldest era first: its cases fell due first.
+    for plan in reversed(make_plans(engine, now, reminder_catch_up)):
+        await _sweep_era(
+            plan, done, batches, at=at, size=batch_size, link=link_base, replies=replies
         )
-        defaults = await batches(
-            lambda conn: store.default_batch(conn, at, batch_size, default=default)
-        )
-    if plan.expire_before is not None:
-        before = plan.expire_before
-        expired = await batches(
-            lambda conn: store.expire_batch(conn, at, batch_size, before=before)
-        )
-    if plan.reminder is not None:
-        reminder = plan.reminder
-        reminders = store.Reminders(
-            since=reminder.since,
-            due_before=reminder.due_before,
-            template=reminder.template,
-            link_base=link_base,
-            reply=reminder.reply_hint if replies else "",
-        )
-        if reminder.texts_now:
-            texts = await batches(
-                lambda conn: store.reminder_batch(conn, at, batch_size, reminder=reminders)
-            )
-        if reminder.calls_first:
-            calls += await batches(
-                lambda conn: store.due_call_batch(conn, at, batch_size, reminder=reminders)
-            )
-        if reminder.calls_unreached:
-            calls += await batches(
-                lambda conn: store.unreached_call_batch(conn, at, batch_size, reminder=reminders)
-            )
-    since = plan.reminder.since if plan.reminder is not None else None
-    cancelled = await batches(
-        lambda conn: store.cancel_call_batch(conn, at, batch_size, since=since)
-    )
     overdue = await sweep_overdue(
         engine=engine, now=now, batch_size=batch_size, loops=loops, stop=stop
     )
@@ -153,9 +115,76 @@ async def sweep(
         statistics_cells_recounted=recounted,
         work_items_overdue=overdue.marked,
         work_items_moved_on=overdue.moved,
-        reminders_queued=texts + calls,
-        defaults_applied=defaults,
-        expired=expired,
-        reminder_calls_queued=calls,
-        reminder_calls_cancelled=cancelled,
+        reminders_queued=done.texts + done.calls,
+        defaults_applied=done.defaults,
+        expired=done.expired,
+        reminder_calls_queued=done.calls,
+        reminder_calls_cancelled=done.cancelled,
+    )
+
+
+@dataclass
+class _Done:
+    defaults: int = 0
+    expired: int = 0
+    texts: int = 0
+    calls: int = 0
+    cancelled: int = 0
+
+
+async def _sweep_era(
+    plan: Plan,
+    done: _Done,
+    batches: Callable[[Callable[[BaseDBAsyncClient], Awaitable[int]]], Awaitable[int]],
+    *,
+    at: datetime,
+    size: int,
+    link: str,
+    replies: bool,
+) -> None:
+    """The pass over the cases of one era (services.sweep_plan.plans): defaults, then
+    expiry, then reminders (SMS, calls), then the calls no longer needed are cancelled."""
+    if plan.default is not None:
+        due = plan.default
+        default = store.Defaults(
+            act_id=str(uuid.uuid4()),
+            version=plan.version,
+            due_before=due.due_before,
+            level=due.level,
+            category=due.category,
+            fired=due.fired,
+            since=plan.since,
+        )
+        done.defaults += await batches(
+            lambda conn: store.default_batch(conn, at, size, default=default)
+        )
+    if plan.expire_before is not None:
+        before = plan.expire_before
+        done.expired += await batches(
+            lambda conn: store.expire_batch(conn, at, size, before=before, since=plan.since)
+        )
+    if plan.reminder is not None:
+        reminder = plan.reminder
+        reminders = store.Reminders(
+            since=reminder.since,
+            due_before=reminder.due_before,
+            template=reminder.template,
+            link_base=link,
+            reply=reminder.reply_hint if replies else "",
+        )
+        if reminder.texts_now:
+            done.texts += await batches(
+                lambda conn: store.reminder_batch(conn, at, size, reminder=reminders)
+            )
+        if reminder.calls_first:
+            done.calls += await batches(
+                lambda conn: store.due_call_batch(conn, at, size, reminder=reminders)
+            )
+        if reminder.calls_unreached:
+            done.calls += await batches(
+                lambda conn: store.unreached_call_batch(conn, at, size, reminder=reminders)
+            )
+    since = plan.reminder.since if plan.reminder is not None else None
+    done.cancelled += await batches(
+        lambda conn: store.cancel_call_batch(conn, at, size, since=since, era_start=plan.since)
     )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from models.enums import Channel
-from rules import Engine, ReminderVia
+from rules import Engine, EraCutoffs, ReminderVia
 
 
 @dataclass(frozen=True)
@@ -59,24 +59,50 @@ class Plan:
     default: DefaultStep | None
     expire_before: datetime | None  # unrated cases completed before it expire
     reminder: ReminderStep | None
+    # The cases this plan is for: completed from `since` (None: any time before `until`),
+    # the era of one policy version (rules.eras); every bound above is within it.
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def plans(engine: Engine, now: datetime, catch_up: timedelta) -> list[Plan]:
+    """The pass as of `now`, one plan per era of cases (newest first): a case falls due by
+    the deadlines of the version in force when it was completed."""
+    return [
+        _plan(engine, era, catch_up, since=_utc(era.start), until=_utc(era.end))
+        for era in engine.era_cutoffs(now)
+    ]
 
 
 def plan(engine: Engine, now: datetime, catch_up: timedelta) -> Plan:
-    """The pass as of `now`. `catch_up`: how long after it fell due a reminder may still go
-    when the policy has no late-rating window to bound it."""
-    cutoffs = engine.cutoffs(now)
+    """The pass as of `now` for the cases of the active version (the newest era)."""
+    return plans(engine, now, catch_up)[0]
+
+
+def _plan(
+    engine: Engine,
+    era: EraCutoffs,
+    catch_up: timedelta,
+    *,
+    since: datetime | None,
+    until: datetime | None,
+) -> Plan:
+    """`catch_up`: how long after it fell due a reminder may still go when the policy has
+    no late-rating window to bound it."""
+    cutoffs = era.cutoffs
     due = cutoffs.value
-    window = _utc(due.window_closed_before)
+    closed = _utc(due.window_closed_before)
+    window = None if closed is None else _within(closed, until)
     default = None
     if due.default is not None:
         meaning = engine.level(due.default.level, Channel.DEFAULT.value).value
         if meaning is None:
             raise ValueError(f"the default level {due.default.level} is not a level")
         # Stored with each default: the rule of this decision that set its bound.
-        rule = engine.policy.rating.default_rating
+        rule = era.policy.rating.default_rating
         fired = [r for r in cutoffs.fired if rule is not None and r == rule.id]
         default = DefaultStep(
-            due_before=_at(due.default.before),
+            due_before=_within(_at(due.default.before), until),
             level=due.default.level,
             category=meaning.category.value,
             fired=json.dumps(fired),
@@ -88,10 +114,11 @@ def plan(engine: Engine, now: datetime, catch_up: timedelta) -> Plan:
         expire_before = min(window, default.due_before)
     reminder = None
     if due.remind is not None:
-        remind_before = _at(due.remind.before)
+        remind_before = _within(_at(due.remind.before), until)
         via = due.remind.via
+        earliest = window if window is not None else remind_before - catch_up
         reminder = ReminderStep(
-            since=window if window is not None else remind_before - catch_up,
+            since=earliest if since is None else max(earliest, since),
             due_before=remind_before,
             template=due.remind.template,
             reply_hint=due.remind.reply_hint,
@@ -99,7 +126,11 @@ def plan(engine: Engine, now: datetime, catch_up: timedelta) -> Plan:
             first=via[0],
             fallback=via[1] if len(via) > 1 else None,
         )
-    return Plan(cutoffs.version, default, expire_before, reminder)
+    return Plan(cutoffs.version, default, expire_before, reminder, since, until)
+
+
+def _within(bound: datetime, until: datetime | None) -> datetime:
+    return bound if until is None else min(bound, until)
 
 
 def _at(value: datetime) -> datetime:

@@ -34,12 +34,12 @@ from tortoise.backends.base.executor import EXECUTOR_CACHE
 from models.db import connection, execute, fetch
 from models.reference import Region
 from rules import Source, parse
+from rules.scenarios import scenarios_path
 from server.app import create_app
 from server.auth import mint
 from server.database import migrate
 from server.settings import Settings
 from server.state import app_state
-from services.policy import Published, publish_rules
 from tests.factories import INGEST
 from tests.privacy_guard import PROBE_LOGGER, PersonalDataCapture
 
@@ -110,6 +110,9 @@ def make_settings(tmp: Path, database_url: str, **extra: Any) -> Settings:
     rules_path = tmp / "rules.yaml"
     if not rules_path.exists():
         shutil.copyfile(ROOT / "rules.yaml", rules_path)
+    scenarios = tmp / "rules_test.yaml"
+    if not scenarios.exists():
+        shutil.copyfile(ROOT / "rules_test.yaml", scenarios)
     values: dict[str, Any] = {
         "database_url": database_url,
         "redis_url": None,
@@ -257,6 +260,8 @@ async def _reset_tables() -> None:
         "stat_daily_window",
         "stat_monthly_window",
         "stat_dirty",
+        "policy_activation",
+        "policy_version",
     ]
     if conn.capabilities.dialect == "postgres":
         await execute(conn, f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
@@ -317,14 +322,15 @@ async def api(running_app: Api) -> AsyncIterator[Api]:
 
 
 async def _restore_policy(api: Api) -> None:
-    """Every test starts on rules.yaml, whatever an earlier test published."""
+    """Every test starts on rules.yaml and its scenarios, with no stored history (the
+    tables were just emptied), whatever an earlier test published."""
     engine = app_state(api.app).collaborators.engine
     template = _template()
-    if engine.source.digest != template.digest:
-        restored = await publish_rules(
-            template.text, engine=engine, path=api.settings.rules_path, announce=None
-        )
-        assert isinstance(restored, Published), restored
+    path = api.settings.rules_path
+    if engine.source.digest != template.digest or len(engine.timeline) > 1:
+        shutil.copyfile(ROOT / "rules_test.yaml", scenarios_path(path))
+        path.write_text(template.text, encoding="utf-8")
+        engine.replace(template, history=())
 
 
 @functools.cache

@@ -13,3 +13,15 @@ AT_LEAST = 5
 def profile_names() -> list[str]:
     """Every policy in rules/profiles/ by name, sorted; `<name>_test.yaml` scenarios left out."""
     return sorted(p.stem for p in PROFILES_DIR.glob("*.yaml") if not p.stem.endswith("_test"))
+
+
+def policy_file(name: str) -> Path:
+    """rules.yaml ("rules") or a profile, by name."""
+    root = PROFILES_DIR.parents[1]
+    return root / "rules.yaml" if name == "rules" else PROFILES_DIR / f"{name}.yaml"
+
+
+def scenarios_text(name: str) -> str:
+    """The scenarios a policy is published with (`<name>_test.yaml` beside it)."""
+    path = policy_file(name)
+    return path.with_name(f"{path.stem}_test.yaml").read_text("utf-8")

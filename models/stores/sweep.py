@@ -54,6 +54,7 @@ class Defaults:
     level: int
     category: str
     fired: str
+    since: datetime | None = None  # and completed from it (the era of one policy version)
 
 
 @dataclass(frozen=True)
@@ -145,11 +146,12 @@ async def default_batch(
         _typed(conn, "boolean"),
         _typed(conn, "timestamptz"),
     )
+    since, since_args = _since("completed_at", default.since)
     batch = _Batch(
         due="SELECT id FROM case_record WHERE rating_status = ? AND completed_at IS NOT NULL "  # noqa: S608
-        f"AND completed_at < ? AND {_NOT_HELD.format(case='case_record.id')} "
+        f"AND completed_at < ?{since} AND {_NOT_HELD.format(case='case_record.id')} "
         "ORDER BY completed_at LIMIT ?",
-        due_args=[RatingStatus.UNRATED.value, default.due_before, limit],
+        due_args=[RatingStatus.UNRATED.value, default.due_before, *since_args, limit],
         lock_of="",
         insert="INSERT INTO rating (case_id, act_id, target, level, category, tags, comment, "  # noqa: S608
         "channel, rater_role, rater_key, rated_at, effective, held_for_review, rules_version, "
@@ -175,17 +177,29 @@ async def default_batch(
 
 
 async def expire_batch(
-    conn: BaseDBAsyncClient, at: datetime, limit: int, *, before: datetime
+    conn: BaseDBAsyncClient,
+    at: datetime,
+    limit: int,
+    *,
+    before: datetime,
+    since: datetime | None = None,
 ) -> int:
-    """Expire at most `limit` unrated cases completed before `before` (none held)."""
+    """Expire at most `limit` unrated cases completed before `before` (and from `since`),
+    none held."""
     lock = " FOR UPDATE SKIP LOCKED" if _postgres(conn) else ""
+    after, after_args = _since("completed_at", since)
     return await execute(
         conn,
         "UPDATE case_record SET rating_status = ? WHERE id IN (SELECT id FROM case_record "  # noqa: S608
-        "WHERE rating_status = ? AND completed_at IS NOT NULL AND completed_at < ? "
+        f"WHERE rating_status = ? AND completed_at IS NOT NULL AND completed_at < ?{after} "
         f"AND {_NOT_HELD.format(case='case_record.id')} ORDER BY completed_at LIMIT ?{lock})",
-        [RatingStatus.EXPIRED.value, RatingStatus.UNRATED.value, before, limit],
+        [RatingStatus.EXPIRED.value, RatingStatus.UNRATED.value, before, *after_args, limit],
     )
+
+
+def _since(column: str, since: datetime | None) -> tuple[str, list[Any]]:
+    """The lower bound of an era of cases, as SQL and its argument (none: no bound)."""
+    return ("", []) if since is None else (f" AND {column} >= ?", [since])
 
 
 async def reminder_batch(
@@ -325,17 +339,23 @@ async def unreached_call_batch(
 
 
 async def cancel_call_batch(
-    conn: BaseDBAsyncClient, at: datetime, limit: int, *, since: datetime | None
+    conn: BaseDBAsyncClient,
+    at: datetime,
+    limit: int,
+    *,
+    since: datetime | None,
+    era_start: datetime | None = None,
 ) -> int:
     """Close the open calls nobody needs to make any more: the case is no longer unrated or
     has a rating held for review, or (when the policy reminds at all) it was completed
-    before the reminder period."""
+    before the reminder period (`since`; of the era of cases from `era_start`)."""
     lock = " FOR UPDATE OF k SKIP LOCKED" if _postgres(conn) else ""
     stale = f"c.rating_status <> ? OR {_HELD.format(case='c.id')}"
     stale_args: list[Any] = [RatingStatus.UNRATED.value]
     if since is not None:
-        stale += " OR c.completed_at < ?"
-        stale_args.append(since)
+        after, after_args = _since("c.completed_at", era_start)
+        stale += f" OR (c.completed_at < ?{after})"
+        stale_args += [since, *after_args]
     return await execute(
         conn,
         "UPDATE reminder_call SET status = ?, last_outcome = ?, closed_at = ? WHERE id IN ("  # noqa: S608

@@ -1,5 +1,6 @@
-"""`publishRules(yaml)`: policy staff publish a new policy; invalid ones are refused with
-their located problems and the running policy stays."""
+"""`publishRules(yaml, scenarios, note)`: policy staff publish a new policy. It passes the
+publishing gate (valid, and every scenario passes) or is refused with its located problems
+or the failed scenarios, and the running policy stays."""
 
 from __future__ import annotations
 
@@ -9,27 +10,17 @@ import strawberry
 from strawberry.types import Info
 
 from schema.core.context import Context
+from schema.core.rules import RulesRejected, rejected
 from services.identity import Role
-from services.policy import Published, publish_rules
+from services.policy import Published, Publisher, publish_rules
+from services.policy_gate import RulesRefusal
 
 
 @strawberry.type(description="The policy is active on every worker")
 class RulesPublished:
     version: str
     changed: bool = strawberry.field(description="false when this exact policy was already active")
-
-
-@strawberry.type(description="One problem in a refused policy, located in the submitted text")
-class RuleProblem:
-    line: int
-    column: int
-    message: str
-
-
-@strawberry.type(description="The policy was not published; the previous one keeps serving")
-class RulesRejected:
-    code: str
-    problems: list[RuleProblem]
+    id: strawberry.ID | None = strawberry.field(description="the stored version")
 
 
 PublishRulesResult = Annotated[
@@ -37,20 +28,39 @@ PublishRulesResult = Annotated[
 ]
 
 
-async def resolve(info: Info[Context, None], yaml: str) -> PublishRulesResult:
-    info.context.require(Role.POLICY_STAFF)
+def publisher(info: Info[Context, None]) -> Publisher:
     collaborators = info.context.collaborators
-    result = await publish_rules(
-        yaml,
+    return Publisher(
         engine=collaborators.engine,
         path=collaborators.rules_path,
         announce=collaborators.announce_rules,
+        now=info.context.now(),
+        lang=collaborators.lang,
     )
-    if isinstance(result, Published):
-        return RulesPublished(version=result.version, changed=result.changed)
-    return RulesRejected(
-        code="INVALID_RULES",
-        problems=[
-            RuleProblem(line=p.line, column=p.column, message=p.message) for p in result.problems
-        ],
+
+
+def published(result: Published | RulesRefusal, lang: str) -> PublishRulesResult:
+    if isinstance(result, RulesRefusal):
+        return rejected(result, lang)
+    stored = None if result.id is None else strawberry.ID(str(result.id))
+    return RulesPublished(version=result.version, changed=result.changed, id=stored)
+
+
+async def resolve(
+    info: Info[Context, None],
+    yaml: str,
+    scenarios: Annotated[
+        str | None,
+        strawberry.argument(description="the scenarios file; null: the active policy's"),
+    ] = None,
+    note: Annotated[str | None, strawberry.argument(description="why (kept with it)")] = None,
+) -> PublishRulesResult:
+    principal = info.context.require(Role.POLICY_STAFF)
+    result = await publish_rules(
+        yaml,
+        to=publisher(info),
+        scenarios=scenarios,
+        by=principal.name or principal.subject,
+        note=note or "",
     )
+    return published(result, info.context.collaborators.lang)

@@ -38,7 +38,7 @@ class Collaborators:
     pad_lifetime: timedelta
     pad_rating_window: timedelta
     counters: Counters
-    announce_rules: Callable[[str], Awaitable[None]] | None = None
+    announce_rules: Callable[[str], Awaitable[object]] | None = None
     lang: str = "zh"  # of messages for policy staff (HCP_LANG)
 
 

@@ -19,10 +19,12 @@ from models.db import connection, execute
 from tests.api.test_ratings import FORM, SUBMIT
 from tests.conftest import SMS_SECRET, Api, token
 from tests.factories import INGEST, WANG, case_input
-from tests.profiles import AT_LEAST, PROFILES_DIR, profile_names
+from tests.profiles import AT_LEAST, PROFILES_DIR, profile_names, scenarios_text
 
 PROFILES = profile_names()
-PUBLISH = "mutation($y: String!) { publishRules(yaml: $y) { __typename } }"
+PUBLISH = (
+    "mutation($y: String!, $s: String) { publishRules(yaml: $y, scenarios: $s) { __typename } }"
+)
 CITIZEN_CHANNELS = {"APP", "WEB", "QR", "KIOSK"}
 OPERATOR_CHANNELS = {"HOTLINE", "PAPER"}
 _serial = itertools.count(1)
@@ -197,7 +199,9 @@ def test_the_shipped_profiles_are_found() -> None:
 @pytest.mark.parametrize("profile", PROFILES)
 async def test_profile_scenarios_hold_through_the_api(api: Api, profile: str) -> None:
     staff = token("policy_staff")
-    published = await api.gql(PUBLISH, {"y": PROFILE_TEXT[profile]}, staff)
+    published = await api.gql(
+        PUBLISH, {"y": PROFILE_TEXT[profile], "s": scenarios_text(profile)}, staff
+    )
     assert published["data"]["publishRules"]["__typename"] == "RulesPublished"
     replayed, failures = 0, []
     for scenario in scenarios(profile):

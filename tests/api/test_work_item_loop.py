@@ -23,9 +23,12 @@ from services.work_item_events import follow
 from tests.api.test_ratings import SUBMIT
 from tests.conftest import ROOT, Api, citizen, token
 from tests.factories import PEOPLE, WANG, case_input
-from tests.profiles import PROFILES_DIR
+from tests.profiles import PROFILES_DIR, scenarios_text
 
-PUBLISH = "mutation($y: String!) { publishRules(yaml: $y) { __typename } }"
+PUBLISH = (
+    "mutation($y: String!, $s: String) { publishRules(yaml: $y, scenarios: $s) "
+    "{ __typename ... on RulesRejected { code failedScenarios { name failures } } } }"
+)
 RATED_AT = "2026-09-30T09:00:00+08:00"  # the Wednesday before the holiday
 HANDLER = token("dept_handler", department_code="D-SCJG", staff_code="S-09", sub="handler-9")
 OTHER_HANDLER = token("dept_handler", department_code="D-SCJG", staff_code="S-10", sub="h-10")
@@ -93,7 +96,8 @@ def policy_text(name: str) -> str:
 
 
 async def use(api: Api, name: str) -> Engine:
-    body = await api.gql(PUBLISH, {"y": policy_text(name)}, token("policy_staff"))
+    variables = {"y": policy_text(name), "s": scenarios_text(name)}
+    body = await api.gql(PUBLISH, variables, token("policy_staff"))
     assert body["data"]["publishRules"]["__typename"] == "RulesPublished", body
     return Engine(parse(policy_text(name)))
 

@@ -171,6 +171,7 @@ def server_env(var: Path, **env_vars: str) -> dict[str, str]:
     secret and data key, no HCP_PUBLIC_URL; `env_vars` override any of it."""
     rules = var / "rules.yaml"
     shutil.copyfile(ROOT / "rules.yaml", rules)
+    shutil.copyfile(ROOT / "rules_test.yaml", var / "rules_test.yaml")
     env = {k: v for k, v in os.environ.items() if not k.startswith("HCP_")}
     env.update(
         HCP_ENV="dev",

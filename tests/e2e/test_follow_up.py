@@ -6,17 +6,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import ROOT, token
+from tests.conftest import token
 from tests.e2e.conftest import Screen, Served, at, expect, new_citizen, unique
-from tests.profiles import PROFILES_DIR
+from tests.profiles import policy_file, scenarios_text
 
-PUBLISH = "mutation($y: String!) { publishRules(yaml: $y) { __typename } }"
+PUBLISH = (
+    "mutation($y: String!, $s: String) { publishRules(yaml: $y, scenarios: $s) { __typename } }"
+)
 HANDLER = token("dept_handler", department_code="D-SCJG", staff_code="S-30", sub="e2e-handler")
 ITEM = "{ workItems(first: 100) { nodes { id caseNo status step closeReason } } }"
 
 
-async def publish(served: Served, text: str) -> None:
-    body = await served.gql(PUBLISH, {"y": text}, token("policy_staff"))
+async def publish(served: Served, name: str) -> None:
+    variables = {"y": policy_file(name).read_text("utf-8"), "s": scenarios_text(name)}
+    body = await served.gql(PUBLISH, variables, token("policy_staff"))
     assert body["data"]["publishRules"]["__typename"] == "RulesPublished", body
 
 
@@ -33,7 +36,7 @@ async def act(served: Served, mutation: str, **variables: Any) -> None:
 
 
 async def test_the_citizen_rates_the_fix_from_my_cases(mobile: Screen, served: Served) -> None:
-    await publish(served, (PROFILES_DIR / "fenghua.yaml").read_text("utf-8"))
+    await publish(served, "fenghua")
     try:
         citizen, case_no = new_citizen("追评测试人"), unique("FIX")
         await served.case(citizen, case_no, completedAt=at(30))
@@ -74,4 +77,4 @@ async def test_the_citizen_rates_the_fix_from_my_cases(mobile: Screen, served: S
         closed = await item_of(served, case_no)
         assert (closed["status"], closed["closeReason"]) == ("CLOSED", "FOLLOW_UP_GOOD")
     finally:
-        await publish(served, (ROOT / "rules.yaml").read_text("utf-8"))
+        await publish(served, "rules")
