@@ -1,6 +1,6 @@
 """The console's routes: its page (at /console/ and, for the dashboard and the rules
-workbench, /console/stats and /console/rules), its assets and vendored libraries and, outside production, the mock staff login that plays the
-staff identity provider."""
+workbench, /console/stats and /console/rules), its assets and vendored libraries and,
+outside production, the mock staff login that plays the staff identity provider."""
 
 from __future__ import annotations
 

@@ -3,13 +3,13 @@
 // (simulateRules). None of them stores anything.
 import { gql } from "./api.js";
 import { problemList } from "./rules-editor.js";
-import { KINDS, keyName, rejectionName } from "./rules-words.js";
+import { KINDS, keyName, rejectionName, valueName } from "./rules-words.js";
 import { field, h, statusLine, todayInBeijing } from "./ui.js";
 
 const PROBLEM = "problems { line column message warning }";
 const RUN = `query($y: String!, $s: String) {
   runScenarios(yaml: $y, scenarios: $s) {
-    passed failed results { name passed fired failures } ${PROBLEM}
+    passed failed code results { name passed fired failures } ${PROBLEM}
   }
 }`;
 const TRY = `query($y: String!, $d: String!, $g: String!) {
@@ -114,9 +114,9 @@ export function failedScenarios(results) {
 }
 
 function showRun(out, status, run) {
-  if (run.problems.length) {
-    refuse(status, "规则或场景有错误，场景没有运行");
-    put(out, problemList(run.problems));
+  if (run.code || run.problems.length) {
+    refuse(status, `${rejectionName(run.code || "INVALID_RULES")}，场景没有运行`);
+    put(out, run.problems.length > 0 && problemList(run.problems));
     return;
   }
   const failed = run.results.filter((r) => !r.passed);
@@ -149,6 +149,15 @@ export function scenariosPart(draft, scenarios) {
   const status = statusLine();
   const out = h("div", { className: "results" });
   const run = h("button", { type: "button", className: "primary" }, "运行场景");
+  // A result of an earlier text is not the draft's: say so rather than leave it standing.
+  const stale = () => {
+    if (out.childElementCount || status.node.textContent) {
+      out.replaceChildren();
+      status.busy("规则或场景已改动，请重新运行场景");
+    }
+  };
+  draft.text.addEventListener("input", stale);
+  scenarios.text.addEventListener("input", stale);
   run.addEventListener("click", async () => {
     run.disabled = true;
     status.busy("正在运行场景…");
@@ -190,22 +199,40 @@ function shown(value) {
   return String(value);
 }
 
-/** An outcome (a JSON object) as a list of keys and values; nested objects nest. */
-function outcomeList(outcome) {
+const isObject = (value) => Boolean(value) && typeof value === "object" && !Array.isArray(value);
+// A listed tag or level ({code, label}): "服务态度差、效率低（poor-attitude）".
+const isLabelled = (value) => isObject(value) && "code" in value && "label" in value;
+
+/** A value of an outcome: plain words, a list of labelled codes, or a nested list. */
+function valueOf(value) {
+  if (Array.isArray(value) && value.length && value.every(isLabelled)) {
+    return h(
+      "ul",
+      { className: "plain" },
+      value.map((v) => h("li", {}, String(v.label), h("code", { className: "key" }, `（${v.code}）`))),
+    );
+  }
+  if (Array.isArray(value) && value.some(isObject)) {
+    return value.map((v) => (isObject(v) ? outcomeList(v, true) : shown(v)));
+  }
+  return isObject(value) ? outcomeList(value, true) : shown(value);
+}
+
+/** An outcome (a JSON object) as a list of keys and values; nested objects nest (where a
+ * `code` is a tag's or a level's, not a refusal's). */
+function outcomeList(outcome, nested = false) {
   return h(
     "dl",
     { className: "details outcome" },
     Object.entries(outcome).flatMap(([key, value]) => [
-      h("dt", {}, keyName(key), " ", h("code", { className: "key", text: key })),
       h(
-        "dd",
-        { "data-key": key },
-        Array.isArray(value) && value.some((v) => v && typeof v === "object")
-          ? value.map((v) => outcomeList(v))
-          : value && typeof value === "object" && !Array.isArray(value)
-            ? outcomeList(value)
-            : shown(value),
+        "dt",
+        {},
+        nested && key === "code" ? "代码" : keyName(key),
+        " ",
+        h("code", { className: "key", text: key }),
       ),
+      h("dd", { "data-key": key }, valueName(key, value) || valueOf(value)),
     ]),
   );
 }

@@ -22,7 +22,7 @@ const ACTIVATE = `mutation($id: ID!, $n: String) {
 }`;
 const VERSIONS = `query {
   rulesVersions(limit: 50) {
-    id version label effectiveFrom publishedAt publishedBy note via active
+    id version digest label effectiveFrom publishedAt publishedBy note via active
   }
 }`;
 const CHANGE = "changes { section ruleId kind summary details }";
@@ -118,23 +118,36 @@ export function publishPart({ draft, scenarios, onPublished }) {
   );
 }
 
+// Who published a version: a person's name, or "file" for the rules file the system read.
+function publisher(by) {
+  if (by === "file") {
+    return "（规则文件）";
+  }
+  return by || "—";
+}
+
 function versionRow(entry, onRollback) {
   return h(
     "tr",
     { className: entry.active ? "active" : null, "data-version": entry.version, "data-id": entry.id },
     h(
-      "td",
-      {},
+      "th",
+      { scope: "row" },
       h(
         "label",
-        { className: "choice" },
+        { className: "version" },
         h("input", { type: "checkbox", name: "diff-version", value: entry.id }),
-        h("span", { className: "visually-hidden", text: `选择版本 ${entry.version} 用于比较` }),
+        h("span", { className: "visually-hidden", text: "比较" }),
+        h(
+          "span",
+          {},
+          h("span", { className: "version-label", text: entry.label || entry.digest }),
+          entry.label && h("span", { className: "version-digest", text: `@${entry.digest}` }),
+        ),
       ),
     ),
-    h("th", { scope: "row" }, h("code", { text: entry.version })),
     h("td", { text: entry.effectiveFrom || "不限" }),
-    h("td", { text: entry.publishedBy || "—" }),
+    h("td", { text: publisher(entry.publishedBy) }),
     h("td", { text: formatTime(entry.publishedAt) }),
     h("td", { className: "note", text: entry.note || "—" }),
     h("td", { text: viaName(entry.via) }),
@@ -158,7 +171,7 @@ function versionRow(entry, onRollback) {
 }
 
 function versionTable(entries, onRollback) {
-  const heads = ["比较", "版本", "施行日期", "发布人", "发布时间", "说明", "来源", "当前"];
+  const heads = ["版本（勾选两个比较）", "施行日期", "发布人", "发布时间", "说明", "来源", "当前"];
   return h(
     "table",
     { className: "worklist versions" },
@@ -288,7 +301,7 @@ export function versionsPart({ onActivated }) {
     "版本记录",
     h("p", {
       className: "hint",
-      text: "勾选两个版本可比较其间的改动；回滚会让所选的早先版本重新施行，并记为一个新的发布记录。",
+      text: "勾选两个版本可比较其间的改动；回滚会让所选的早先版本重新施行（同样先检查规则、运行场景）。",
     }),
     status.node,
     refused,

@@ -76,6 +76,16 @@ const OUTCOME_KEYS = Object.freeze({
 
 export const keyName = (key) => (Object.hasOwn(OUTCOME_KEYS, key) ? OUTCOME_KEYS[key] : key);
 
+// The policy's words for a level's category (levels[].category).
+const CATEGORIES = Object.freeze({ good: "好评", neutral: "中评", bad: "差评" });
+
+/** A value of the outcome in words where the policy has a word for it: "差评（bad）". */
+export function valueName(key, value) {
+  return key === "category" && Object.hasOwn(CATEGORIES, value)
+    ? `${CATEGORIES[value]}（${value}）`
+    : null;
+}
+
 // Where a version came from (RulesVersionEntry.via).
 const VIA = Object.freeze({
   FILE: "规则文件",
@@ -95,6 +105,7 @@ export const changeKindName = (code) =>
 // Why the API refused (RulesRejected.code).
 const REJECTIONS = Object.freeze({
   INVALID_RULES: "规则有错误",
+  INVALID_SCENARIOS: "场景有错误",
   SCENARIOS_FAILED: "场景未通过",
   NO_SCENARIOS: "没有场景：请先写场景再发布",
   BAD_FACTS: "给定的情况不是 JSON 对象，或与所选的判断类型不符",
