@@ -2,6 +2,7 @@
 // (tryRules) and a period's cases replayed under the draft beside the active policy
 // (simulateRules). None of them stores anything.
 import { gql } from "./api.js";
+import { percent } from "./charts.js";
 import { problemList } from "./rules-editor.js";
 import { KINDS, keyName, rejectionName, valueName } from "./rules-words.js";
 import { field, h, statusLine, todayInBeijing } from "./ui.js";
@@ -24,7 +25,7 @@ const SIMULATE = `query($y: String!, $f: Date!, $t: Date!) {
     __typename
     ... on Simulation {
       from to cases activeVersion draftVersion seconds
-      figures { key title activeText draftText changed }
+      figures { key title active draft activeText draftText changed }
     }
     ... on RulesRejected { code ${PROBLEM} }
   }
@@ -335,6 +336,13 @@ export function lastFullMonth(today) {
   return [first.toISOString().slice(0, 10), last.toISOString().slice(0, 10)];
 }
 
+/** A figure as shown: a count as it is, a metric's value as the dashboard shows it,
+ * "75.0%（3/4）" ("0/0" alone: no value). */
+function figureText(figure, value, text) {
+  const metric = figure.key.startsWith("metric:");
+  return metric && value !== null && value !== undefined ? `${percent(value)}（${text}）` : text;
+}
+
 function simulationTable(simulation) {
   return h(
     "table",
@@ -362,8 +370,14 @@ function simulationTable(simulation) {
           "tr",
           { className: figure.changed ? "changed" : null, "data-figure": figure.key },
           h("th", { scope: "row", text: figure.title }),
-          h("td", { className: "number", text: figure.activeText }),
-          h("td", { className: "number", text: figure.draftText }),
+          h("td", {
+            className: "number",
+            text: figureText(figure, figure.active, figure.activeText),
+          }),
+          h("td", {
+            className: "number",
+            text: figureText(figure, figure.draft, figure.draftText),
+          }),
           h("td", {}, figure.changed && h("span", { className: "badge changed", text: "有变化" })),
         ),
       ),

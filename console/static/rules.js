@@ -72,7 +72,10 @@ function editorPart(draft, active) {
 
   draft.text.addEventListener("input", () => {
     clearTimeout(timer);
-    status.className = "check-status";
+    if (status.className !== "check-status") {
+      status.className = "check-status"; // the verdict was the text before this change
+      status.textContent = "正在检查…";
+    }
     timer = setTimeout(check, CHECK_AFTER_MS);
   });
   const node = h(
