@@ -9,6 +9,7 @@ var/screenshots/console-rules-*.png."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import date, datetime, time, timedelta
@@ -56,8 +57,19 @@ def app(tmp_path_factory: pytest.TempPathFactory, served: Served) -> Iterator[Se
 
 @pytest.fixture
 async def desk(browser: Any, app: Served) -> AsyncIterator[Screen]:
+    """The suite's desk, where any error the console logs fails the test, not only CSP's."""
     async for screen in screen_at(browser, app, DESKTOP):
+        screen.page.on("console", functools.partial(_logged, screen))
         yield screen
+
+
+def _logged(screen: Screen, message: Any) -> None:
+    # The browser asks every site for /favicon.ico, which this app does not serve.
+    asked = str(message.location.get("url", ""))
+    if asked.endswith("/favicon.ico") or "Content Security Policy" in message.text:
+        return
+    if message.type == "error":
+        screen.problems.append(f"console: {message.text} ({asked})")
 
 
 def line_of(text: str, needle: str) -> int:
@@ -125,9 +137,17 @@ async def test_policy_staff_check_publish_compare_and_roll_back_a_policy(
     await expect(problem).to_contain_text(f"第{line}行第")
     await expect(status).to_have_text(re.compile(r"^\d+ 个问题$"))
     await expect(page.locator(f'#rules-editor .gutter [data-line="{line}"]')).to_have_class("error")
-    await problem.get_by_role("button").click()
+    await problem.get_by_role("button").focus()
+    await page.keyboard.press("Enter")
     await expect(editor).to_be_focused()
     assert (await selected_line(desk)).strip() == SLIP[1]
+    # The line numbers scroll with the text: the line picked is beside its number.
+    offsets = await page.evaluate(
+        "() => { const t = document.getElementById('rules-yaml');"
+        " const g = document.querySelector('#rules-editor .gutter');"
+        " return [t.scrollTop, g.scrollTop]; }"
+    )
+    assert offsets[0] > 0 and offsets[0] == offsets[1], offsets
     await shot(desk, "console-rules-2-problem")
 
     await editor.fill(RULES)
