@@ -68,6 +68,10 @@ export function codeEditor({ id, label, rows = 24 }) {
       const lines = text.value.split("\n");
       const at = Math.min(Math.max(1, line), lines.length) - 1;
       const start = lines.slice(0, at).reduce((sum, one) => sum + one.length + 1, 0);
+      const folded = node.closest("details");
+      if (folded) {
+        folded.open = true;
+      }
       text.focus();
       text.setSelectionRange(start, start + lines[at].length);
       const height = parseFloat(getComputedStyle(text).lineHeight) || 20;

@@ -114,10 +114,11 @@ export function failedScenarios(results) {
   return h("ul", { className: "scenarios failed" }, results.map(scenarioItem));
 }
 
-function showRun(out, status, run) {
+function showRun(out, status, run, texts) {
   if (run.code || run.problems.length) {
     refuse(status, `${rejectionName(run.code || "INVALID_RULES")}，场景没有运行`);
-    put(out, run.problems.length > 0 && problemList(run.problems));
+    const text = run.code === "INVALID_SCENARIOS" ? texts.scenarios : texts.draft;
+    put(out, run.problems.length > 0 && problemList(run.problems, text.selectLine));
     return;
   }
   const failed = run.results.filter((r) => !r.passed);
@@ -165,7 +166,7 @@ export function scenariosPart(draft, scenarios) {
     out.replaceChildren();
     try {
       const { runScenarios } = await gql(RUN, { y: draft.text.value, s: scenarios.text.value });
-      showRun(out, status, runScenarios);
+      showRun(out, status, runScenarios, { draft, scenarios });
     } catch (error) {
       status.fail(error);
     } finally {

@@ -96,7 +96,8 @@ export function publishPart({ draft, scenarios, onPublished }) {
         note.value = "";
         await onPublished();
       } else {
-        showRejected(out, status, result, (line) => draft.selectLine(line));
+        const text = result.code === "INVALID_SCENARIOS" ? scenarios : draft;
+        showRejected(out, status, result, text.selectLine);
       }
     } catch (error) {
       status.fail(error);

@@ -32,7 +32,14 @@ from tests.e2e.conftest import (
 from tests.e2e.staff import sign_in
 
 RULES = (ROOT / "rules.yaml").read_text("utf-8")
+SCENARIOS = (ROOT / "rules_test.yaml").read_text("utf-8")
+SCENARIO_SLIP = ("name: 差评不说明原因不能提交", "name: 差评不说明原因: 不能提交")  # a second colon
 SLIP = ("within: 5 working days", "within: 5 workng days")  # a duration misspelt
+LONG_SMS = (  # valid, but two SMS long: a warning
+    "template: “{matter}”已办结，请评价：{link}{reply}",
+    "template: “{matter}”已办结，请您在方便的时候点击下面的链接对本次服务进行评价，"
+    "您的评价对我们改进工作非常重要，谢谢您的支持：{link}{reply}",
+)
 # The default rating 满意 (4) becomes 基本满意 (3): the scenarios say 4.
 STRICTER = ("    level: 4\n    after: 7 natural days", "    level: 3\n    after: 7 natural days")
 DEFAULT_SCENARIO = "7个自然日未评价默认满意，24小时后短信提醒"
@@ -130,13 +137,27 @@ async def test_policy_staff_check_publish_compare_and_roll_back_a_policy(
     status = page.locator("#rules-editor .check-status")
     await expect(page.locator("#rules-editor .changes-box")).to_contain_text("没有改动")
 
-    # A slip: shown on its line, in the list and in the gutter; picking it selects the line.
+    # A reminder too long for one SMS: a warning on its line, which does not stop publishing.
+    await editor.fill(edited(LONG_SMS))
+    long_line = line_of(RULES, LONG_SMS[0])
+    warning = page.locator(f'#rules-editor ol.problems li[data-line="{long_line}"]')
+    await expect(warning).to_contain_text(f"提醒第{long_line}行第")
+    await expect(warning).to_have_class("warning")
+    await expect(status).to_have_text("无问题，可以发布（另有 1 条提醒，建议看一下）")
+    gutter = page.locator("#rules-editor .gutter")
+    await expect(gutter.locator(f'[data-line="{long_line}"]')).to_have_class("warning")
+    await shot(desk, "console-rules-2a-warning")
+
+    # A slip: an error on its line, in the list and in the gutter; picking it (by keyboard)
+    # selects the line.
     await editor.fill(edited(SLIP))
     line = line_of(RULES, SLIP[0])
     problem = page.locator(f'#rules-editor ol.problems li[data-line="{line}"]')
-    await expect(problem).to_contain_text(f"第{line}行第")
-    await expect(status).to_have_text(re.compile(r"^\d+ 个问题$"))
-    await expect(page.locator(f'#rules-editor .gutter [data-line="{line}"]')).to_have_class("error")
+    await expect(problem).to_contain_text(f"错误第{line}行第")
+    await expect(problem).to_have_class("error")
+    await expect(status).to_have_text("1 个问题")
+    await expect(gutter.locator(f'[data-line="{line}"]')).to_have_class("error")
+    await expect(gutter.locator(".warning")).to_have_count(0)
     await problem.get_by_role("button").focus()
     await page.keyboard.press("Enter")
     await expect(editor).to_be_focused()
@@ -153,7 +174,7 @@ async def test_policy_staff_check_publish_compare_and_roll_back_a_policy(
     await editor.fill(RULES)
     await expect(status).to_have_text("无问题，可以发布")
     await expect(page.locator("#rules-editor ol.problems")).to_have_count(0)
-    await expect(page.locator("#rules-editor .gutter .error")).to_have_count(0)
+    await expect(gutter.locator(".error, .warning")).to_have_count(0)
 
     # The scenarios beside the policy all pass.
     scenarios = page.locator("#rules-scenarios")
@@ -162,10 +183,20 @@ async def test_policy_staff_check_publish_compare_and_roll_back_a_policy(
         re.compile(r"^全部通过：共 \d+ 个场景$")
     )
     await scenarios.locator("summary", has_text="查看和修改场景").click()
-    await expect(scenarios.get_by_label("场景（YAML）")).to_have_value(
-        re.compile("^scenarios:", re.M)
-    )
+    scenario_text = scenarios.get_by_label("场景（YAML）")
+    await expect(scenario_text).to_have_value(SCENARIOS)
     await shot(desk, "console-rules-3-scenarios")
+
+    # A slip in the scenarios' text: nothing runs, and the problem leads to its line there.
+    await scenario_text.fill(SCENARIOS.replace(*SCENARIO_SLIP, 1))
+    await scenarios.get_by_role("button", name="运行场景").click()
+    await expect(scenarios.get_by_role("status")).to_have_text("场景有错误，场景没有运行")
+    slip_line = line_of(SCENARIOS, SCENARIO_SLIP[0])
+    await scenarios.locator(f'ol.problems li[data-line="{slip_line}"] button').click()
+    await expect(scenario_text).to_be_focused()
+    selected = await scenario_text.evaluate("t => t.value.slice(t.selectionStart, t.selectionEnd)")
+    assert selected.strip() == f"- {SCENARIO_SLIP[1]}", selected
+    await scenario_text.fill(SCENARIOS)
 
     # A stricter default: the change is listed, and publishing is refused by the scenarios.
     await editor.fill(edited(STRICTER))
