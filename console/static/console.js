@@ -13,7 +13,7 @@ import { loginEntry, signOut, staffName, staffToken, takeTokenFromUrl } from "./
 import { releaseCharts } from "./charts.js";
 import { renderStats } from "./stats.js";
 import { renderTally } from "./tally.js";
-import { h, statusLine } from "./ui.js";
+import { focusHeading, h, statusLine } from "./ui.js";
 import { renderWorklist } from "./worklist.js";
 
 const WORKERS = ["window_staff", "dept_handler", "area_admin"];
@@ -100,6 +100,7 @@ function refused(sections) {
     h("p", { text: "规则工作台仅供政策工作人员使用。" }),
     h("a", { href: HOME, className: "button", text: "返回差评工单" }),
   );
+  focusHeading(main);
 }
 
 function route(viewer) {
