@@ -44,7 +44,7 @@ export function refuse(status, text) {
 
 /** The policy's rule titles by id, read off the draft's text: each `id:` with the `title:`
  * of the same mapping (a rough reading, for labels only; the API reads the YAML). */
-export function ruleTitles(yaml) {
+function ruleTitles(yaml) {
   const titles = new Map();
   const lines = yaml.split("\n");
   lines.forEach((line, index) => {
@@ -68,7 +68,7 @@ export function ruleTitles(yaml) {
 }
 
 /** The fired rules: their ids, each with its title when the draft has one. */
-export function firedList(fired, titles) {
+function firedList(fired, titles) {
   if (!fired.length) {
     return h("p", { className: "hint", text: "没有规则被触发" });
   }
