@@ -28,7 +28,14 @@ from urllib.parse import urlsplit
 
 import redis
 
-from bench import public_bench, rules_bench, stats_bench, sweep_bench, work_item_bench
+from bench import (
+    public_bench,
+    rules_bench,
+    stats_bench,
+    sweep_bench,
+    whatif_bench,
+    work_item_bench,
+)
 from bench.cpu import busy_share, machine_times
 from bench.data import Layout
 from bench.fill import count_cases, fill, reset_database, seed_regions
@@ -61,6 +68,8 @@ SCALES = {
 }
 # The statistics bench fills its own database: the 10,000,000 ratings at full scale.
 STATS_RATINGS = {"full": 10_000_000, "small": 200_000}
+# The what-if replays a year of cases under two policies: the 1,000,000 at full scale.
+WHATIF_CASES = {"full": 1_000_000, "small": 40_000}
 _START = time.monotonic()
 
 
@@ -430,6 +439,9 @@ def run(args: argparse.Namespace) -> int:
     ratings = STATS_RATINGS[args.scale]
     progress(f"statistics: {ratings:,} ratings in a database of their own, rebuild and queries")
     figures += stats_bench.run(database_url, ratings)
+    whatif = WHATIF_CASES[args.scale]
+    progress(f"what-if: simulateRules over {whatif:,} cases of a year, in a database of its own")
+    figures += whatif_bench.run(database_url, whatif)
     progress("rules engine: evaluate() against raw durable post, reloads under load")
     figures += rules_bench.run(small=args.scale == "small")
     heading = (

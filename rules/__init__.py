@@ -10,6 +10,7 @@ The rest of the product uses only this surface:
     load(path) / parse(text) -> Source, raising PolicyError with located Problems
     await load_bounded(path) / parse_bounded(text): the same off the event loop, time-bound
     engine.sms_quiet_hours -> QuietHours | None: when no SMS may go out
+    Replay(engine, now).add(cases) / .tally() -> Tally, compare(active, draft): what-if
 """
 
 from rules.calendar import BUSINESS_TZ
@@ -43,10 +44,13 @@ from rules.vocabulary import (
     WhenBoth,
     WhenOverdue,
 )
+from rules.whatif import FIGURES, FigurePair, PastCase, PastItem, PastRating, Replay, Tally, compare
+from rules.whatif_due import CaseDue, CaseDueByDay, DisagreesWithEngineError, StepDueByDay
 
 __all__ = [
     "BUSINESS_TZ",
     "COUNTERS",
+    "FIGURES",
     "KINDS",
     "MASKED_FIELDS",
     "MODERATION_REVIEW",
@@ -54,20 +58,27 @@ __all__ = [
     "AppealUpheld",
     "AppliesTo",
     "CaseDeadlines",
+    "CaseDue",
+    "CaseDueByDay",
     "Category",
     "CountingWindow",
     "Cutoffs",
     "Decided",
     "Decision",
     "DefaultDue",
+    "DisagreesWithEngineError",
     "DisclosureRule",
     "Engine",
     "EraCutoffs",
+    "FigurePair",
     "LevelView",
     "Limits",
     "Loop",
     "MetricBook",
     "MetricRule",
+    "PastCase",
+    "PastItem",
+    "PastRating",
     "PolicyError",
     "Prior",
     "Problem",
@@ -77,11 +88,15 @@ __all__ = [
     "Reach",
     "RemindDue",
     "ReminderVia",
+    "Replay",
     "Source",
+    "StepDueByDay",
     "StepRule",
+    "Tally",
     "WhenBoth",
     "WhenOverdue",
     "apply_mask",
+    "compare",
     "load",
     "load_bounded",
     "parse",

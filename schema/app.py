@@ -41,6 +41,7 @@ from resolvers.queries import (
     reminder_calls,
     rules_version,
     rules_workbench,
+    simulate_rules,
     staff_tally,
     viewer,
     window_info,
@@ -95,6 +96,7 @@ class Query:
     active_rules = strawberry.field(resolver=rules_workbench.active_rules)
     rules_versions = strawberry.field(resolver=rules_workbench.rules_versions)
     rules_diff = strawberry.field(resolver=rules_workbench.rules_diff)
+    simulate_rules = strawberry.field(resolver=simulate_rules.simulate_rules)
 
 
 @strawberry.type

@@ -28,6 +28,8 @@ DOC = ROOT / "docs" / "access.md"
 RULES = (ROOT / "rules.yaml").read_text(encoding="utf-8")
 # Stands for the id of C-1's reminder call in an operation's variables, once it is seeded.
 C1_CALL = "<the id of C-1's reminder call>"
+# Stands for the id of the stored version of rules.yaml, once it is published.
+VERSION = "<the id of the stored rules.yaml>"
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,37 @@ OPERATIONS = {
         "mutation($y: String!) { publishRules(yaml: $y) { __typename } }",
         {"y": RULES},
         lambda v: "ok" if v["__typename"] == "RulesPublished" else str(v),
+    ),
+    "activateRulesVersion": Operation(
+        "mutation($id: ID!) { activateRulesVersion(id: $id) "
+        "{ __typename ... on RulesRejected { code } } }",
+        {"id": VERSION},
+        lambda v: "ok" if v["__typename"] == "RulesPublished" else str(v),
+    ),
+    "checkRules": Operation(
+        "query($y: String!) { checkRules(yaml: $y) { ok } }", {"y": RULES}, _ok
+    ),
+    "runScenarios": Operation(
+        "query($y: String!) { runScenarios(yaml: $y) { failed code } }", {"y": RULES}, _ok
+    ),
+    "tryRules": Operation(
+        'query($y: String!) { tryRules(yaml: $y, decide: "level", given: "{\\"level\\": 5}") '
+        "{ __typename } }",
+        {"y": RULES},
+        lambda v: "ok" if v["__typename"] == "RulesTrial" else str(v),
+    ),
+    "activeRules": Operation("{ activeRules { version } }", {}, _ok),
+    "rulesVersions": Operation("{ rulesVersions { id } }", {}, _ok),
+    "rulesDiff": Operation(
+        "query($id: ID!) { rulesDiff(from: $id, to: $id) { changes { summary } } }",
+        {"id": VERSION},
+        _ok,
+    ),
+    "simulateRules": Operation(
+        'query($y: String!) { simulateRules(yaml: $y, from: "2026-01-01", to: "2026-12-31") '
+        "{ __typename } }",
+        {"y": RULES},
+        lambda v: "ok" if v["__typename"] == "Simulation" else str(v),
     ),
     "submitRating (W-01)": Operation(
         "mutation($i: RatingInput!) { submitRating(input: $i) { ... on RatingRejected { code } "
@@ -234,7 +267,12 @@ async def seed(api: Api) -> dict[str, str]:
         "WHERE c.case_no = 'C-1'",
     )
     await seed_reference()
-    return {C1_CALL: str(call["id"])}
+    published = await api.gql(
+        "mutation($y: String!) { publishRules(yaml: $y) { ... on RulesPublished { id } } }",
+        {"y": RULES},
+        token("policy_staff"),
+    )
+    return {C1_CALL: str(call["id"]), VERSION: published["data"]["publishRules"]["id"]}
 
 
 async def seed_reference() -> None:

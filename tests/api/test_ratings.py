@@ -12,6 +12,7 @@ from typing import Any
 from models.db import connection, fetch
 from tests.conftest import ROOT, Api, citizen, token
 from tests.factories import CHEN, COMPANY, WANG, case_input
+from tests.profiles import scenarios_text
 
 SUBMIT = """
 mutation($input: RatingInput!) {
@@ -260,9 +261,13 @@ async def test_a_default_rating_that_fell_due_counts_before_the_sweep_writes_it(
 @contextlib.asynccontextmanager
 async def policy(api: Api, profile: str) -> AsyncIterator[None]:
     """Run the service on a regional profile for the length of the block."""
-    publish = "mutation($y: String!) { publishRules(yaml: $y) { __typename } }"
+    publish = (
+        "mutation($y: String!, $s: String) { publishRules(yaml: $y, scenarios: $s) { __typename } }"
+    )
     staff = token("policy_staff")
-    body = await api.gql(publish, {"y": PROFILES[profile]}, staff)
+    # A shipped profile with its own scenarios; a variant of rules.yaml with the template's.
+    scenarios = scenarios_text(profile) if profile in ("haiyang", "min_an") else None
+    body = await api.gql(publish, {"y": PROFILES[profile], "s": scenarios}, staff)
     assert body["data"]["publishRules"]["__typename"] == "RulesPublished"
     yield  # the api fixture puts rules.yaml back for the next test
 
