@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from redis.asyncio import Redis
 from starlette.applications import Starlette
+from tortoise.exceptions import OperationalError
 
 from rules import Engine, PolicyError
 from schema.core.context import Collaborators
@@ -101,7 +102,13 @@ def _load_rules(settings: Settings) -> Engine:
 
 
 async def _adopt_rules(engine: Engine, settings: Settings, now: datetime) -> None:
-    refusal = await adopt_at_start(engine, settings.rules_path, now=now, lang=settings.lang)
+    try:
+        refusal = await adopt_at_start(engine, settings.rules_path, now=now, lang=settings.lang)
+    except OperationalError:
+        # Served before `hcp migrate` made the tables: the rules file serves alone, with
+        # no versions kept, until the database is migrated.
+        log.warning("the policy versions are not kept: the database is not migrated yet")
+        return
     if refusal is not None:
         log.warning(
             "the rules file was refused at start-up (%s), serving the stored %s:\n%s",

@@ -181,6 +181,10 @@ class RulesBroadcast:
         try:
             if body.get("origin") != self.origin:
                 await self._switch(body)
+        except Exception:  # a listener that dies would leave this worker on the old policy
+            log.exception(
+                "rules broadcast failed unexpectedly; still serving %s", self.engine.version
+            )
         finally:
             ack = body.get("ack")
             if isinstance(ack, str) and ack.startswith(f"{CHANNEL}:ack:"):

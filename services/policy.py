@@ -58,7 +58,9 @@ async def publish_rules(
     rules file (those of the active policy)."""
     if scenarios is None:
         scenarios = _beside(to.path)
-    admitted = await gate(text, scenarios, name=to.path.name, lang=to.lang)
+    admitted = await gate(
+        text, scenarios, name=to.path.name, lang=to.lang, history=to.engine.timeline
+    )
     if isinstance(admitted, RulesRefusal):
         return admitted
     assert scenarios is not None  # the gate refuses a policy without scenarios
@@ -103,7 +105,9 @@ async def adopt_file(
     if digest_of(text) == engine.source.digest:
         return False  # written by a publish of this process, or touched
     scenarios = _beside(path)
-    admitted = await gate(text, scenarios, name=str(path), lang=lang, seconds=seconds)
+    admitted = await gate(
+        text, scenarios, name=str(path), lang=lang, history=engine.timeline, seconds=seconds
+    )
     if isinstance(admitted, RulesRefusal):
         return admitted
     assert scenarios is not None
@@ -153,7 +157,9 @@ async def adopt_at_start(
     if stored is None:
         await _record(engine.source, scenarios or "", now, "file", "", "START")
     elif stored != engine.source.digest:
-        admitted = await gate(engine.source.text, scenarios, name=str(path), lang=lang)
+        admitted = await gate(
+            engine.source.text, scenarios, name=str(path), lang=lang, history=engine.timeline
+        )
         if isinstance(admitted, RulesRefusal):
             refusal = admitted
         else:

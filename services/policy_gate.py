@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,14 +35,22 @@ class Trial:
 
 
 async def gate(
-    text: str, scenarios: str | None, *, name: str, lang: str, seconds: float = PARSE_SECONDS
+    text: str,
+    scenarios: str | None,
+    *,
+    name: str,
+    lang: str,
+    history: Sequence[Source] = (),
+    seconds: float = PARSE_SECONDS,
 ) -> Source | RulesRefusal:
-    """The policy, when it may serve; otherwise why not."""
+    """The policy, when it may serve; otherwise why not. `history`: the versions it
+    follows (the engine's timeline), so that its scenarios see cases completed before its
+    effective date judged as they will be."""
     try:
         source = await parse_bounded(text, name, seconds=seconds)
     except PolicyError as exc:
         return RulesRefusal("INVALID_RULES", exc.problems)
-    results = await run_scenarios(source, scenarios, lang=lang)
+    results = await run_scenarios(source, scenarios, lang=lang, history=history)
     if isinstance(results, RulesRefusal):
         return results
     failed = [r for r in results if not r.passed]
@@ -49,20 +58,21 @@ async def gate(
 
 
 async def run_scenarios(
-    source: Source, scenarios: str | None, *, lang: str
+    source: Source, scenarios: str | None, *, lang: str, history: Sequence[Source] = ()
 ) -> list[Result] | RulesRefusal:
-    """Every scenario of `scenarios` (a scenarios file's text) against `source`."""
+    """Every scenario of `scenarios` (a scenarios file's text) against `source` following
+    `history` (rules.eras)."""
     if scenarios is None or not scenarios.strip():
         return RulesRefusal("NO_SCENARIOS")
     try:
         cases = read_scenarios(scenarios, SCENARIOS_NAME)
     except PolicyError as exc:
         return RulesRefusal("INVALID_SCENARIOS", exc.problems)
-    return await asyncio.to_thread(_run, source, cases, lang)
+    return await asyncio.to_thread(_run, source, cases, lang, history)
 
 
-def _run(source: Source, cases: list[Any], lang: str) -> list[Result]:
-    engine = Engine(source)
+def _run(source: Source, cases: list[Any], lang: str, history: Sequence[Source]) -> list[Result]:
+    engine = Engine(source, history)
     try:
         return run_on(engine, cases, lang)
     finally:

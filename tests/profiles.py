@@ -25,3 +25,26 @@ def scenarios_text(name: str) -> str:
     """The scenarios a policy is published with (`<name>_test.yaml` beside it)."""
     path = policy_file(name)
     return path.with_name(f"{path.stem}_test.yaml").read_text("utf-8")
+
+
+def ten_working_days(label: str) -> tuple[str, str]:
+    """rules.yaml with a late-rating window of 10 working days instead of 5, labelled, and
+    its scenarios saying so (the publishing gate refuses it with the template's)."""
+    text = policy_file("rules").read_text("utf-8")
+    text = text.replace("version: template-2026.1", f"version: {label}", 1)
+    assert text.count("within: 5 working days") == 1
+    text = text.replace("within: 5 working days", "within: 10 working days")
+    edits = {
+        'expect: {deadline: "2026-10-13T23:59:59+08:00", open: true}': (
+            'expect: {deadline: "2026-10-20T23:59:59+08:00", open: true}'
+        ),
+        "expect: {accepted: false, code: RATING_WINDOW_CLOSED}": "expect: {accepted: true}",
+        'window_closed_before: "2026-10-08T00:00:00+08:00"': (
+            'window_closed_before: "2026-09-23T00:00:00+08:00"'
+        ),
+    }
+    scenarios = scenarios_text("rules")
+    for before, after in edits.items():
+        assert scenarios.count(before) == 1, before
+        scenarios = scenarios.replace(before, after)
+    return text, scenarios

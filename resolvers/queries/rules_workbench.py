@@ -123,7 +123,8 @@ async def run_rules_scenarios(
     if scenarios is None:
         collaborators = info.context.collaborators
         scenarios = (await active_policy(collaborators.engine, collaborators.rules_path)).scenarios
-    ran = await run_scenarios(found, scenarios, lang=lang)
+    history = info.context.collaborators.engine.timeline
+    ran = await run_scenarios(found, scenarios, lang=lang, history=history)
     if isinstance(ran, RulesRefusal):
         return _not_run(ran, lang)
     failed = sum(not r.passed for r in ran)

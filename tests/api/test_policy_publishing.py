@@ -15,7 +15,7 @@ from server.rules_runtime import RulesFileWatch
 from server.state import app_state
 from tests.conftest import ROOT, Api, token
 from tests.factories import WANG, case_input
-from tests.profiles import scenarios_text
+from tests.profiles import scenarios_text, ten_working_days
 
 TEMPLATE = (ROOT / "rules.yaml").read_text(encoding="utf-8")
 SCENARIOS = scenarios_text("rules")
@@ -132,14 +132,7 @@ async def test_versions_keep_who_when_why_and_a_rollback_restores_the_behaviour(
     api: Api,
 ) -> None:
     first = await publish(api, labelled("v1"), note="起步")
-    longer = labelled("v2", TEMPLATE.replace("within: 5 working days", "within: 10 working days"))
-    scenarios = SCENARIOS.replace(
-        'expect: {deadline: "2026-10-13T23:59:59+08:00", open: true}',
-        'expect: {deadline: "2026-10-20T23:59:59+08:00", open: true}',
-    ).replace(
-        "expect: {accepted: false, code: RATING_WINDOW_CLOSED}",
-        "expect: {accepted: true}",
-    )
+    longer, scenarios = ten_working_days("v2")
     second = await publish(api, longer, scenarios, note="补充评价延长到10个工作日")
     assert second["__typename"] == "RulesPublished", second
     versions = (await api.gql(VERSIONS, {}, STAFF))["data"]["rulesVersions"]

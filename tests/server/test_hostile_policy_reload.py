@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shutil
 import threading
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from rules import Engine
 from rules import loader as policy_loader
 from server.rules_runtime import RulesFileWatch
 from server.state import app_state
-from services.policy import Published, publish_rules
+from services.policy import Published, Publisher, publish_rules
 from tests.conftest import ROOT, Api, token
 from tests.rules.test_hostile_policy import REASON, laughs
 from tests.server.test_rules_broadcast import until, worker
@@ -87,7 +88,7 @@ async def test_the_service_answers_while_a_hostile_file_is_read_and_keeps_its_po
 
 
 async def test_a_file_that_takes_too_long_to_read_is_refused_and_the_old_policy_stays(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    api: Api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = tmp_path / "rules.yaml"
     path.write_text(TEXT, encoding="utf-8")
@@ -107,10 +108,11 @@ async def test_a_file_that_takes_too_long_to_read_is_refused_and_the_old_policy_
 
 
 async def test_a_policy_published_while_the_file_is_read_is_not_undone_by_that_read(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    api: Api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "rules.yaml"
     path.write_text(TEXT, encoding="utf-8")
+    shutil.copyfile(ROOT / "rules_test.yaml", tmp_path / "rules_test.yaml")
     engine = Engine.from_path(path)
     watch = RulesFileWatch(engine, path)
     reading = SlowReading(monkeypatch)
@@ -119,7 +121,8 @@ async def test_a_policy_published_while_the_file_is_read_is_not_undone_by_that_r
         polling = asyncio.create_task(watch.poll())
         await until(reading.started.is_set, seconds=10)
         published = TEXT.replace("version: template-2026.1", "version: published")
-        result = await publish_rules(published, engine=engine, path=path, announce=None)
+        to = Publisher(engine, path, None, api.clock.now)
+        result = await publish_rules(published, to=to)
         assert isinstance(result, Published)
     finally:
         reading.release.set()
@@ -163,7 +166,7 @@ async def test_publish_rules_refuses_an_oversized_policy_naming_the_limit(api: A
 
 @pytest.mark.redis
 async def test_a_broadcast_policy_with_aliases_is_refused_by_the_other_workers(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    api: Api, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = tmp_path / "rules.yaml"
     path.write_text(TEXT, encoding="utf-8")

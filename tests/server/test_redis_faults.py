@@ -41,6 +41,7 @@ from tests.conftest import (
     IN_CI,
     PG_URL,
     ROOT,
+    Api,
     Clock,
     _admin,
     citizen,
@@ -413,7 +414,7 @@ async def test_window_subscriptions_come_back_after_a_restart(redis_server: Redi
 
 
 async def test_the_rules_broadcast_comes_back_after_a_restart(
-    redis_server: RedisServer, tmp_path: Path
+    api: Api, redis_server: RedisServer, tmp_path: Path
 ) -> None:
     path = tmp_path / "rules.yaml"
     text = (ROOT / "rules.yaml").read_text(encoding="utf-8")

@@ -1,10 +1,12 @@
 """With Redis, a policy published on one worker reaches every worker, and `hcp rules
-reload` makes every worker re-read its file."""
+reload` makes every worker re-read its file (through the publishing gate; the `api`
+fixture gives them the database the versions are kept in)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -13,7 +15,7 @@ from redis.asyncio import Redis
 
 from rules import Engine
 from server.rules_runtime import RulesBroadcast, request_reload
-from tests.conftest import REDIS_URL, ROOT, require
+from tests.conftest import REDIS_URL, ROOT, Api, require
 
 pytestmark = pytest.mark.redis
 TEXT = (ROOT / "rules.yaml").read_text(encoding="utf-8")
@@ -42,9 +44,10 @@ async def until(check: object, seconds: float = 5) -> None:
     raise AssertionError("did not happen in time")
 
 
-async def test_a_publish_on_one_worker_switches_the_others(tmp_path: Path) -> None:
+async def test_a_publish_on_one_worker_switches_the_others(api: Api, tmp_path: Path) -> None:
     path = tmp_path / "rules.yaml"
     path.write_text(TEXT, encoding="utf-8")
+    shutil.copyfile(ROOT / "rules_test.yaml", tmp_path / "rules_test.yaml")
     async with worker(path) as first, worker(path) as second:
         new_text = TEXT.replace("version: template-2026.1", "version: broadcast-test")
         first.engine.publish(new_text)
@@ -53,9 +56,12 @@ async def test_a_publish_on_one_worker_switches_the_others(tmp_path: Path) -> No
         assert second.engine.version == first.engine.version
 
 
-async def test_an_invalid_broadcast_is_refused_and_the_old_policy_stays(tmp_path: Path) -> None:
+async def test_an_invalid_broadcast_is_refused_and_the_old_policy_stays(
+    api: Api, tmp_path: Path
+) -> None:
     path = tmp_path / "rules.yaml"
     path.write_text(TEXT, encoding="utf-8")
+    shutil.copyfile(ROOT / "rules_test.yaml", tmp_path / "rules_test.yaml")
     async with worker(path) as first, worker(path) as second:
         before = second.engine.version
         await first.announce_publish("levels: [oops")
@@ -64,9 +70,10 @@ async def test_an_invalid_broadcast_is_refused_and_the_old_policy_stays(tmp_path
         assert before != second.engine.version
 
 
-async def test_reload_requests_make_every_worker_reread_its_file(tmp_path: Path) -> None:
+async def test_reload_requests_make_every_worker_reread_its_file(api: Api, tmp_path: Path) -> None:
     path = tmp_path / "rules.yaml"
     path.write_text(TEXT, encoding="utf-8")
+    shutil.copyfile(ROOT / "rules_test.yaml", tmp_path / "rules_test.yaml")
     async with worker(path) as first, worker(path) as second:
         path.write_text(
             TEXT.replace("version: template-2026.1", "version: reread"), encoding="utf-8"
