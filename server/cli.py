@@ -29,7 +29,7 @@ from server.database import migrate, open_database
 from server.demo import SeedReport, seed_demo
 from server.logs import configure_logging, log_config
 from server.redis_health import redis_client
-from server.rules_runtime import RulesFileWatch, request_reload
+from server.rules_runtime import RulesFileWatch, adopt_rules_at_start, request_reload
 from server.served_url import served_url
 from server.settings import Settings, SettingsError
 from server.sweeper import Sweeper, lead, leader_lock, reminder_link_base, sms_sender
@@ -257,6 +257,9 @@ async def _work(settings: Settings, engine: Engine, interval: float, link_base: 
     watch = RulesFileWatch(engine, settings.rules_path, lang=settings.lang)
     vault = Vault.from_ring(secrets.data_key(settings))
     async with open_database(settings), httpx.AsyncClient() as client:
+        await adopt_rules_at_start(
+            engine, settings.rules_path, now=datetime.now(UTC), lang=settings.lang
+        )
         sweeper = Sweeper(
             engine=engine,
             sender=sms_sender(settings, client),

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 from redis.asyncio import Redis
 from starlette.applications import Starlette
-from tortoise.exceptions import OperationalError
 
 from rules import Engine, PolicyError
 from schema.core.context import Collaborators
@@ -22,16 +20,18 @@ from server.broker import LocalBroker, RedisBroker
 from server.counters import LocalCounters, RedisCounters
 from server.database import open_database
 from server.redis_health import RedisHealth, RedisUnavailableError, redis_client
-from server.rules_runtime import RulesBroadcast, RulesFileWatch, refusal_lines, watch_file
+from server.rules_runtime import (
+    RulesBroadcast,
+    RulesFileWatch,
+    adopt_rules_at_start,
+    watch_file,
+)
 from server.settings import Settings
 from server.startup import StartupError, authenticator, make_verifier
 from server.state import AppState, set_app_state
 from server.sweeper import serve_sweep
 from services.disclosure import PublicCache
-from services.policy import adopt_at_start
 from services.vault import Vault
-
-log = logging.getLogger("hcp.rules")
 
 # How long start-up waits for the rules broadcast to subscribe before serving without it.
 _SUBSCRIBE_SECONDS = 2.0
@@ -46,7 +46,7 @@ def lifespan(settings: Settings, clock: Callable[[], datetime] | None) -> Lifesp
         authenticate = authenticator(make_verifier(settings))
         now = clock or (lambda: datetime.now(UTC))
         async with open_database(settings):
-            await _adopt_rules(engine, settings, now())
+            await adopt_rules_at_start(engine, settings.rules_path, now=now(), lang=settings.lang)
             redis, health = await _open_redis(settings)
             watch = RulesFileWatch(engine, settings.rules_path, clock=now, lang=settings.lang)
             background = [asyncio.create_task(watch_file(watch, settings.rules_poll_seconds))]
@@ -99,23 +99,6 @@ def _load_rules(settings: Settings) -> Engine:
         return Engine.from_path(settings.rules_path)
     except PolicyError as exc:
         raise StartupError(f"the rules file is not valid (HCP_RULES):\n{exc}") from None
-
-
-async def _adopt_rules(engine: Engine, settings: Settings, now: datetime) -> None:
-    try:
-        refusal = await adopt_at_start(engine, settings.rules_path, now=now, lang=settings.lang)
-    except OperationalError:
-        # Served before `hcp migrate` made the tables: the rules file serves alone, with
-        # no versions kept, until the database is migrated.
-        log.warning("the policy versions are not kept: the database is not migrated yet")
-        return
-    if refusal is not None:
-        log.warning(
-            "the rules file was refused at start-up (%s), serving the stored %s:\n%s",
-            refusal.code,
-            engine.version,
-            refusal_lines(refusal, settings.lang),
-        )
 
 
 async def _open_redis(settings: Settings) -> tuple[Redis | None, RedisHealth | None]:

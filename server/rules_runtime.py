@@ -16,11 +16,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from redis.asyncio import Redis
+from tortoise.exceptions import OperationalError
 
 from rules import PARSE_SECONDS, Engine, PolicyError, parse_bounded
 from server.broker import follow
 from server.redis_health import RedisHealth, RedisUnavailableError
-from services.policy import adopt_file, switch_to_stored
+from services.policy import adopt_at_start, adopt_file, switch_to_stored
 from services.policy_gate import RulesRefusal
 
 log = logging.getLogger("hcp.rules")
@@ -54,7 +55,15 @@ async def reload_from_file(
 ) -> bool:
     """Adopt the file if it passes the publishing gate; one that does not is refused with
     its problems or failed scenarios (logged) and the old policy keeps serving."""
-    result = await adopt_file(engine, path, now=clock(), lang=lang, seconds=seconds)
+    stamp = file_stamp(path)
+    result = await adopt_file(
+        engine,
+        path,
+        now=clock(),
+        lang=lang,
+        seconds=seconds,
+        unchanged=lambda: file_stamp(path) == stamp,
+    )
     if isinstance(result, RulesRefusal):
         log.warning(
             "rules file refused (%s), still serving %s:\n%s",
@@ -66,6 +75,25 @@ async def reload_from_file(
     if result:
         log.info("rules reloaded: now serving %s", engine.version)
     return result
+
+
+async def adopt_rules_at_start(engine: Engine, path: Path, *, now: datetime, lang: str) -> None:
+    """The stored versions at start-up (services.policy.adopt_at_start), for `hcp serve`'s
+    workers and `hcp worker` alike."""
+    try:
+        refusal = await adopt_at_start(engine, path, now=now, lang=lang)
+    except OperationalError:
+        # Served before `hcp migrate` made the tables: the rules file serves alone, with
+        # no versions kept, until the database is migrated.
+        log.warning("the policy versions are not kept: the database is not migrated yet")
+        return
+    if refusal is not None:
+        log.warning(
+            "the rules file was refused at start-up (%s), serving the stored %s:\n%s",
+            refusal.code,
+            engine.version,
+            refusal_lines(refusal, lang),
+        )
 
 
 def refusal_lines(refusal: RulesRefusal, lang: str) -> str:

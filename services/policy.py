@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from tortoise.exceptions import OperationalError
 from tortoise.transactions import in_transaction
 
 from models.db import connection
@@ -87,10 +88,18 @@ async def activate_version(
 
 
 async def adopt_file(
-    engine: Engine, path: Path, *, now: datetime, lang: str, seconds: float = PARSE_SECONDS
+    engine: Engine,
+    path: Path,
+    *,
+    now: datetime,
+    lang: str,
+    seconds: float = PARSE_SECONDS,
+    unchanged: Callable[[], bool] = lambda: True,
 ) -> bool | RulesRefusal:
     """The watched rules file changed: gate it with the scenarios beside it, store it and
-    switch to it. False when nothing changed; the refusal when it may not serve."""
+    switch to it. False when nothing changed, or when the file was rewritten while it was
+    read (`unchanged()` is false: a publish wrote it, and what was read may be older than
+    what now serves; the watcher reads the new file); the refusal when it may not serve."""
     try:
         text = await asyncio.to_thread(_read_bounded, path)
     except (OSError, UnicodeDecodeError) as exc:
@@ -111,7 +120,14 @@ async def adopt_file(
     if isinstance(admitted, RulesRefusal):
         return admitted
     assert scenarios is not None
-    await _record(admitted, scenarios, now, "file", "", "FILE")
+    if not unchanged():
+        return False
+    try:
+        await _record(admitted, scenarios, now, "file", "", "FILE")
+    except OperationalError:
+        # A database not migrated yet keeps no versions: the file serves alone, as at
+        # start-up (server.rules_runtime.adopt_rules_at_start).
+        return engine.replace(admitted)
     return await switch_to_stored(engine)
 
 

@@ -32,8 +32,9 @@ def ten_working_days(label: str) -> tuple[str, str]:
     its scenarios saying so (the publishing gate refuses it with the template's)."""
     text = policy_file("rules").read_text("utf-8")
     text = text.replace("version: template-2026.1", f"version: {label}", 1)
-    assert text.count("within: 5 working days") == 1
-    text = text.replace("within: 5 working days", "within: 10 working days")
+    late = "可在5个工作日内补充评价\n    within: 5 working days"
+    assert text.count(late) == 1
+    text = text.replace(late, late.replace("within: 5", "within: 10"))
     edits = {
         'expect: {deadline: "2026-10-13T23:59:59+08:00", open: true}': (
             'expect: {deadline: "2026-10-20T23:59:59+08:00", open: true}'

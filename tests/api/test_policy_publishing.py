@@ -6,7 +6,6 @@ and why; a rollback brings the earlier behaviour back."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import Any
 
 import pytest
@@ -43,10 +42,7 @@ query($a: ID!, $b: ID!) {
     from { id } to { id } changes { section ruleId kind summary details }
   }
 }"""
-RATE = """
-mutation($i: RatingInput!) {
-  submitRating(input: $i) { __typename ... on RatingRejected { code } }
-}"""
+CASE = "query($n: String!) { case(caseNo: $n) { ratingDeadline } }"
 # The template's default level is 满意 (4); the scenario "7个自然日未评价默认满意" says so.
 DEFAULT_4 = "    level: 4\n    after: 7 natural days"
 DEFAULT_3 = "    level: 3\n    after: 7 natural days"
@@ -83,8 +79,10 @@ async def test_publish_refuses_a_policy_whose_scenarios_fail_and_names_them(api:
 
 async def test_publish_with_its_own_scenarios_passes_the_gate(api: Api) -> None:
     changed = TEMPLATE.replace(DEFAULT_4, DEFAULT_3)
-    scenarios = SCENARIOS.replace("expect: {default_level: 4,", "expect: {default_level: 3,")
-    assert scenarios != SCENARIOS
+    scenarios = SCENARIOS.replace(
+        "expect: {default_level: 4,", "expect: {default_level: 3,"
+    ).replace("default_level: 4, remind_due_before", "default_level: 3, remind_due_before")
+    assert scenarios.count("default_level: 3") == 2
     result = await publish(api, labelled("default-3", changed), scenarios, note="默认改为基本满意")
     assert result["__typename"] == "RulesPublished", result
     assert result["version"].startswith("default-3@")
@@ -148,7 +146,7 @@ async def test_versions_keep_who_when_why_and_a_rollback_restores_the_behaviour(
     assert rule[0]["details"] == [
         "rating.late_rating.within：由 5 working days 改为 10 working days"
     ]
-    # Under v2 a case of 30 September may still be rated on 14 October ...
+    # Under v2 a case of 30 September may be rated until 20 October ...
     await api.ingest(
         case_input(
             "R-1",
@@ -156,24 +154,20 @@ async def test_versions_keep_who_when_why_and_a_rollback_restores_the_behaviour(
             completedAt="2026-09-30T15:00:00+08:00",
         )
     )
-    api.clock.now = datetime.fromisoformat("2026-10-14T09:00:00+08:00")
     citizen = token("citizen", id_number=WANG["idNumber"], name=WANG["name"])
-    rating = {"caseNo": "R-1", "level": 5, "channel": "APP"}
-    accepted = await api.gql(RATE, {"i": rating}, citizen)
-    assert accepted["data"]["submitRating"]["__typename"] == "RatingAccepted"
-    # ... and after the rollback to v1, on the next request, no more.
+    deadline = await api.gql(CASE, {"n": "R-1"}, citizen)
+    assert deadline["data"]["case"]["ratingDeadline"] == "2026-10-20T23:59:59+08:00"
+    # ... and after the rollback to v1, on the next request, until 13 October again.
     back = (await api.gql(ACTIVATE, {"id": first["id"], "n": "撤回"}, STAFF))["data"]
     assert back["activateRulesVersion"]["__typename"] == "RulesPublished"
-    again = await api.gql(RATE, {"i": {**rating, "level": 4}}, citizen)
-    assert again["data"]["submitRating"]["code"] == "RATING_WINDOW_CLOSED"
+    again = await api.gql(CASE, {"n": "R-1"}, citizen)
+    assert again["data"]["case"]["ratingDeadline"] == "2026-10-13T23:59:59+08:00"
     versions = (await api.gql(VERSIONS, {}, STAFF))["data"]["rulesVersions"]
     assert [(v["label"], v["active"]) for v in versions] == [("v1", True), ("v2", False)]
     assert api.settings.rules_path.read_text(encoding="utf-8") == labelled("v1")
 
 
-async def test_an_unknown_version_is_not_found(
-    api: Api,
-) -> None:
+async def test_an_unknown_version_is_not_found(api: Api) -> None:
     missing = await api.gql(ACTIVATE, {"id": "999999"}, STAFF)
     assert missing["data"]["activateRulesVersion"]["code"] == "NOT_FOUND"
     nowhere = await api.gql(DIFF, {"a": "999999", "b": "1"}, STAFF)

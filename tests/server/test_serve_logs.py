@@ -56,6 +56,7 @@ def _until(condition: Callable[[], bool], what: str, log: Path) -> None:
 def test_every_worker_logs_with_time_level_logger_and_pid(tmp_path: Path, log_format: str) -> None:
     rules = tmp_path / "rules.yaml"
     shutil.copyfile(ROOT / "rules.yaml", rules)
+    shutil.copyfile(ROOT / "rules_test.yaml", tmp_path / "rules_test.yaml")
     env = {
         "HCP_VAR_DIR": str(tmp_path),
         "HCP_DATABASE_URL": "",
