@@ -1,6 +1,6 @@
-"""The console's routes: its page (at /console/ and, for the dashboard, /console/stats), its
-assets and vendored libraries and, outside production, the mock staff login that plays the
-staff identity provider."""
+"""The console's routes: its page (at /console/ and, for the dashboard and the rules
+workbench, /console/stats and /console/rules), its assets and vendored libraries and,
+outside production, the mock staff login that plays the staff identity provider."""
 
 from __future__ import annotations
 
@@ -35,7 +35,8 @@ _PAGE_HEADERS = {"cache-control": "no-cache", "content-security-policy": CONSOLE
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 # The demo district's staff, one of each role that works the loop (server/demo/catalog.yaml:
-# 区市场监管局 D-SCJG in 宁波市奉化区 330283). The handler is nobody rated at a window.
+# 区市场监管局 D-SCJG in 宁波市奉化区 330283), and the district's policy staff, who edit the
+# policy in the rules workbench. The handler is nobody rated at a window.
 DEMO_STAFF: tuple[dict[str, str], ...] = (
     {
         "sub": "console-dept-handler-scjg",
@@ -62,6 +63,13 @@ DEMO_STAFF: tuple[dict[str, str], ...] = (
         "region_code": "330283",
         "title": "宁波市奉化区 地区管理员",
     },
+    {
+        "sub": "console-policy-staff-330283",
+        "role": "policy_staff",
+        "name": "钱立",
+        "region_code": "330283",
+        "title": "宁波市奉化区 政策法规科 政策工作人员",
+    },
 )
 _CLAIMS = ("sub", "role", "name", "staff_code", "department_code", "region_code")
 
@@ -73,6 +81,7 @@ def console_routes(settings: Settings) -> list[BaseRoute]:
         Route("/console", lambda _r: RedirectResponse("/console/", status_code=308)),
         Route("/console/", _page("index.html", login=login)),
         Route("/console/stats", _page("index.html", login=login)),
+        Route("/console/rules", _page("index.html", login=login)),
         Route("/console/assets/{name}", _asset),
         Route("/console/assets/vendor/{name}", _vendored),
     ]

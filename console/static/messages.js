@@ -26,6 +26,7 @@ export const ROLES = Object.freeze({
   dept_handler: "部门差评处理人员",
   window_staff: "窗口人员",
   area_admin: "地区管理员",
+  policy_staff: "政策工作人员",
   rater: "评价人",
   system: "系统",
 });

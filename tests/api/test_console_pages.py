@@ -27,7 +27,9 @@ async def _get(settings: Any, method: str, path: str, **kwargs: Any) -> httpx.Re
         return await client.request(method, path, **kwargs)
 
 
-@pytest.mark.parametrize("path", ["/console/", "/console/stats", "/console/login"])
+@pytest.mark.parametrize(
+    "path", ["/console/", "/console/stats", "/console/rules", "/console/login"]
+)
 async def test_console_pages_carry_the_security_headers_and_load_nothing_from_elsewhere(
     api: Api, path: str
 ) -> None:
@@ -92,6 +94,7 @@ async def test_the_mock_staff_login_signs_tokens_the_api_trusts(api: Api) -> Non
         ("dept_handler", "D-SCJG", "330283"),
         ("window_staff", "D-SCJG", "330283"),
         ("area_admin", None, "330283"),
+        ("policy_staff", None, "330283"),
     ]
     for bad in ({"sub": "someone-else"}, ["not", "an", "object"], {}):
         refused = await api.client.post("/console/mock-token", json=bad)

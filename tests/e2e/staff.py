@@ -86,13 +86,21 @@ async def upload(served: Served) -> str:
     return evidence_id
 
 
-async def sign_in(screen: Screen, name: str, shot: str) -> None:
-    """Through the console's 登录 to the mock staff login, as the demo staff member `name`."""
+async def sign_in(
+    screen: Screen,
+    name: str,
+    shot: str,
+    *,
+    lands: str = "**/console/",
+    heading: str = "差评工单",
+) -> None:
+    """Through the console's 登录 to the mock staff login, as the demo staff member `name`,
+    landing at `lands` on the page headed `heading` (the worklist, unless told)."""
     page = screen.page
     await page.goto("/console/")
     await page.get_by_role("link", name="登录").click()
     await expect(page.get_by_role("button", name=name)).to_be_visible()
     await screen.shot(shot)
     await page.get_by_role("button", name=name).click()
-    await page.wait_for_url("**/console/")
-    await expect(page.get_by_role("heading", name="差评工单")).to_be_visible()
+    await page.wait_for_url(lands)
+    await expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
