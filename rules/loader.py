@@ -15,9 +15,12 @@ import yaml
 from pydantic import ValidationError
 from yaml.events import AliasEvent, NodeEvent
 
-from rules.policy_problems import Locator, PolicyError, Problem, dotted, from_validation
+from rules.policy_problems import Locator, PolicyError, Problem, problem
+from rules.schema_wording import from_validation
 from rules.spec import Policy
 from rules.spec_checks import advice, cross_checks
+from rules.wording import Said
+from rules.yaml_problems import reader_problem, syntax_problems
 
 # A real policy is 10-20 KB. Every byte costs parsing time (pure-Python YAML: about 8 s per
 # MiB, 2 s for this bound) and the file comes from whoever can write it or call
@@ -56,9 +59,12 @@ def load(path: Path) -> Source:
             # A file may grow after stat: never read much more than a policy may hold.
             text = handle.read(MAX_POLICY_BYTES + 1)
     except (OSError, UnicodeDecodeError) as exc:
-        raise PolicyError(
-            [Problem(str(path), 1, 1, f"cannot read the file ({exc.__class__.__name__})")]
-        ) from None
+        kind = exc.__class__.__name__
+        said = Said(
+            f"读不了这个文件（{kind}）：请确认文件存在、有读取权限，并以 UTF-8 编码保存",
+            f"cannot read the file ({kind})",
+        )
+        raise PolicyError([problem(str(path), 1, 1, said)]) from None
     return parse(text, str(path))
 
 
@@ -80,11 +86,13 @@ async def _bounded(read: Callable[[], Source], name: str, seconds: float) -> Sou
     try:
         return await asyncio.wait_for(asyncio.to_thread(read), seconds)
     except TimeoutError:
-        message = (
+        said = Said(
+            f"读取这份规则用了超过 {seconds:g} 秒，所以没有采用，继续按原来的规则运行；正常的规则"
+            "文件不到一秒就能读完，请先用 hcp rules check 检查",
             f"reading the policy took longer than {seconds:g} s, so it was not used; "
-            "a real policy is read in well under a second"
+            "a real policy is read in well under a second",
         )
-        raise PolicyError([Problem(name, 1, 1, message)]) from None
+        raise PolicyError([problem(name, 1, 1, said)]) from None
 
 
 def read_yaml(text: str, name: str) -> tuple[yaml.Node | None, Any]:
@@ -96,24 +104,21 @@ def read_yaml(text: str, name: str) -> tuple[yaml.Node | None, Any]:
     try:
         return _compose(text)
     except _Refused as exc:
-        raise PolicyError([Problem(name, exc.line, exc.column, exc.message)]) from None
+        raise PolicyError([problem(name, exc.line, exc.column, exc.said)]) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise PolicyError([Problem(name, line, column, f"YAML syntax: {exc.problem}")]) from None
+        raise PolicyError(syntax_problems(text, name, exc)) from None
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow, e.g. a NUL
-        line = text.count("\n", 0, exc.position) + 1
-        column = exc.position - text.rfind("\n", 0, exc.position)
-        message = f"YAML: {exc.reason} (U+{exc.character:04X})"
-        raise PolicyError([Problem(name, line, column, message)]) from None
+        raise PolicyError([reader_problem(text, name, exc)]) from None
 
 
 def parse(text: str, name: str = "<rules>") -> Source:
     tree, data = read_yaml(text, name)
     if not isinstance(data, dict) or tree is None:
-        raise PolicyError(
-            [Problem(name, 1, 1, "the file must be a mapping of keys (levels:, rating:, …)")]
+        said = Said(
+            "文件内容要是一组“键: 值”（levels:、rating: 等，每个键单独一行、顶格写）",
+            "the file must be a mapping of keys (levels:, rating:, …)",
         )
+        raise PolicyError([problem(name, 1, 1, said)])
     located = Locator(name, tree)
     problems = located.duplicate_keys()
     try:
@@ -121,15 +126,12 @@ def parse(text: str, name: str = "<rules>") -> Source:
     except ValidationError as exc:
         problems += from_validation(located, exc)
         raise PolicyError(problems) from None
-    problems += [
-        located.at(path, dotted(path) + ": " + message) for path, message in cross_checks(policy)
-    ]
+    problems += [located.at(path, said.after(path)) for path, said in cross_checks(policy)]
     if problems:
         raise PolicyError(problems)
     digest = hashlib.sha256(text.encode()).hexdigest()[:12]
     warnings = tuple(
-        located.at(path, dotted(path) + ": " + message, warning=True)
-        for path, message in advice(policy)
+        located.at(path, said.after(path), warning=True) for path, said in advice(policy)
     )
     return Source(policy=policy, text=text, digest=digest, warnings=warnings)
 
@@ -145,21 +147,24 @@ def _compose(text: str) -> tuple[yaml.Node | None, Any]:
 
 
 def _too_large(name: str, size: int) -> Problem:
-    message = (
-        f"the file is {size:,} bytes; a policy file may be at most {MAX_POLICY_BYTES // 1024} KiB "
-        f"({MAX_POLICY_BYTES:,} bytes), and a real policy is 10-20 KB"
+    limit = MAX_POLICY_BYTES // 1024
+    said = Said(
+        f"文件有 {size:,} 字节，规则文件最大 {limit} KiB（{MAX_POLICY_BYTES:,} 字节），正常的"
+        "规则文件约 10-20 KB；多半是粘贴错了内容",
+        f"the file is {size:,} bytes; a policy file may be at most {limit} KiB "
+        f"({MAX_POLICY_BYTES:,} bytes), and a real policy is 10-20 KB",
     )
-    return Problem(name, 1, 1, message)
+    return problem(name, 1, 1, said)
 
 
 class _Refused(Exception):
     """Something a policy never needs, found while composing; nothing was expanded."""
 
-    def __init__(self, where: NodeEvent | yaml.Node, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, where: NodeEvent | yaml.Node, said: Said) -> None:
+        super().__init__(said.en)
         mark = where.start_mark
         self.line, self.column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        self.message = message
+        self.said = said
 
 
 class _PolicyLoader(yaml.SafeLoader):
@@ -175,14 +180,18 @@ class _PolicyLoader(yaml.SafeLoader):
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         event: NodeEvent = self.peek_event()  # type: ignore[no-untyped-call]  # untyped stub
         if isinstance(event, AliasEvent):
-            raise _Refused(event, _no_anchors(f"alias *{event.anchor}"))
+            raise _Refused(event, _no_anchors("别名", "alias", f"*{event.anchor}"))
         if event.anchor is not None:
-            raise _Refused(event, _no_anchors(f"anchor &{event.anchor}"))
+            raise _Refused(event, _no_anchors("锚点", "anchor", f"&{event.anchor}"))
         if self._depth >= MAX_DEPTH:
             raise _Refused(
                 event,
-                f"YAML: nested more than {MAX_DEPTH} levels deep; a policy nests far less, so "
-                "look for brackets [ { that are never closed",
+                Said(
+                    f"YAML：层次超过了 {MAX_DEPTH} 层，规则文件不会这么深；多半是 [ 或 {{ "
+                    "没有配对的 ] 或 }",
+                    f"YAML: nested more than {MAX_DEPTH} levels deep; a policy nests far less, "
+                    "so look for brackets [ { that are never closed",
+                ),
             )
         self._depth += 1
         try:
@@ -193,14 +202,19 @@ class _PolicyLoader(yaml.SafeLoader):
         if is_key and node is not None and node.tag == _MERGE_TAG:
             raise _Refused(
                 node,
-                "YAML merge key '<<' is not allowed in a policy file; write the keys out in "
-                "full here",
+                Said(
+                    "YAML 合并键“<<”不能用在规则文件里：请把要合并的键逐个完整写出",
+                    "YAML merge key '<<' is not allowed in a policy file; write the keys out in "
+                    "full here",
+                ),
             )
         return node
 
 
-def _no_anchors(what: str) -> str:
-    return (
-        f"YAML {what}: anchors (&name) and aliases (*name) are not allowed in a policy file; "
-        "write the value out in full wherever it is needed"
+def _no_anchors(kind_zh: str, kind_en: str, named: str) -> Said:
+    return Said(
+        f"YAML {kind_zh} {named}：规则文件里不能用锚点（&名称）和别名（*名称）；两处内容相同，"
+        "就两处都完整写出",
+        f"YAML {kind_en} {named}: anchors (&name) and aliases (*name) are not allowed in a "
+        "policy file; write the value out in full wherever it is needed",
     )
