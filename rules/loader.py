@@ -9,14 +9,14 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from yaml.events import AliasEvent, NodeEvent
 
 from rules.policy_problems import Locator, PolicyError, Problem, problem
-from rules.schema_wording import from_validation
+from rules.schema_wording import failed_sections, from_validation
 from rules.spec import Policy
 from rules.spec_checks import advice, cross_checks
 from rules.wording import Said
@@ -112,6 +112,9 @@ def read_yaml(text: str, name: str) -> tuple[yaml.Node | None, Any]:
 
 
 def parse(text: str, name: str = "<rules>") -> Source:
+    """The policy in `text`, or a PolicyError with every problem found in one pass:
+    duplicate keys, the schema's errors and the cross checks of the sections that
+    validated."""
     tree, data = read_yaml(text, name)
     if not isinstance(data, dict) or tree is None:
         said = Said(
@@ -120,13 +123,9 @@ def parse(text: str, name: str = "<rules>") -> Source:
         )
         raise PolicyError([problem(name, 1, 1, said)])
     located = Locator(name, tree)
-    problems = located.duplicate_keys()
-    try:
-        policy = Policy.model_validate(data)
-    except ValidationError as exc:
-        problems += from_validation(located, exc)
-        raise PolicyError(problems) from None
-    problems += [located.at(path, said.after(path)) for path, said in cross_checks(policy)]
+    policy, problems, valid = _validate(data, located)
+    problems += located.duplicate_keys()
+    problems += [located.at(path, said.after(path)) for path, said in cross_checks(policy, valid)]
     if problems:
         raise PolicyError(problems)
     digest = hashlib.sha256(text.encode()).hexdigest()[:12]
@@ -134,6 +133,35 @@ def parse(text: str, name: str = "<rules>") -> Source:
         located.at(path, said.after(path), warning=True) for path, said in advice(policy)
     )
     return Source(policy=policy, text=text, digest=digest, warnings=warnings)
+
+
+def _validate(
+    data: dict[str, Any], located: Locator
+) -> tuple[Policy, list[Problem], set[str] | None]:
+    """The policy, or as much of it as validated: its sections without errors (the cross
+    checks that read only those still run), the schema's problems and those sections."""
+    try:
+        return Policy.model_validate(data), [], None
+    except ValidationError as exc:
+        problems = from_validation(located, exc)
+        failed = failed_sections(exc)
+    parts: dict[str, Any] = {}
+    for key in Policy.model_fields.keys() - failed:
+        if key in data:
+            try:
+                parts[key] = _section(key).validate_python(data[key])
+            except ValidationError:
+                failed.add(key)
+    valid = set(Policy.model_fields) - failed
+    return Policy.model_construct(**parts), problems, valid
+
+
+@functools.cache
+def _section(key: str) -> TypeAdapter[Any]:
+    """The validator of one top-level section, with its field's constraints."""
+    field = Policy.model_fields[key]
+    annotated: Any = Annotated[field.annotation, field]  # built at run time: typed as Any
+    return TypeAdapter(annotated)
 
 
 def _compose(text: str) -> tuple[yaml.Node | None, Any]:

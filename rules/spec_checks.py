@@ -1,11 +1,14 @@
 """What one key of a policy cannot say alone (completeness, uniqueness, references between
 keys), and advice on what is valid but probably not meant. Each problem is a path into the
 policy and a message in the policy staff's terms (the workflow's and the metrics' checks
-are rules/spec_checks_loop.py)."""
+are rules/spec_checks_loop.py).
+
+A check reads some top-level sections of the policy; it runs when each of them validated,
+so a schema error in `levels` does not hide a cross-check problem in `workflow`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from rules.sms_length import SEGMENT, estimate, messages
 from rules.spec import CHANNELS, Path, Policy, rule_paths
@@ -14,11 +17,31 @@ from rules.wording import Said, dotted
 
 Finding = tuple[Path, Said]
 Check = Callable[[Policy], list[Finding]]
+# Where rules are (rule_paths): a rule id is known unique only when every one of them is read.
+_RULE_SECTIONS = (
+    "levels",
+    "rating",
+    "scope",
+    "deadlines",
+    "masking",
+    "moderation",
+    "abuse",
+    "workflow",
+    "metrics",
+    "disclosure",
+)
 
 
-def cross_checks(policy: Policy) -> list[Finding]:
-    """What one key cannot say alone: completeness, uniqueness, references between keys."""
-    return [finding for check in _CHECKS for finding in check(policy)]
+def cross_checks(policy: Policy, valid: Collection[str] | None = None) -> list[Finding]:
+    """What one key cannot say alone: completeness, uniqueness, references between keys.
+    With `valid`, only the checks whose sections are all in it (the rest did not validate
+    and may be missing from `policy`)."""
+    return [
+        finding
+        for sections, check in _CHECKS
+        if valid is None or all(section in valid for section in sections)
+        for finding in check(policy)
+    ]
 
 
 def advice(policy: Policy) -> list[Finding]:
@@ -201,17 +224,17 @@ def _calendar_problems(policy: Policy) -> list[Finding]:
     ]
 
 
-_CHECKS: tuple[Check, ...] = (
-    _levels_problems,
-    _default_level_problems,
-    _channel_problems,
-    _tag_channel_problems,
-    _rule_id_problems,
-    _tag_code_problems,
-    _twice_in("deadlines", "step", "环节"),
-    _twice_in("masking", "role", "角色"),
-    _calendar_problems,
-    _reminder_problems,
-    workflow_problems,
-    metric_problems,
+_CHECKS: tuple[tuple[tuple[str, ...], Check], ...] = (
+    (("levels",), _levels_problems),
+    (("levels", "rating"), _default_level_problems),
+    (("channel_classes",), _channel_problems),
+    (("channel_classes", "levels"), _tag_channel_problems),
+    (_RULE_SECTIONS, _rule_id_problems),
+    (("levels",), _tag_code_problems),
+    (("deadlines",), _twice_in("deadlines", "step", "环节")),
+    (("masking",), _twice_in("masking", "role", "角色")),
+    (("calendar",), _calendar_problems),
+    (("rating",), _reminder_problems),
+    (("workflow", "deadlines"), workflow_problems),
+    (("levels", "metrics", "disclosure"), metric_problems),
 )
