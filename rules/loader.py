@@ -20,7 +20,7 @@ from rules.schema_wording import failed_sections, from_validation
 from rules.spec import Policy
 from rules.spec_checks import advice, cross_checks
 from rules.wording import Said
-from rules.yaml_problems import reader_problem, syntax_problems
+from rules.yaml_problems import reader_problem, slip_problems, syntax_problems, with_slips
 
 # A real policy is 10-20 KB. Every byte costs parsing time (pure-Python YAML: about 8 s per
 # MiB, 2 s for this bound) and the file comes from whoever can write it or call
@@ -112,9 +112,9 @@ def read_yaml(text: str, name: str) -> tuple[yaml.Node | None, Any]:
 
 
 def parse(text: str, name: str = "<rules>") -> Source:
-    """The policy in `text`, or a PolicyError with every problem found in one pass:
-    duplicate keys, the schema's errors and the cross checks of the sections that
-    validated."""
+    """The policy in `text`, or a PolicyError with every problem found in one pass: the
+    input-method slips, duplicate keys, the schema's errors and the cross checks of the
+    sections that validated."""
     tree, data = read_yaml(text, name)
     if not isinstance(data, dict) or tree is None:
         said = Said(
@@ -126,6 +126,7 @@ def parse(text: str, name: str = "<rules>") -> Source:
     policy, problems, valid = _validate(data, located)
     problems += located.duplicate_keys()
     problems += [located.at(path, said.after(path)) for path, said in cross_checks(policy, valid)]
+    problems = with_slips(problems, slip_problems(text, name))
     if problems:
         raise PolicyError(problems)
     digest = hashlib.sha256(text.encode()).hexdigest()[:12]

@@ -1,10 +1,11 @@
 """What is wrong with a policy file before its keys are read: a YAML syntax error, worded
-for the policy staff."""
+for the policy staff, or the input-method slips (rules/ime.py) that explain it."""
 
 from __future__ import annotations
 
 import yaml
 
+from rules.ime import slips
 from rules.policy_problems import Problem, problem
 from rules.wording import Said
 
@@ -34,16 +35,32 @@ _SYNTAX = (
 
 
 def syntax_problems(text: str, name: str, exc: yaml.MarkedYAMLError) -> list[Problem]:
-    """PyYAML's error in plain words."""
+    """The slips in `text` when there are any, else PyYAML's error in plain words. PyYAML
+    stops at its first error, which comes at or after the first slip when a slip caused
+    it; one before every slip is a problem of its own and is reported too."""
     mark = exc.problem_mark or exc.context_mark
     line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    found = slip_problems(text, name)
+    if found and found[0].line <= line:
+        return found
     english = str(exc.problem)
     zh = next((zh for start, zh in _SYNTAX if english.startswith(start)), f"{_GUESS}（{english}）")
     if exc.context_mark and exc.context_mark.line + 1 < line:
         # An unclosed bracket or quote shows where the next thing starts: say where it began.
         zh += f"（问题从第{exc.context_mark.line + 1}行开始）"
     said = Said(f"YAML 格式错误：{zh}", f"YAML syntax: {english}")
-    return [problem(name, line, column, said)]
+    return [problem(name, line, column, said), *found]
+
+
+def slip_problems(text: str, name: str) -> list[Problem]:
+    return [problem(name, slip.line, slip.column, slip.said) for slip in slips(text)]
+
+
+def with_slips(problems: list[Problem], slipped: list[Problem]) -> list[Problem]:
+    """The slips, and the other problems but those on a slip's line: a slip explains what
+    YAML made of its line (`[PAD，QR]` is one channel named "PAD，QR")."""
+    lines = {slip.line for slip in slipped}
+    return slipped + [found for found in problems if found.line not in lines]
 
 
 def reader_problem(text: str, name: str, exc: yaml.reader.ReaderError) -> Problem:
