@@ -187,7 +187,8 @@ def _too_large(name: str, size: int) -> Problem:
 
 
 class _Refused(Exception):
-    """Something a policy never needs, found while composing; nothing was expanded."""
+    """Something a policy never needs, found while composing (nothing was expanded), or a
+    value YAML recognises but cannot build (a date past the month's end)."""
 
     def __init__(self, where: NodeEvent | yaml.Node, said: Said) -> None:
         super().__init__(said.en)
@@ -238,6 +239,22 @@ class _PolicyLoader(yaml.SafeLoader):
                 ),
             )
         return node
+
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        """A date as YAML writes it, refused where it is when the calendar has no such day
+        (2026-13-01, 2026-02-30): PyYAML raises a bare ValueError without a line."""
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            said = Said(
+                f"“{node.value}”不是有效的日期：月份是 1-12，日不能超过当月的天数，例如 2026-10-01",
+                f"{node.value!r} is not a date: months run 1-12 and days to the month's end, "
+                "e.g. 2026-10-01",
+            )
+            raise _Refused(node, said) from None
+
+
+_PolicyLoader.add_constructor("tag:yaml.org,2002:timestamp", _PolicyLoader.construct_yaml_timestamp)
 
 
 def _no_anchors(kind_zh: str, kind_en: str, named: str) -> Said:

@@ -237,3 +237,18 @@ def test_the_reply_hint_counts_towards_the_length(tmp_path: Path) -> None:
     assert check([path], out) == 0
     assert "提醒：rating.reminder.template" in out.getvalue()
     assert "{reply} 31" in out.getvalue()  # the hint as written, counted in full
+
+
+def test_a_day_the_calendar_does_not_have_is_refused_where_it_is(tmp_path: Path) -> None:
+    """YAML reads 2026-02-30 as a date and fails without a line; it is located instead."""
+    policy = (ROOT / "rules.yaml").read_text(encoding="utf-8")
+    assert policy.count("  holidays: []\n") == 1
+    path = tmp_path / "day.yaml"
+    path.write_text(policy.replace("  holidays: []\n", "  holidays: [2026-02-30]\n"), "utf-8")
+    out = io.StringIO()
+    assert check([path], out) == 1
+    line = _line_of(path, "2026-02-30")
+    assert out.getvalue() == (
+        f"{path}:{line}:14: “2026-02-30”不是有效的日期：月份是 1-12，日不能超过当月的天数，"
+        "例如 2026-10-01\n"
+    )
