@@ -155,7 +155,10 @@ def _misplaced(line: Line, levels: list[int], opened: bool) -> Slip | None:
     column = line.indent
     if not levels or column > levels[-1]:
         if levels and not opened and _ASCII_KEY.match(line.code[column:]):
-            return _over_indented(line, levels[-1])
+            # Its level anyway: the keys below it line up with it, and are not slips too.
+            slip = _over_indented(line, levels[-1])
+            levels.append(column)
+            return slip
         if opened or not levels:
             levels.append(column)
         return None
@@ -175,10 +178,11 @@ def _over_indented(line: Line, sibling: int) -> Slip:
         n + 1,
         Said(
             f"第{line.number}行：这个键缩进了 {n} 个空格，比上一行的键（{sibling} 个空格）多，"
-            f"可上一行已经写了值；同一层的键要对齐，请改为 {sibling} 个空格",
+            f"可上一行的键已经写了值。同一层的键要对齐：请改为 {sibling} 个空格；如果这一行"
+            "本该写在上一行的键下面，就删掉上一行冒号后面的值",
             f"line {line.number}: this key is indented {n} spaces, more than the key above "
-            f"({sibling}), which already has its value; keys of one level line up: indent "
-            f"it {sibling} spaces",
+            f"({sibling}), which already has its value. Keys of one level line up: indent it "
+            f"{sibling} spaces; if it belongs under the key above, delete that key's value",
         ),
     )
 

@@ -55,7 +55,8 @@ def from_validation(located: Locator, exc: ValidationError) -> list[Problem]:
             continue
         reported.add(path)
         said = _message(error, path, union)
-        problems.append(located.at(path, said, key=error["type"] == "extra_forbidden"))
+        at_key = error["type"] == "extra_forbidden" or error["loc"][-1:] == ("[key]",)
+        problems.append(located.at(path, said, key=at_key))
     return problems
 
 
@@ -66,6 +67,8 @@ def failed_sections(exc: ValidationError) -> set[str]:
 
 def _document_path(error: ErrorDetails) -> tuple[DocPath, bool]:
     """The error's location in the document, without pydantic's union-branch labels."""
+    if error["loc"][-1:] == ("[key]",):  # a mapping's key, as written (`Online`)
+        return tuple(error["loc"][:-1]), False
     path: list[str | int] = []
     union = False
     for part in error["loc"]:
@@ -117,6 +120,11 @@ def _value_message(error: ErrorDetails, path: DocPath, union: bool) -> Said:
         return Said(
             f"“{error['input']}”不是这里可以写的值；只能写 {'、'.join(allowed)} 中的一个",
             f"{error['input']!r} is not allowed here; use one of {ctx.get('expected', '')}",
+        )
+    if kind == "string_pattern_mismatch" and error["loc"][-1:] == ("[key]",):
+        return Said(
+            f"名称“{last}”只能用小写英文字母、数字和连字符“-”，如 offline",
+            f"the name {last!r} may hold lower-case letters, digits and hyphens, e.g. offline",
         )
     if kind == "string_pattern_mismatch":
         return _pattern_message(path, english)

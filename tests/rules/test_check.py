@@ -252,3 +252,14 @@ def test_a_day_the_calendar_does_not_have_is_refused_where_it_is(tmp_path: Path)
         f"{path}:{line}:14: “2026-02-30”不是有效的日期：月份是 1-12，日不能超过当月的天数，"
         "例如 2026-10-01\n"
     )
+
+
+def test_a_mapping_key_of_the_wrong_shape_is_named_as_written(tmp_path: Path) -> None:
+    policy = (ROOT / "rules.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "class.yaml"
+    path.write_text(policy.replace("\n  online: [WEB, APP]\n", "\n  Online: [WEB, APP]\n"), "utf-8")
+    out = io.StringIO()
+    assert check([path], out) == 1
+    assert f"{path}:{_line_of(path, 'Online:')}:3: channel_classes.Online：名称“Online”只能用" in (
+        out.getvalue()
+    )

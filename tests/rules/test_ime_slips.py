@@ -94,8 +94,9 @@ def test_a_key_indented_deeper_than_its_siblings() -> None:
     line = line_of(text, "     label")
     assert (found.line, found.column) == (line, 6)
     assert found.message == (
-        f"第{line}行：这个键缩进了 5 个空格，比上一行的键（4 个空格）多，可上一行已经写了值；"
-        "同一层的键要对齐，请改为 4 个空格"
+        f"第{line}行：这个键缩进了 5 个空格，比上一行的键（4 个空格）多，可上一行的键已经写了值。"
+        "同一层的键要对齐：请改为 4 个空格；"
+        "如果这一行本该写在上一行的键下面，就删掉上一行冒号后面的值"
     )
 
 
@@ -201,3 +202,12 @@ def test_the_slips_reach_the_command_line_on_their_line(tmp_path: Path) -> None:
         out = io.StringIO()
         assert check([path], out, lang=lang) == 1
         assert out.getvalue().startswith(f"{path}:{line}:10: {words}"), out.getvalue()
+
+
+def test_a_value_on_a_key_with_keys_below_it_is_one_slip() -> None:
+    """`late_rating: 5` above its own keys: the first of them is the slip, and the keys
+    below it, lined up with it, are not reported again."""
+    text = slipped("\n  late_rating:\n", "\n  late_rating: 5\n")
+    found = only(text)
+    assert found.line == line_of(text, "late_rating: 5") + 1
+    assert "如果这一行本该写在上一行的键下面，就删掉上一行冒号后面的值" in found.message
