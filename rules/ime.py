@@ -22,6 +22,7 @@ _WIDE_COLON = re.compile(rf"({_KEY})[ \t]*：")
 # A key, its colon and something right after it; `//` is a URL's (http://…).
 _NO_SPACE = re.compile(rf"({_KEY}):(?![\s/:]|$)")
 _ASCII_KEY = re.compile(rf"{_KEY}:(\s|$)")
+_VALUE = re.compile(r"[^,}]*")  # what follows the colon, up to the end of a flow item
 # What a full-width character in a flow list stands for: its name and the character to type.
 _WIDE_PUNCTUATION = {
     "，": ("逗号", "comma", ", "),
@@ -68,17 +69,17 @@ def _key_slips(line: Line, running_on: bool) -> list[Slip]:
     found: list[Slip] = []
     block = [] if line.block_key is None or running_on else [line.block_key]
     for start in block + line.flow_keys:
-        rest = line.code[start:]
-        wide = _WIDE_COLON.match(rest)
+        # Matched in place, not on a copy of the rest: a line may hold thousands of keys.
+        wide = _WIDE_COLON.match(line.code, start)
         if wide:
-            column = start + wide.end()
-            found.append(Slip(line.number, column, _wide_colon(line.number, wide.group(1))))
+            found.append(Slip(line.number, wide.end(), _wide_colon(line.number, wide.group(1))))
             continue
-        bare = _NO_SPACE.match(rest)
+        bare = _NO_SPACE.match(line.code, start)
         if bare:
-            column = start + bare.end()
-            value = rest[bare.end() :].split(",")[0].split("}")[0].strip()
-            found.append(Slip(line.number, column, _no_space(line.number, bare.group(1), value)))
+            column = bare.end()
+            value = _VALUE.match(line.code, column)
+            typed = value.group().strip() if value else ""
+            found.append(Slip(line.number, column, _no_space(line.number, bare.group(1), typed)))
     return found
 
 

@@ -13,8 +13,6 @@ QUOTED = "\x01"  # stands for a quoted scalar's characters in `Line.code`
 _LEAD = re.compile(r"[ \t\u3000]*")
 _ITEM = re.compile(r"^( *)((?:-(?: +|$))+)")
 _BLOCK_SCALAR = re.compile(r"(?:^|:\s+|-\s+)[|>][-+0-9]*$")
-# An anchor or a tag before a value that follows on the lines below (`range: &range`).
-_PROPERTIES = re.compile(r"(\s+[&!]\S*)+$")
 _WIDE_IN_LIST = frozenset("，】］“”")
 _WIDE_OPEN = frozenset("【［")
 _WIDE_CLOSE = frozenset("】］")
@@ -78,9 +76,12 @@ def _shape(line: Line) -> None:
     item = _ITEM.match(line.code)
     if item:
         line.item_column = len(item.group(0))
-    stripped = _PROPERTIES.sub("", line.code.rstrip())
+    words = line.code.split()
+    while len(words) > 1 and words[-1][:1] in "&!":  # an anchor or a tag: `range: &range`
+        words.pop()
+    last = words[-1] if words else ""
     # `：` too: a key typed with the full-width colon still has its value below it.
-    line.opens = stripped.endswith((":", "：")) or (stripped.endswith("-") and bool(item))
+    line.opens = last.endswith((":", "：")) or (last.endswith("-") and bool(item))
 
 
 def _read(line: Line, quote: str | None, flow: list[str]) -> str | None:
@@ -129,7 +130,7 @@ def _node_start(line: Line, code: list[str], index: int, char: str, flow: list[s
         flow.append(char)
     elif flow and char in "]}":
         flow.pop()
-    elif char in _WIDE_OPEN and _meant_as_list(line.raw[index:]):
+    elif char in _WIDE_OPEN and _meant_as_list(line.raw, index):
         # Read as the list it was meant to open, so that its items and its end are checked.
         line.wide_in_flow.append((index, char))
         flow.append("[")
@@ -140,11 +141,11 @@ def _node_start(line: Line, code: list[str], index: int, char: str, flow: list[s
     return char if char in "\"'" else None
 
 
-def _meant_as_list(value: str) -> bool:
+def _meant_as_list(raw: str, index: int) -> bool:
     """`【SMS】`, `［SMS, CALL］`, `【傻逼，垃圾】`: a whole value in full-width brackets, of
     plain words or of items with commas, is a list. A title like `【模板】好差评规则` or a
     label like `【重要】` is text."""
-    whole = _WIDE_LIST.match(value)
+    whole = _WIDE_LIST.match(raw, index)  # in place: a line may hold thousands of them
     if whole is None:
         return False
     return whole.group(1).isascii() or bool(_COMMAS.search(whole.group(1)))
