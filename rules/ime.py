@@ -22,6 +22,7 @@ _WIDE_COLON = re.compile(rf"({_KEY})[ \t]*：")
 # A key, its colon and something right after it; `//` is a URL's (http://…).
 _NO_SPACE = re.compile(rf"({_KEY}):(?![\s/:]|$)")
 _ASCII_KEY = re.compile(rf"{_KEY}:(\s|$)")
+UNKNOWN = -1  # the level of a line indented with tabs
 _VALUE = re.compile(r"[^,}]*")  # what follows the colon, up to the end of a flow item
 # What a full-width character in a flow list stands for: its name and the character to type.
 _WIDE_PUNCTUATION = {
@@ -35,11 +36,35 @@ _WIDE_PUNCTUATION = {
 }
 
 
+# Each edit is (start, end, typed right) on the slip's line, 0-based.
+Mend = tuple[tuple[int, int, str], ...]
+
+
 @dataclass(frozen=True)
 class Slip:
     line: int  # 1-based, as an editor counts
     column: int  # 1-based, in characters
     said: Said
+    mend: Mend = ()  # what the typist meant, when there is one way to mean it
+
+
+def mended(text: str, found: list[Slip]) -> str:
+    """`text` with each slip `found` in it that has one right spelling typed right
+    (`level：5` as `level: 5`, `[PAD，QR]` as `[PAD, QR]`); no line moves, so what is found
+    in it is found on the same lines of `text`. Indentation is left as it is: which level
+    was meant cannot be told."""
+    if not any(slip.mend for slip in found):
+        return text
+    edits: dict[int, list[tuple[int, int, str]]] = {}
+    for slip in found:
+        edits.setdefault(slip.line, []).extend(slip.mend)
+    lines = text.splitlines(keepends=True)
+    for number, changes in edits.items():
+        line = lines[number - 1]
+        for start, end, right in sorted(changes, reverse=True):
+            line = line[:start] + right + line[end:]
+        lines[number - 1] = line
+    return "".join(lines)
 
 
 def slips(text: str) -> list[Slip]:
@@ -54,11 +79,15 @@ def slips(text: str) -> list[Slip]:
         if not line.starts_block:
             continue
         if line.indent_chars:
+            # How deep a tab goes cannot be told: the lines below are not blamed for it.
             found.append(_indent_chars(line))
+            levels.append(UNKNOWN)
+        else:
+            slip = _misplaced(line, levels, opened)
+            found += [slip] if slip else []
+        if levels[-1] == UNKNOWN:
+            opened = True
             continue
-        slip = _misplaced(line, levels, opened)
-        if slip is not None:
-            found.append(slip)
         if line.item_column is not None:
             levels.append(line.item_column)
         opened = line.opens
@@ -69,18 +98,31 @@ def _key_slips(line: Line, running_on: bool) -> list[Slip]:
     found: list[Slip] = []
     block = [] if line.block_key is None or running_on else [line.block_key]
     for start in block + line.flow_keys:
+        in_flow = start != line.block_key
         # Matched in place, not on a copy of the rest: a line may hold thousands of keys.
         wide = _WIDE_COLON.match(line.code, start)
         if wide:
-            found.append(Slip(line.number, wide.end(), _wide_colon(line.number, wide.group(1))))
+            said = _wide_colon(line.number, wide.group(1))
+            mend = ((wide.end() - 1, wide.end(), ": "),)
+            found.append(Slip(line.number, wide.end(), said, mend))
             continue
         bare = _NO_SPACE.match(line.code, start)
         if bare:
             column = bare.end()
-            value = _VALUE.match(line.code, column)
-            typed = value.group().strip() if value else ""
-            found.append(Slip(line.number, column, _no_space(line.number, bare.group(1), typed)))
+            said = _no_space(line.number, bare.group(1), _value_typed(line, column, in_flow))
+            found.append(Slip(line.number, column, said, ((column, column, " "),)))
     return found
+
+
+def _value_typed(line: Line, column: int, in_flow: bool) -> str:
+    """The value after a key's colon as typed, to show the key with it: up to the end of
+    the line (without its comment), or of the flow item; a long one is cut short."""
+    end = len(line.code)
+    if in_flow:
+        item = _VALUE.match(line.code, column)
+        end = item.end() if item else end
+    typed = line.raw[column:end].strip()
+    return typed if len(typed) <= 20 else typed[:20] + "…"
 
 
 def _wide_colon(number: int, key: str) -> Said:
@@ -126,7 +168,8 @@ def _flow_slip(number: int, found: list[tuple[int, str]]) -> Slip:
             f"line {number}: the {name_en} in the list is the full-width '{typed}'; type the "
             f"half-width '{wanted}'",
         )
-    return Slip(number, found[0][0] + 1, said)
+    mend = tuple((index, index + 1, _WIDE_PUNCTUATION[char][2]) for index, char in found)
+    return Slip(number, found[0][0] + 1, said, mend)
 
 
 def _indent_chars(line: Line) -> Slip:
@@ -154,22 +197,31 @@ def _misplaced(line: Line, levels: list[int], opened: bool) -> Slip | None:
     """The line's key where no key can be: deeper than a finished line above it, or back at
     a column between two levels. `levels` is left as the lines below see it."""
     column = line.indent
+    unknown = bool(levels) and levels[-1] == UNKNOWN
     if not levels or column > levels[-1]:
-        if levels and not opened and _ASCII_KEY.match(line.code[column:]):
+        if levels and not opened and not unknown and _ASCII_KEY.match(line.code[column:]):
             # Its level anyway: the keys below it line up with it, and are not slips too.
             slip = _over_indented(line, levels[-1])
             levels.append(column)
             return slip
-        if opened or not levels:
+        if opened or not levels or unknown:
             levels.append(column)
         return None
-    while levels and levels[-1] > column:
+    while levels and (levels[-1] > column or _below_unknown(levels, column)):
         levels.pop()
-    if levels and levels[-1] == column:
+    if levels and levels[-1] in (column, UNKNOWN):
+        levels[-1] = column
         return None
     above = list(levels)
-    levels.append(column)
+    # Which of the two levels was meant cannot be told: the lines below are not blamed.
+    levels.append(UNKNOWN)
     return _between_levels(line, above)
+
+
+def _below_unknown(levels: list[int], column: int) -> bool:
+    """The unknown level of a tab-indented line lies deeper than the level under it: a
+    line at that level or above closes it."""
+    return levels[-1] == UNKNOWN and len(levels) > 1 and levels[-2] >= column
 
 
 def _over_indented(line: Line, sibling: int) -> Slip:

@@ -15,6 +15,7 @@ import yaml
 from pydantic import TypeAdapter, ValidationError
 from yaml.events import AliasEvent, NodeEvent
 
+from rules.ime import mended, slips
 from rules.policy_problems import Locator, PolicyError, Problem, problem
 from rules.schema_wording import failed_sections, from_validation
 from rules.spec import Policy
@@ -98,9 +99,7 @@ async def _bounded(read: Callable[[], Source], name: str, seconds: float) -> Sou
 def read_yaml(text: str, name: str) -> tuple[yaml.Node | None, Any]:
     """A policy-side YAML document (a policy, a scenarios file) under the policy's bounds:
     its node tree and its data, or a PolicyError located in it."""
-    size = len(text.encode("utf-8", "surrogatepass"))  # a lone surrogate is the reader's to refuse
-    if size > MAX_POLICY_BYTES:
-        raise PolicyError([_too_large(name, size)])
+    _refuse_oversized(text, name)
     try:
         return _compose(text)
     except _Refused as exc:
@@ -114,7 +113,14 @@ def read_yaml(text: str, name: str) -> tuple[yaml.Node | None, Any]:
 def parse(text: str, name: str = "<rules>") -> Source:
     """The policy in `text`, or a PolicyError with every problem found in one pass: the
     input-method slips, duplicate keys, the schema's errors and the cross checks of the
-    sections that validated."""
+    sections that validated. A YAML syntax error stops the reading; when the slips that
+    caused it have one right spelling, the rest of the file is checked as if they were
+    typed right."""
+    _refuse_oversized(text, name)
+    found = slips(text)
+    fixed = mended(text, found)
+    if fixed != text:
+        raise _as_mended(fixed, name, slip_problems(name, found))
     tree, data = read_yaml(text, name)
     if not isinstance(data, dict) or tree is None:
         said = Said(
@@ -126,7 +132,7 @@ def parse(text: str, name: str = "<rules>") -> Source:
     policy, problems, valid = _validate(data, located)
     problems += located.duplicate_keys()
     problems += [located.at(path, said.after(path)) for path, said in cross_checks(policy, valid)]
-    problems = with_slips(problems, slip_problems(text, name))
+    problems = with_slips(problems, slip_problems(name, found))
     if problems:
         raise PolicyError(problems)
     digest = hashlib.sha256(text.encode()).hexdigest()[:12]
@@ -134,6 +140,22 @@ def parse(text: str, name: str = "<rules>") -> Source:
         located.at(path, said.after(path), warning=True) for path, said in advice(policy)
     )
     return Source(policy=policy, text=text, digest=digest, warnings=warnings)
+
+
+def _as_mended(fixed: str, name: str, slipped: list[Problem]) -> PolicyError:
+    """The slips, and the problems of the file as if they were typed right (`fixed`, where
+    no line moved) but those on a slip's line: what YAML made of a slip is the slip's."""
+    try:
+        parse(fixed, name)
+    except PolicyError as exc:
+        return PolicyError(with_slips(exc.problems, slipped))
+    return PolicyError(slipped)
+
+
+def _refuse_oversized(text: str, name: str) -> None:
+    size = len(text.encode("utf-8", "surrogatepass"))  # a lone surrogate is the reader's to refuse
+    if size > MAX_POLICY_BYTES:
+        raise PolicyError([_too_large(name, size)])
 
 
 def _validate(

@@ -3,9 +3,11 @@ for the policy staff, or the input-method slips (rules/ime.py) that explain it."
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import yaml
 
-from rules.ime import slips
+from rules.ime import Slip, slips
 from rules.policy_problems import Problem, problem
 from rules.wording import Said
 
@@ -40,7 +42,7 @@ def syntax_problems(text: str, name: str, exc: yaml.MarkedYAMLError) -> list[Pro
     it; one before every slip is a problem of its own and is reported too."""
     mark = exc.problem_mark or exc.context_mark
     line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-    found = slip_problems(text, name)
+    found = slip_problems(name, slips(text))
     if found and found[0].line <= line:
         return found
     english = str(exc.problem)
@@ -52,8 +54,8 @@ def syntax_problems(text: str, name: str, exc: yaml.MarkedYAMLError) -> list[Pro
     return [problem(name, line, column, said), *found]
 
 
-def slip_problems(text: str, name: str) -> list[Problem]:
-    return [problem(name, slip.line, slip.column, slip.said) for slip in slips(text)]
+def slip_problems(name: str, found: Iterable[Slip]) -> list[Problem]:
+    return [problem(name, slip.line, slip.column, slip.said) for slip in found]
 
 
 def with_slips(problems: list[Problem], slipped: list[Problem]) -> list[Problem]:

@@ -211,3 +211,41 @@ def test_a_value_on_a_key_with_keys_below_it_is_one_slip() -> None:
     found = only(text)
     assert found.line == line_of(text, "late_rating: 5") + 1
     assert "如果这一行本该写在上一行的键下面，就删掉上一行冒号后面的值" in found.message
+
+
+def test_the_rest_of_the_file_is_checked_as_if_the_slips_were_typed_right() -> None:
+    """A slip stops YAML; the slips with one right spelling are mended for the rest of the
+    check, so the schema's errors and the cross checks come in the same pass."""
+    text = slipped(LABEL, LABEL.replace("level: 4", "level：4"))
+    text = text.replace("  default_rating:\n", "  defualt_rating:\n")
+    text = text.replace(
+        "      step: callback\n      actor: dept_handler\n",
+        "      step: callback\n      actor: rater\n",
+    )
+    text = text.replace("    via: [SMS]\n", "    via: [SMS，CALL]\n")
+    found = problems(text)
+    expected = [
+        ("level：4", "“level”后面的冒号是全角的"),
+        ("defualt_rating", "rating：不认识的键“defualt_rating”"),
+        ("[SMS，CALL]", "列表里的逗号是全角的"),
+        ("actor: rater", "workflow.steps[1].actor：评价人（rater）"),
+    ]
+    assert [p.line for p in found] == [line_of(text, marker) for marker, _ in expected]
+    for problem, (_, words) in zip(found, expected, strict=True):
+        assert words in problem.message, problem.message
+
+
+def test_a_slip_that_cannot_be_mended_stops_the_check_there() -> None:
+    """Which level a key indented 3 spaces meant cannot be told: the slips are reported,
+    and the rest waits for the next check."""
+    text = slipped("\n  late_rating:\n", "\n   late_rating:\n")
+    text = text.replace("  default_rating:\n", "  defualt_rating:\n")
+    assert [p.line for p in problems(text)] == [line_of(text, "   late_rating:")]
+
+
+@pytest.mark.parametrize("typed", ["\t- id: level-satisfied\n", "   - id: level-satisfied\n"])
+def test_the_lines_below_a_slipped_indentation_are_not_blamed_for_it(typed: str) -> None:
+    """A tab, or a column between two levels, leaves open which level was meant: the
+    lines below, lined up as they should be, are not reported too."""
+    text = slipped("  - id: level-satisfied\n", typed)
+    assert [p.line for p in problems(text)] == [line_of(text, typed)]
