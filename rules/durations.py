@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from rules.wording import Refusal
+
 
 class Unit(StrEnum):
     WORKING_DAYS = "working_days"
@@ -34,6 +36,7 @@ _WORDS = {
 }
 _PATTERN = re.compile(r"^\s*(\d{1,4})\s*([^\d].*?)\s*$")
 EXAMPLES = '"5 working days", "7 natural days", "24 hours" (or 5个工作日, 7个自然日, 24小时)'
+EXAMPLES_ZH = "5个工作日、7个自然日、24小时（或 5 working days、7 natural days、24 hours）"
 
 
 @dataclass(frozen=True)
@@ -47,12 +50,18 @@ class Duration:
 
 
 def parse_duration(text: str) -> Duration:
-    """ValueError with a plain-word message when `text` is not a duration."""
+    """A Refusal (a ValueError) in plain words when `text` is not a duration."""
     match = _PATTERN.match(str(text))
     unit = _WORDS.get(match.group(2).lower()) if match else None
     if match is None or unit is None:
-        raise ValueError(f"{text!r} is not a duration; write e.g. {EXAMPLES}")
+        raise Refusal(
+            f"“{text}”不是系统认识的时长，请写成例如 {EXAMPLES_ZH}",
+            f"{text!r} is not a duration; write e.g. {EXAMPLES}",
+        )
     amount = int(match.group(1))
     if amount <= 0:
-        raise ValueError(f"{text!r}: a duration must be at least 1")
+        raise Refusal(
+            f"“{text}”：时长至少是 1，例如 1个工作日",
+            f"{text!r}: a duration must be at least 1",
+        )
     return Duration(amount, unit)

@@ -30,6 +30,7 @@ from rules.spec_values import (
 )
 from rules.spec_workflow import Workflow
 from rules.vocabulary import Category, ReminderVia, WhenBoth, WhenRatedAgain
+from rules.wording import Refusal
 
 CHANNELS = ("PAD", "QR", "KIOSK", "SMS", "WEB", "APP", "HOTLINE", "PAPER")
 
@@ -100,9 +101,10 @@ class Reminder(Rule):
     def _known_placeholders(cls, template: str) -> str:
         unknown = [p for p in _BRACED.findall(template) if p not in PLACEHOLDERS]
         if unknown:
-            raise ValueError(
+            raise Refusal(
+                f"{unknown[0]} 不是可用的占位符；模板里只能用 " + "、".join(PLACEHOLDERS),
                 f"{unknown[0]} is not a placeholder; the template may use "
-                + ", ".join(PLACEHOLDERS)
+                + ", ".join(PLACEHOLDERS),
             )
         return template
 
@@ -110,7 +112,10 @@ class Reminder(Rule):
     @classmethod
     def _plain_hint(cls, hint: str | None) -> str | None:
         if hint is not None and _BRACED.search(hint):
-            raise ValueError("the reply hint is plain text: it cannot hold placeholders")
+            raise Refusal(
+                "回复提示（reply_hint）只能是普通文字，不能有 {…} 占位符",
+                "the reply hint is plain text: it cannot hold placeholders",
+            )
         return hint
 
     @field_validator("via")
@@ -118,15 +123,19 @@ class Reminder(Rule):
     def _first_then_fallback(cls, via: list[ReminderVia]) -> list[ReminderVia]:
         twice = [channel for index, channel in enumerate(via) if channel in via[:index]]
         if twice:
-            raise ValueError(
-                f"{twice[0]} is listed twice; list each channel once: [SMS], [CALL] or [SMS, CALL]"
+            raise Refusal(
+                f"{twice[0]} 写了两次；每种方式只写一次：[SMS]、[CALL] 或 [SMS, CALL]",
+                f"{twice[0]} is listed twice; list each channel once: [SMS], [CALL] or [SMS, CALL]",
             )
         if via[0] is ReminderVia.CALL and len(via) > 1:
-            raise ValueError(
+            raise Refusal(
+                f"[{', '.join(via)}] 表示电话联系不上再发短信，系统不支持：第一项是提醒方式，"
+                "第二项只在第一项联系不上时才用。请写 [SMS, CALL]（先发短信，短信发送失败再打电话）"
+                "或 [CALL]",
                 f"[{', '.join(via)}] would fall back from a call to an SMS, which is not "
                 "supported: the first channel is how the reminder goes, the second only what "
                 "follows when the first could not reach the person. Write [SMS, CALL] (an SMS, "
-                "then a call when the SMS could not be delivered) or [CALL]"
+                "then a call when the SMS could not be delivered) or [CALL]",
             )
         return via
 

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, model_validator
 
 from rules.spec_base import Rule, Strict
+from rules.wording import Refusal
 
 Count = Literal[
     "cases",
@@ -61,13 +62,23 @@ class Term(Strict):
     @model_validator(mode="after")
     def _fits_count(self) -> Term:
         if (self.levels or self.category) and self.count not in _RATING_COUNTS:
-            raise ValueError(f"levels and category narrow ratings, not {self.count}")
+            raise Refusal(
+                "levels 和 category 只能用来限定评价（ratings、default_ratings），"
+                f"不能限定 {self.count}",
+                f"levels and category narrow ratings, not {self.count}",
+            )
         if self.levels and self.category:
-            raise ValueError("name the levels or the category, not both")
+            raise Refusal(
+                "levels（评价等级）和 category（分类）只写一个，不要同时写",
+                "name the levels or the category, not both",
+            )
         if self.levels and any(not 1 <= level <= 5 for level in self.levels):
-            raise ValueError("a level is 1 to 5")
+            raise Refusal("评价等级只能是 5 到 1", "a level is 1 to 5")
         if self.stage is not None and self.count != "work_items":
-            raise ValueError(f"stage narrows work_items, not {self.count}")
+            raise Refusal(
+                f"stage 只能用来限定差评工单（work_items），不能限定 {self.count}",
+                f"stage narrows work_items, not {self.count}",
+            )
         return self
 
 

@@ -150,16 +150,17 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _rules(settings: Settings, args: argparse.Namespace) -> int:
+    lang = args.lang or settings.lang
     if args.action == "check":
-        return rules_cli.check(args.files or [settings.rules_path])
+        return rules_cli.check(args.files or [settings.rules_path], lang=lang)
     if args.action == "test":
-        return rules_cli.test(args.files or [settings.rules_path])
-    return _rules_reload(settings)
+        return rules_cli.test(args.files or [settings.rules_path], lang=lang)
+    return _rules_reload(settings, lang)
 
 
-def _rules_reload(settings: Settings) -> int:
+def _rules_reload(settings: Settings, lang: str) -> int:
     """Validate the rules file, then make every running worker re-read it."""
-    if rules_cli.check([settings.rules_path]) != 0:
+    if rules_cli.check([settings.rules_path], lang=lang) != 0:
         print("not reloaded: the running service keeps its current rules", file=sys.stderr)
         return 1
     if settings.redis_url:
@@ -332,6 +333,9 @@ def _parser() -> argparse.ArgumentParser:
     rules = sub.add_parser("rules", help="check, test or reload the policy (rules.yaml)")
     rules.add_argument("action", choices=["check", "test", "reload"])
     rules.add_argument("files", nargs="*", type=Path, help="default: HCP_RULES")
+    rules.add_argument(
+        "--lang", choices=rules_cli.LANGS, help="of the messages: zh or en (default: HCP_LANG)"
+    )
     rules.set_defaults(run=_rules)
     token = sub.add_parser("token", help="mint a dev token (refused when HCP_ENV=prod)")
     token.add_argument("--role", required=True, choices=[r.value for r in Role])

@@ -64,7 +64,7 @@ async def test_an_invalid_policy_is_refused_with_located_problems(api: Api) -> N
     problem = result["problems"][0]
     line = next(i for i, text in enumerate(broken.splitlines(), 1) if "defualt_rating" in text)
     assert problem["line"] == line
-    assert "did you mean 'default_rating'" in problem["message"]
+    assert "是不是想写“default_rating”" in problem["message"]
     assert await version(api) == before
     assert api.settings.rules_path.read_text(encoding="utf-8") == TEXT
 

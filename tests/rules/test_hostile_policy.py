@@ -64,13 +64,14 @@ def test_hcp_rules_check_refuses_a_billion_laughs_at_once(tmp_path: Path) -> Non
     found = LINE.match(lines[0])
     assert found, lines
     assert (found["file"], found["line"], found["col"]) == (str(path), "1", "4")
-    assert "anchor &a" in found["message"] and "not allowed" in found["message"]
+    assert "锚点 &a" in found["message"] and "不能用锚点" in found["message"]
 
 
 def test_the_loader_refuses_the_first_anchor_where_it_is() -> None:
     (problem,) = refused(laughs(5))
     assert (problem.file, problem.line, problem.column) == ("policy.yaml", 1, 4)
-    assert "anchor &a" in problem.message
+    assert "锚点 &a" in problem.message
+    assert "anchor &a" in problem.text("en") and "not allowed" in problem.text("en")
 
 
 def test_an_anchor_and_alias_in_a_real_policy_are_refused() -> None:
@@ -78,14 +79,15 @@ def test_an_anchor_and_alias_in_a_real_policy_are_refused() -> None:
     text = TEXT.replace(REASON, anchored, 1).replace(REASON, "    description: *bad-reason\n")
     (problem,) = refused(text)
     assert (problem.line, problem.column) == at(text, "&bad-reason")
-    assert "anchor &bad-reason" in problem.message
+    assert "锚点 &bad-reason" in problem.message
 
 
 def test_an_alias_without_its_anchor_is_refused_where_it_is() -> None:
     text = TEXT.replace(REASON, "    description: *bad-reason\n", 1)
     (problem,) = refused(text)
     assert (problem.line, problem.column) == at(text, "*bad-reason")
-    assert "alias *bad-reason" in problem.message
+    assert "别名 *bad-reason" in problem.message
+    assert "alias *bad-reason" in problem.text("en")
 
 
 def test_a_merge_key_is_refused_where_it_is() -> None:
@@ -95,13 +97,14 @@ def test_a_merge_key_is_refused_where_it_is() -> None:
     assert "<<" in text
     (problem,) = refused(text)
     assert (problem.line, problem.column) == at(text, "<<")
-    assert "merge key" in problem.message
+    assert "合并键“<<”" in problem.message and "merge key" in problem.text("en")
 
 
 def test_a_document_nested_deeper_than_any_policy_is_refused() -> None:
     text = "title: " + "[" * 5000 + "]" * 5000 + "\n"
     (problem,) = refused(text)
-    assert problem.line == 1 and "nested" in problem.message
+    assert problem.line == 1 and "层次超过了 32 层" in problem.message
+    assert "nested" in problem.text("en")
 
 
 def test_an_oversized_file_is_refused_before_it_is_parsed(tmp_path: Path) -> None:
@@ -111,12 +114,14 @@ def test_an_oversized_file_is_refused_before_it_is_parsed(tmp_path: Path) -> Non
         load(path)
     (problem,) = caught.value.problems
     assert (problem.file, problem.line, problem.column) == (str(path), 1, 1)
-    assert "at most 256 KiB" in problem.message and f"{path.stat().st_size:,}" in problem.message
+    assert "规则文件最大 256 KiB" in problem.message
+    assert f"{path.stat().st_size:,}" in problem.message
+    assert "at most 256 KiB" in problem.text("en")
 
 
 def test_oversized_text_is_refused_before_it_is_parsed() -> None:
     (problem,) = refused(TEXT + "#" * 2_000_000 + "\n")
-    assert (problem.line, problem.column) == (1, 1) and "at most 256 KiB" in problem.message
+    assert (problem.line, problem.column) == (1, 1) and "最大 256 KiB" in problem.message
 
 
 def test_every_shipped_policy_is_free_of_anchors() -> None:
@@ -147,7 +152,7 @@ async def test_a_policy_that_takes_too_long_is_refused_and_nothing_waits_for_it(
         release.set()
     (problem,) = caught.value.problems
     assert (problem.file, problem.line, problem.column) == (str(path), 1, 1)
-    assert "0.1 s" in problem.message
+    assert "超过 0.1 秒" in problem.message and "0.1 s" in problem.text("en")
 
 
 def test_a_scenarios_file_with_aliases_is_refused_before_expansion(tmp_path: Path) -> None:
@@ -159,4 +164,4 @@ def test_a_scenarios_file_with_aliases_is_refused_before_expansion(tmp_path: Pat
         run_scenarios(policy)
     (problem,) = refused.value.problems
     assert (problem.line, problem.column) == (1, 4)  # the first anchor, before any expansion
-    assert "anchor &a" in problem.message
+    assert "锚点 &a" in problem.message

@@ -24,7 +24,7 @@ def test_the_shipped_profiles_are_found() -> None:
 def test_policy_is_valid_and_its_scenarios_pass(policy: Path) -> None:
     out = io.StringIO()
     assert check([policy], out) == 0, out.getvalue()
-    assert "warning" not in out.getvalue()  # e.g. a reminder that would not fit one SMS
+    assert "提醒：" not in out.getvalue()  # e.g. a reminder that would not fit one SMS
     assert scenarios_path(policy).exists()
     results = run_scenarios(policy)
     failed = [str(r) for r in results if not r.passed]

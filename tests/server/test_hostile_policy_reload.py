@@ -80,7 +80,7 @@ async def test_the_service_answers_while_a_hostile_file_is_read_and_keeps_its_po
         assert not reading.done.is_set(), "the service did not answer while the file was read"
         reading.release.set()
         await until(lambda: refusals(caplog), seconds=10)
-        assert "anchor &a" in refusals(caplog)[0]
+        assert "锚点 &a" in refusals(caplog)[0]
         assert engine.version == before
     finally:
         reading.release.set()
@@ -102,7 +102,7 @@ async def test_a_file_that_takes_too_long_to_read_is_refused_and_the_old_policy_
         await watch.poll()
         assert engine.version == before
         (refusal,) = refusals(caplog)
-        assert f"{path}:1:1:" in refusal and "0.1 s" in refusal
+        assert f"{path}:1:1:" in refusal and "超过 0.1 秒" in refusal
     finally:
         reading.release.set()
 
@@ -139,7 +139,7 @@ async def test_publish_rules_refuses_anchors_and_aliases_where_they_are(api: Api
     assert result["__typename"] == "RulesRejected" and result["code"] == "INVALID_RULES"
     (problem,) = result["problems"]
     line = next(i for i, text in enumerate(ALIASED.splitlines(), 1) if "&bad-reason" in text)
-    assert problem["line"] == line and "anchor &bad-reason" in problem["message"]
+    assert problem["line"] == line and "锚点 &bad-reason" in problem["message"]
     after = (await api.gql("{ rulesVersion { version } }"))["data"]["rulesVersion"]
     assert after == before
     assert api.settings.rules_path.read_text(encoding="utf-8") == TEXT
@@ -160,7 +160,7 @@ async def test_publish_rules_refuses_an_oversized_policy_naming_the_limit(api: A
     assert result["__typename"] == "RulesRejected", body
     (problem,) = result["problems"]
     assert (problem["line"], problem["column"]) == (1, 1)
-    assert "at most 256 KiB" in problem["message"]
+    assert "规则文件最大 256 KiB" in problem["message"]
     assert api.settings.rules_path.read_text(encoding="utf-8") == TEXT
 
 
@@ -176,4 +176,4 @@ async def test_a_broadcast_policy_with_aliases_is_refused_by_the_other_workers(
         await first.announce_publish(TEXT.replace("version: template-2026.1", "version: after"))
         await until(lambda: second.engine.policy.version == "after", seconds=10)
     (refusal,) = refusals(caplog)
-    assert "broadcast rules refused" in refusal and "anchor &bad-reason" in refusal
+    assert "broadcast rules refused" in refusal and "锚点 &bad-reason" in refusal
