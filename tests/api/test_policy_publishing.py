@@ -6,10 +6,12 @@ and why; a rollback brings the earlier behaviour back."""
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from rules import Engine
 from server.rules_runtime import RulesFileWatch
 from server.state import app_state
 from tests.conftest import ROOT, Api, token
@@ -105,10 +107,13 @@ async def test_an_invalid_policy_is_refused_with_its_problems(api: Api) -> None:
 
 
 async def test_the_watched_file_is_gated_by_the_scenarios_beside_it(
-    api: Api, caplog: pytest.LogCaptureFixture
+    api: Api, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    engine = app_state(api.app).collaborators.engine
-    path = api.settings.rules_path
+    # A worker of its own on a rules file of its own (the app's watcher would log too).
+    path = tmp_path / "rules.yaml"
+    path.write_text(TEMPLATE, encoding="utf-8")
+    path.with_name("rules_test.yaml").write_text(SCENARIOS, encoding="utf-8")
+    engine = Engine.from_path(path)
     watch = RulesFileWatch(engine, path)
     caplog.set_level(logging.WARNING, logger="hcp.rules")
     before = engine.version
