@@ -24,13 +24,12 @@ import time
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import asyncpg
 from tortoise import Tortoise
-from tortoise.migrations.api import migrate as apply_migrations
 
 from bench.report import Figure
+from bench.scratch import scratch_database
 from bench.sweep_bench import pass_figure
 from bench.work_item_bench import _p99, _timed
 from models.db import connection, fetch, tortoise_config
@@ -137,11 +136,6 @@ WHERE w.case_id BETWEEN $1 AND $2
 
 def progress(message: str) -> None:
     print(f"[statistics] {message}", file=sys.stderr, flush=True)
-
-
-def _url(source: str) -> str:
-    parts = urlsplit(source)
-    return parts._replace(path=f"{parts.path}_stats").geturl()
 
 
 async def _fill(url: str, total: int) -> None:
@@ -275,17 +269,7 @@ async def _query_figures(total: int) -> list[Figure]:
 
 
 async def _run(source: str, total: int) -> list[Figure]:
-    url = _url(source)
-    name = urlsplit(url).path.lstrip("/")
-    admin = await asyncpg.connect(urlsplit(source)._replace(path="/postgres").geturl())
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    try:
-        await apply_migrations(config=tortoise_config(url))
-        await Tortoise.close_connections()
+    async with scratch_database(source, "stats") as url:
         progress(f"filling {total:,} cases and ratings")
         await _fill(url, total)
         await Tortoise.init(config=tortoise_config(url))
@@ -294,12 +278,6 @@ async def _run(source: str, total: int) -> list[Figure]:
             figures += await _query_figures(total)
         finally:
             await Tortoise.close_connections()
-    finally:
-        admin = await asyncpg.connect(urlsplit(source)._replace(path="/postgres").geturl())
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
     return figures
 
 

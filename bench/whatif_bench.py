@@ -20,13 +20,11 @@ import time
 from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
-import asyncpg
 from tortoise import Tortoise
-from tortoise.migrations.api import migrate as apply_migrations
 
 from bench.report import Figure
+from bench.scratch import scratch_database
 from bench.stats_bench import _fill as fill_year
 from models.db import connection, tortoise_config
 from models.stores import simulation as store
@@ -133,19 +131,7 @@ async def _measure(total: int) -> list[Figure]:
 
 
 async def _run(source: str, total: int) -> list[Figure]:
-    parts = urlsplit(source)
-    url = parts._replace(path=f"{parts.path}_whatif").geturl()
-    name = urlsplit(url).path.lstrip("/")
-    admin_url = parts._replace(path="/postgres").geturl()
-    admin = await asyncpg.connect(admin_url)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    try:
-        await apply_migrations(config=tortoise_config(url))
-        await Tortoise.close_connections()
+    async with scratch_database(source, "whatif") as url:
         progress(f"filling {total:,} cases, their ratings and work items")
         await fill_year(url, total)
         await Tortoise.init(config=tortoise_config(url))
@@ -153,12 +139,6 @@ async def _run(source: str, total: int) -> list[Figure]:
             return await _measure(total)
         finally:
             await Tortoise.close_connections()
-    finally:
-        admin = await asyncpg.connect(admin_url)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
 
 
 def run(database_url: str, total: int) -> list[Figure]:

@@ -3,42 +3,22 @@ request anywhere is served by the policy just made active (issue 16)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from redis.asyncio import Redis
 
 from rules import Engine
-from server.rules_runtime import RulesBroadcast
 from services.policy import Published, Publisher, activate_version, publish_rules
-from tests.conftest import REDIS_URL, ROOT, Api, require
+from tests.conftest import ROOT, Api
 from tests.profiles import ten_working_days
+from tests.server.test_rules_broadcast import worker
 
 pytestmark = pytest.mark.redis
 TEXT = (ROOT / "rules.yaml").read_text(encoding="utf-8")
 SCENARIOS = (ROOT / "rules_test.yaml").read_text(encoding="utf-8")
 NOW = dt.datetime(2026, 11, 20, 9, tzinfo=dt.UTC)
 COMPLETED = dt.datetime.fromisoformat("2026-09-30T15:00:00+08:00")
-
-
-@contextlib.asynccontextmanager
-async def worker(path: Path) -> AsyncIterator[RulesBroadcast]:
-    """One worker: its own engine on the shared rules file, listening on the shared Redis."""
-    redis = Redis.from_url(require(REDIS_URL, "HCP_TEST_REDIS_URL"))
-    broadcast = RulesBroadcast(redis, Engine.from_path(path), path)
-    ready = asyncio.Event()
-    task = asyncio.create_task(broadcast.listen(ready))
-    await ready.wait()
-    try:
-        yield broadcast
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        await redis.aclose()
 
 
 def deadline(engine: Engine) -> dt.datetime | None:
