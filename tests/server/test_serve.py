@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -23,6 +24,7 @@ from websockets.asyncio.client import connect
 from tests.conftest import (
     DATA_KEY,
     REDIS_URL,
+    ROOT,
     SECRET,
     _admin,
     _in_thread,
@@ -31,6 +33,7 @@ from tests.conftest import (
     token,
 )
 from tests.factories import CHEN, INGEST, WANG, case_input
+from tests.profiles import ten_working_days
 
 HCP = [sys.executable, "-m", "server.cli"]
 MY_CASES = "{ myCases(first: 50) { totalCount nodes { caseNo matter { name } } } }"
@@ -161,6 +164,10 @@ def fresh_postgres(prefix: str) -> Iterator[str]:
 @pytest.fixture
 def production_shape(tmp_path: Path) -> Iterator[Served]:
     redis = require(REDIS_URL, "HCP_TEST_REDIS_URL")
+    # A rules file of its own: a publish writes the file it serves.
+    rules = tmp_path / "rules.yaml"
+    shutil.copyfile(ROOT / "rules.yaml", rules)
+    shutil.copyfile(ROOT / "rules_test.yaml", tmp_path / "rules_test.yaml")
     with fresh_postgres("hcp_serve") as database:
         env = {
             "HCP_VAR_DIR": str(tmp_path),
@@ -168,6 +175,7 @@ def production_shape(tmp_path: Path) -> Iterator[Served]:
             "HCP_REDIS_URL": redis,
             "HCP_JWT_SECRET": SECRET,
             "HCP_DATA_KEY": DATA_KEY,
+            "HCP_RULES": str(rules),
         }
         _in_thread(_admin(database, "INSERT INTO region (code, name) VALUES ('330283', '奉化区')"))
         served = Served(["--workers", "2"], env, tmp_path / "serve.log")
@@ -175,6 +183,45 @@ def production_shape(tmp_path: Path) -> Iterator[Served]:
             yield served
         finally:
             served.stop()
+
+
+PUBLISH = """
+mutation($y: String!, $s: String, $n: String) {
+  publishRules(yaml: $y, scenarios: $s, note: $n) { __typename ... on RulesPublished { id } }
+}"""
+ACTIVATE = """
+mutation($id: ID!) { activateRulesVersion(id: $id, note: "撤回") { __typename } }"""
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_a_publish_and_a_rollback_are_served_by_every_worker_on_the_next_request(
+    production_shape: Served,
+) -> None:
+    staff = token("policy_staff")
+    first = production_shape.gql(PUBLISH, staff, {"y": (ROOT / "rules.yaml").read_text("utf-8")})
+    v1 = first["data"]["publishRules"]["id"]  # type: ignore[index]
+    longer, scenarios = ten_working_days("longer")
+    second = production_shape.gql(PUBLISH, staff, {"y": longer, "s": scenarios, "n": "延长"})
+    assert second["data"]["publishRules"]["__typename"] == "RulesPublished"  # type: ignore[index]
+
+    def served() -> set[str]:
+        """The labels of the policies served to 60 requests, each on a new connection:
+        both worker processes answer some of them (as /healthz shows below)."""
+        query = {"query": "{ rulesVersion { label } }"}
+        return {
+            httpx.post(f"{production_shape.url}/graphql", json=query).json()["data"][
+                "rulesVersion"
+            ]["label"]
+            for _ in range(60)
+        }
+
+    workers = {httpx.get(f"{production_shape.url}/healthz").json()["worker"] for _ in range(60)}
+    assert len(workers) == 2, workers
+    assert served() == {"longer"}
+    back = production_shape.gql(ACTIVATE, staff, {"id": v1})
+    assert back["data"]["activateRulesVersion"]["__typename"] == "RulesPublished"  # type: ignore[index]
+    assert served() == {"template-2026.1"}
 
 
 @pytest.mark.postgres
