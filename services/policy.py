@@ -10,7 +10,7 @@ import os
 import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from tortoise.exceptions import OperationalError
@@ -166,15 +166,17 @@ async def adopt_at_start(
     engine: Engine, path: Path, *, now: datetime, lang: str
 ) -> RulesRefusal | None:
     """At start-up, the engine loaded from the rules file: with nothing stored, the file is
-    the first version (it served before versions were kept); a file edited while the
-    service was down goes through the gate, and when refused the stored active version
-    serves. Then the engine takes the stored history."""
+    the first version (it served before versions were kept). A file edited after the stored
+    active version was made active (while the service was down) goes through the gate, and
+    when refused the stored version serves. A file older than that is not news: another
+    worker has just published and is about to write it. Then the engine takes the stored
+    history."""
     stored = await stored_active_digest()
     scenarios = _beside(path)
     refusal = None
     if stored is None:
         await _record(engine.source, scenarios or "", now, "file", "", "START")
-    elif stored != engine.source.digest:
+    elif stored != engine.source.digest and await _edited_since_active(path):
         admitted = await gate(
             engine.source.text, scenarios, name=str(path), lang=lang, history=engine.timeline
         )
@@ -184,6 +186,16 @@ async def adopt_at_start(
             await _record(admitted, scenarios or "", now, "file", "", "FILE")
     await switch_to_stored(engine)
     return refusal
+
+
+async def _edited_since_active(path: Path) -> bool:
+    since = await store.active_since(connection())
+    try:
+        stat = await asyncio.to_thread(path.stat)
+        modified = datetime.fromtimestamp(stat.st_mtime, UTC)
+    except OSError:
+        return False
+    return since is None or modified > since
 
 
 async def _record(

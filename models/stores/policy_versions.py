@@ -86,6 +86,14 @@ async def active_version_id(conn: BaseDBAsyncClient) -> int | None:
     return int(rows[0]["version_id"]) if rows else None
 
 
+async def active_since(conn: BaseDBAsyncClient) -> datetime | None:
+    """When the active version was made active (None: nothing stored)."""
+    rows = await fetch(
+        conn, "SELECT activated_at FROM policy_activation ORDER BY id DESC LIMIT 1", []
+    )
+    return as_utc(rows[0]["activated_at"]) if rows else None
+
+
 async def history(conn: BaseDBAsyncClient, limit: int) -> list[StoredVersion]:
     """The versions of the last `limit` activations, newest first (a version once per
     activation: a rollback brings it back as the newest)."""

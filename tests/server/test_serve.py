@@ -198,6 +198,9 @@ mutation($id: ID!) { activateRulesVersion(id: $id, note: "撤回") { __typename 
 def test_a_publish_and_a_rollback_are_served_by_every_worker_on_the_next_request(
     production_shape: Served,
 ) -> None:
+    # Both workers up (each subscribed to the rules broadcast before it serves) first.
+    workers = {httpx.get(f"{production_shape.url}/healthz").json()["worker"] for _ in range(60)}
+    assert len(workers) == 2, workers
     staff = token("policy_staff")
     first = production_shape.gql(PUBLISH, staff, {"y": (ROOT / "rules.yaml").read_text("utf-8")})
     v1 = first["data"]["publishRules"]["id"]  # type: ignore[index]
@@ -216,12 +219,11 @@ def test_a_publish_and_a_rollback_are_served_by_every_worker_on_the_next_request
             for _ in range(60)
         }
 
-    workers = {httpx.get(f"{production_shape.url}/healthz").json()["worker"] for _ in range(60)}
-    assert len(workers) == 2, workers
-    assert served() == {"longer"}
+    log = production_shape.log.read_text  # what the workers said, when it fails
+    assert served() == {"longer"}, log()
     back = production_shape.gql(ACTIVATE, staff, {"id": v1})
     assert back["data"]["activateRulesVersion"]["__typename"] == "RulesPublished"  # type: ignore[index]
-    assert served() == {"template-2026.1"}
+    assert served() == {"template-2026.1"}, log()
 
 
 @pytest.mark.postgres
