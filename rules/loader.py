@@ -113,9 +113,9 @@ def read_yaml(text: str, name: str) -> tuple[yaml.Node | None, Any]:
 def parse(text: str, name: str = "<rules>") -> Source:
     """The policy in `text`, or a PolicyError with every problem found in one pass: the
     input-method slips, duplicate keys, the schema's errors and the cross checks of the
-    sections that validated. A YAML syntax error stops the reading; when the slips that
-    caused it have one right spelling, the rest of the file is checked as if they were
-    typed right."""
+    sections that validated. A slip with one right spelling is reported, and the rest of
+    the file checked as if it were typed right; a YAML syntax error, or a slip in the
+    indentation, stops the reading there."""
     _refuse_oversized(text, name)
     found = slips(text)
     fixed = mended(text, found)
