@@ -234,7 +234,7 @@ class RulesBroadcast:
             return
         # The publisher stored it first: the stored history says which versions judge the
         # older cases. Without it (nothing stored), the text alone.
-        await switch_to_stored(self.engine)
+        await switch_to_stored(self.engine, source)
         if self.engine.source.digest != source.digest:
             self.engine.replace(source)
         log.info("rules switched by broadcast: now serving %s", self.engine.version)

@@ -68,7 +68,7 @@ async def publish_rules(
     version_id, _recorded = await _record(admitted, scenarios, to.now, by, note, via)
     # Switched first, written after: the file watcher, finding what the engine serves,
     # has nothing to do (it would otherwise gate the file again meanwhile).
-    changed = await switch_to_stored(to.engine)
+    changed = await switch_to_stored(to.engine, admitted)
     _write_atomically(scenarios_path(to.path), scenarios)
     _write_atomically(to.path, text)
     if to.announce is not None and changed:
@@ -130,7 +130,7 @@ async def adopt_file(
         # A database not migrated yet keeps no versions: the file serves alone, as at
         # start-up (server.rules_runtime.adopt_rules_at_start).
         return engine.replace(admitted)
-    return await switch_to_stored(engine)
+    return await switch_to_stored(engine, admitted)
 
 
 def _read_bounded(path: Path) -> str:
@@ -139,9 +139,10 @@ def _read_bounded(path: Path) -> str:
         return handle.read(MAX_POLICY_BYTES + 1)
 
 
-async def switch_to_stored(engine: Engine) -> bool:
+async def switch_to_stored(engine: Engine, known: Source | None = None) -> bool:
     """Make the engine serve the stored active version with the history its cases are
-    judged by; False when it already does."""
+    judged by; False when it already does. `known`: a policy the caller has just read (the
+    one it stored, or was told of), so that it is not read again."""
     stored = await store.history(connection(), HISTORY_LIMIT)
     if not stored:
         return False
@@ -150,7 +151,8 @@ async def switch_to_stored(engine: Engine) -> bool:
         needed.append(version)
         if version.effective_from is None:
             break
-    sources = [await _source(engine, v.digest, v.content) for v in reversed(needed)]
+    read = (*engine.timeline, *([] if known is None else [known]))
+    sources = [await _source(read, v.digest, v.content) for v in reversed(needed)]
     if engine.source.digest == sources[-1].digest and _same(engine.timeline, sources):
         return False
     return engine.replace(sources[-1], history=sources[:-1])
@@ -216,8 +218,8 @@ async def _record(
         return await store.record_activation(conn, new)
 
 
-async def _source(engine: Engine, digest: str, content: str) -> Source:
-    for known in engine.timeline:
+async def _source(read: tuple[Source, ...], digest: str, content: str) -> Source:
+    for known in read:
         if known.digest == digest:
             return known
     return await parse_bounded(content, f"<stored {digest}>")

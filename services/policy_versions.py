@@ -12,7 +12,6 @@ from models.stores.policy_versions import VersionEntry
 from rules import Engine, parse_bounded
 from rules.diff import Change, diff
 from rules.scenarios import scenarios_path
-from services.policy import stored_active_digest
 
 
 @dataclass(frozen=True)
@@ -51,14 +50,10 @@ async def active_policy(engine: Engine, path: Path) -> ActivePolicy:
     """The policy this worker serves, with the scenarios it was published with (those
     beside the rules file when it was never stored)."""
     source = engine.source
-    conn = connection()
-    version_id = await store.active_version_id(conn)
-    scenarios = ""
-    if version_id is not None and await stored_active_digest() == source.digest:
-        stored = await store.find(conn, version_id)
-        scenarios = stored.scenarios if stored is not None else ""
-    else:
-        version_id = None
+    stored = await store.history(connection(), 1)
+    version_id, scenarios = None, ""
+    if stored and stored[0].digest == source.digest:
+        version_id, scenarios = stored[0].id, stored[0].scenarios
     if not scenarios:
         beside = scenarios_path(path)
         scenarios = beside.read_text(encoding="utf-8") if beside.exists() else ""
