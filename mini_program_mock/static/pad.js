@@ -5,6 +5,7 @@ import { gql } from "./api.js";
 import { loadForm, renderRatingForm } from "./rating.js";
 import { focusHeading, h, statusLine } from "./ui.js";
 import { subscribe } from "./ws.js";
+import { showPairing as pairingScreen } from "./pad-pairing.js";
 
 const EVENTS = `subscription Events($code: String!) {
   windowEvents(windowCode: $code) { windowCode caseNo matterName staffName completedAt }
@@ -39,29 +40,13 @@ function takePairingFromUrl() {
 function showPairing(problem) {
   connection.textContent = "未配对";
   connection.className = "connection";
-  const input = h("input", { type: "text", id: "pair-token", autocomplete: "off", required: true });
-  const form = h(
-    "form",
-    { className: "card", novalidate: true },
-    h("h2", { text: "评价器配对" }),
-    h("p", { text: `本评价器将绑定到窗口 ${windowCode}。请大厅工作人员输入为本窗口生成的配对令牌。` }),
-    problem ? h("p", { className: "notice error", role: "alert", text: problem }) : null,
-    h("label", { for: "pair-token", text: "配对令牌" }),
-    input,
-    h("p", {}),
-    h("button", { type: "submit", className: "primary wide" }, "配对"),
-  );
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    const token = input.value.trim();
-    if (!token) {
-      return;
-    }
-    localStorage.setItem(storeKey, token);
-    start();
+  pairingScreen(screen, windowCode, {
+    problem,
+    onPaired: (token) => {
+      localStorage.setItem(storeKey, token);
+      start();
+    },
   });
-  screen.replaceChildren(form);
-  input.focus();
 }
 
 function showIdle() {

@@ -46,7 +46,14 @@ CHROMIUM_ARGS = [
 HCP = Path(sys.executable).with_name("hcp")
 SCREENSHOTS = ROOT / "var" / "screenshots"
 MOBILE = {"width": 375, "height": 667}
+SMALL_PHONE = {"width": 320, "height": 568}
 TABLET = {"width": 1024, "height": 768}
+PORTRAIT_TABLET = {"width": 800, "height": 1280}
+# The sizes every citizen and window screen is looked at (Screen.every_size).
+SIZES = {"320": SMALL_PHONE, "375": MOBILE, "tablet": PORTRAIT_TABLET}
+AXE = Path(__file__).with_name("vendor") / "axe-core-4.14.1.min.js"
+# What axe-core must not find on any screen: WCAG 2.x A and AA, and its best practices.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 DESKTOP = {"width": 1280, "height": 800}
 BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
 STAFF = token("window_staff", staff_code="S-02", department_code="D-SCJG")
@@ -255,6 +262,60 @@ class Screen:
         shown = await self.page.locator("body").inner_text()
         for raw in ("null", "undefined", "[object", "NaN", "Error:"):
             assert raw not in shown, f"{name} shows {raw!r}"
+
+    async def check(self, name: str) -> None:
+        """axe-core on the screen as it is now: no serious or critical violation."""
+        page = self.page
+        if not await page.evaluate("() => typeof window.axe === 'object'"):
+            await page.evaluate(_axe_source())
+        found = await page.evaluate(
+            "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags},"
+            " resultTypes: ['violations']})).violations.map((v) => ({id: v.id, impact: v.impact,"
+            " help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' '))}))",
+            AXE_TAGS,
+        )
+        bad = [v for v in found if v["impact"] in ("serious", "critical")]
+        assert bad == [], f"{name}: axe-core finds {bad}"
+
+    async def every_size(self, name: str, *, large_text: bool = False) -> None:
+        """Look at the screen at 320 px, 375 px and a portrait tablet: at each a screenshot
+        (`{name}-{size}`), no sideways scrolling (the layout holds) and axe-core clean; then
+        back to the size the test had. `large_text`: the same in the page's large-text mode
+        (its `#large-text` toggle, which the page must offer)."""
+        page = self.page
+        before = page.viewport_size
+        if large_text:
+            await _large_text(page, on=True)
+        try:
+            for size, viewport in SIZES.items():
+                await page.set_viewport_size(viewport)
+                label = f"{name}-{size}{'-large' if large_text else ''}"
+                await page.evaluate("() => new Promise((r) => requestAnimationFrame(() => r(null)))")
+                wide = await page.evaluate(
+                    "() => document.documentElement.scrollWidth - window.innerWidth"
+                )
+                await self.shot(label)
+                assert wide <= 0, f"{label}: the page is {wide} px wider than the screen"
+                await self.check(label)
+        finally:
+            if large_text:
+                await _large_text(page, on=False)
+            await page.set_viewport_size(before)
+
+
+async def _large_text(page: Any, *, on: bool) -> None:
+    toggle = page.locator("#large-text")
+    if (await toggle.get_attribute("aria-pressed") == "true") != on:
+        await toggle.click()
+
+
+_AXE_SOURCE: list[str] = []
+
+
+def _axe_source() -> str:
+    if not _AXE_SOURCE:
+        _AXE_SOURCE.append(AXE.read_text(encoding="utf-8"))
+    return _AXE_SOURCE[0]
 
 
 async def screen_at(
