@@ -290,7 +290,9 @@ class Screen:
             for size, viewport in SIZES.items():
                 await page.set_viewport_size(viewport)
                 label = f"{name}-{size}{'-large' if large_text else ''}"
-                await page.evaluate("() => new Promise((r) => requestAnimationFrame(() => r(null)))")
+                await page.evaluate(
+                    "() => new Promise((r) => requestAnimationFrame(() => r(null)))"
+                )
                 wide = await page.evaluate(
                     "() => document.documentElement.scrollWidth - window.innerWidth"
                 )
