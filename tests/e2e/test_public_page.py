@@ -217,3 +217,4 @@ async def test_the_public_page_shows_a_month_switches_and_pages_comments(
         await small.page.goto(f"/public/?month={chosen.last}")
         await expect(_row(small, "departments", "区文化和旅游局")).to_contain_text("100.0%")
         await small.shot("public-4-mobile")
+        await small.every_size("public-5")
