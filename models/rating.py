@@ -84,7 +84,8 @@ class SmsMessage(Model):
         indexes = (("status", "next_attempt_at"),)
 
 
-# An evaluator pad paired to its window: the token's hash, never the token.
+# An evaluator pad paired to its window: the device credential's hash, never the
+# credential. It lasts long (HCP_PAD_DAYS) and hall staff revoke it at once (revoked_at).
 class PadSession(Model):
     id = fields.BigIntField(primary_key=True)
     window: fields.ForeignKeyRelation[Window] = fields.ForeignKeyField(
@@ -94,6 +95,30 @@ class PadSession(Model):
     paired_by = fields.CharField(max_length=64)
     created_at = fields.DatetimeField()
     expires_at = fields.DatetimeField()
+    label = fields.CharField(max_length=64, default="")
+    revoked_at = fields.DatetimeField(null=True)
+    revoked_by = fields.CharField(max_length=64, null=True)
+    last_seen_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "pad_session"
+
+
+# A short pairing code hall staff show a pad (typed or scanned): its hash, single use,
+# short-lived; burnt after too many wrong tries. At most one unused code per window.
+class PadPairingCode(Model):
+    id = fields.BigIntField(primary_key=True)
+    window: fields.ForeignKeyRelation[Window] = fields.ForeignKeyField(
+        "models.Window", related_name="pairing_codes", on_delete=fields.RESTRICT
+    )
+    code_hash = fields.CharField(max_length=64)
+    created_by = fields.CharField(max_length=64)
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+    failed_attempts = fields.SmallIntField(default=0)
+    label = fields.CharField(max_length=64, null=True)  # the pad's name, if staff gave one
+
+    class Meta:
+        table = "pad_pairing_code"
+        indexes = (("window_id", "used_at"),)

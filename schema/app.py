@@ -17,6 +17,8 @@ from strawberry.types import ExecutionContext, ExecutionResult
 
 from resolvers.mutations import (
     activate_rules_version,
+    claim_pad_pairing,
+    create_pad_pairing_code,
     decide_appeal,
     file_appeal,
     ingest_cases,
@@ -28,6 +30,7 @@ from resolvers.mutations import (
     reveal_contact,
     review_held_rating,
     review_rectification,
+    revoke_pad,
     spot_check,
     submit_rating,
     submit_rectification,
@@ -46,6 +49,7 @@ from resolvers.queries import (
     viewer,
     window_info,
 )
+from resolvers.queries import pads as pad_queries
 from resolvers.queries import statistics as stats
 from resolvers.queries import work_items as work_item_queries
 from resolvers.subscriptions import window_events, work_item_events
@@ -97,6 +101,7 @@ class Query:
     rules_versions = strawberry.field(resolver=rules_workbench.rules_versions)
     rules_diff = strawberry.field(resolver=rules_workbench.rules_diff)
     simulate_rules = strawberry.field(resolver=simulate_rules.simulate_rules)
+    pads = strawberry.field(resolver=pad_queries.pads_query)
 
 
 @strawberry.type
@@ -107,6 +112,9 @@ class Mutation:
     activate_rules_version = strawberry.mutation(resolver=activate_rules_version.resolve)
     submit_rating = strawberry.mutation(resolver=submit_rating.resolve)
     pair_pad = strawberry.mutation(resolver=pair_pad.resolve)
+    create_pad_pairing_code = strawberry.mutation(resolver=create_pad_pairing_code.resolve)
+    claim_pad_pairing = strawberry.mutation(resolver=claim_pad_pairing.resolve)
+    revoke_pad = strawberry.mutation(resolver=revoke_pad.resolve)
     reveal_contact = strawberry.mutation(resolver=reveal_contact.resolve)
     record_reminder_call = strawberry.mutation(resolver=record_reminder_call.resolve)
     record_callback = strawberry.mutation(resolver=record_callback.resolve)

@@ -70,11 +70,12 @@ def lifespan(settings: Settings, clock: Callable[[], datetime] | None) -> Lifesp
                 engine=engine,
                 rules_path=settings.rules_path,
                 broker=RedisBroker(redis, health) if redis is not None else LocalBroker(),
-                pad_lifetime=timedelta(hours=settings.pad_session_hours),
+                pad_lifetime=timedelta(days=settings.pad_days),
                 pad_rating_window=timedelta(minutes=settings.pad_rating_minutes),
                 counters=RedisCounters(redis, health) if redis is not None else LocalCounters(),
                 announce_rules=announce,
                 lang=settings.lang,
+                public_base_url=settings.public_base_url,
             )
             public = PublicCache(timedelta(seconds=settings.public_cache_seconds))
             state = AppState(settings, collaborators, redis, health, now(), public)

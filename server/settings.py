@@ -43,7 +43,9 @@ class Settings:
     jwt_public_key_file: Path | None = None
     cors_origins: tuple[str, ...] = field(default=())
     rules_poll_seconds: float = 2.0
-    pad_session_hours: float = 12.0
+    # HCP_PAD_DAYS: how long an evaluator pad's device credential lasts; hall staff revoke
+    # one at once in the console (评价器配对), so it may last long.
+    pad_days: float = 365.0
     pad_rating_minutes: float = 30.0
     sms_gateway_url: str | None = None
     sms_gateway_token: str | None = None
@@ -125,7 +127,7 @@ class Settings:
             rules_poll_seconds=float(
                 env_map.get("HCP_RULES_POLL_SECONDS") or cls.rules_poll_seconds
             ),
-            pad_session_hours=float(env_map.get("HCP_PAD_SESSION_HOURS") or cls.pad_session_hours),
+            pad_days=float(env_map.get("HCP_PAD_DAYS") or cls.pad_days),
             pad_rating_minutes=float(
                 env_map.get("HCP_PAD_RATING_MINUTES") or cls.pad_rating_minutes
             ),

@@ -241,6 +241,7 @@ async def _reset_tables() -> None:
         "rating",
         "rating_request",
         "sms_outbox",
+        "pad_pairing_code",
         "pad_session",
         "case_record",
         "applicant",

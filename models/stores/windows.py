@@ -1,5 +1,5 @@
 """Service windows as the hall's pages and pads read them: the window, who served there,
-the cases completed there, and the pads paired to it."""
+the cases completed there (the pads paired to it: models.stores.pads)."""
 
 from __future__ import annotations
 
@@ -66,28 +66,5 @@ async def case_at_window(case_no: str, window_code: str) -> dict[str, Any] | Non
         "SELECT c.case_no, c.completed_at, c.rating_status FROM case_record c "
         "JOIN service_window w ON w.id = c.window_id WHERE c.case_no = ? AND w.code = ?",
         [case_no, window_code],
-    )
-    return rows[0] if rows else None
-
-
-async def pair_pad(
-    window_code: str, token_hash: str, paired_by: str, at: datetime, expires: datetime
-) -> None:
-    await fetch(
-        connection(),
-        "INSERT INTO pad_session (window_id, token_hash, paired_by, created_at, expires_at) "
-        "SELECT id, ?, ?, ?, ? FROM service_window WHERE code = ? RETURNING id",
-        [token_hash, paired_by, at, expires, window_code],
-    )
-
-
-async def pad_session(token_hash: str) -> dict[str, Any] | None:
-    """id, expires_at, window_code, department_code of the pad paired with this token."""
-    rows = await fetch(
-        connection(),
-        "SELECT p.id, p.expires_at, w.code AS window_code, d.code AS department_code "
-        "FROM pad_session p JOIN service_window w ON w.id = p.window_id "
-        "JOIN department d ON d.id = w.department_id WHERE p.token_hash = ?",
-        [token_hash],
     )
     return rows[0] if rows else None

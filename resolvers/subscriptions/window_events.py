@@ -1,4 +1,7 @@
-"""`windowEvents(windowCode)`: the pad of a window hears about each case completed there."""
+"""`windowEvents(windowCode)`: the pad of a window hears about each case completed there.
+
+A pad's credential is checked again at each event on the window's topic, and revoking a pad
+publishes one there: a revoked pad's subscription ends with UNAUTHENTICATED at once."""
 
 from __future__ import annotations
 
@@ -24,26 +27,32 @@ class WindowEvent:
     completed_at: datetime
 
 
-async def _authorise(info: Info[Context, None], window_code: str) -> None:
+async def _authorise(info: Info[Context, None], window_code: str) -> bool:
+    """Whether the listener is a pad (its pairing is checked again at each event)."""
     pad = await info.context.pad()
     if pad is not None:
         if pad.window_code != window_code:
             raise ForbiddenError("this pad is paired to another window")
-        return
+        return True
     staff = info.context.require(Role.WINDOW_STAFF, Role.DEPT_HANDLER)
     department = await window_department(window_code)
     if department is None:
         raise NotFoundError("no such window")
     if staff.department_code != department:
         raise ForbiddenError("only the window's department follows its events")
+    return False
 
 
 async def window_events(
     info: Info[Context, None], window_code: str
 ) -> AsyncGenerator[WindowEvent, None]:
-    await _authorise(info, window_code)
+    is_pad = await _authorise(info, window_code)
     broker = info.context.collaborators.broker
     async for event in broker.subscribe(window_topic(window_code)):
+        if is_pad:
+            await info.context.pad()  # UNAUTHENTICATED once revoked or expired
+        if "caseNo" not in event:
+            continue  # a pad revoked: only that pad's check above ends its subscription
         yield WindowEvent(
             window_code=event["windowCode"],
             case_no=event["caseNo"],

@@ -40,6 +40,8 @@ class Collaborators:
     counters: Counters
     announce_rules: Callable[[str], Awaitable[object]] | None = None
     lang: str = "zh"  # of messages for policy staff (HCP_LANG)
+    # Where people reach the service (links in QR codes shown on the console).
+    public_base_url: str = "http://127.0.0.1:8000"
 
 
 class Context:

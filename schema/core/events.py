@@ -15,3 +15,8 @@ class Broker(Protocol):
 
 def window_topic(window_code: str) -> str:
     return f"window:{window_code}"
+
+
+def pad_revoked(pad_id: int) -> dict[str, Any]:
+    """Told on the pad's window topic: that pad's open subscription ends."""
+    return {"padRevoked": pad_id}

@@ -158,6 +158,17 @@ OPERATIONS = {
         _union,
     ),
     "pairPad (W-01)": Operation('mutation { pairPad(windowCode: "W-01") { windowCode } }', {}, _ok),
+    "createPadPairingCode (W-01)": Operation(
+        'mutation { createPadPairingCode(windowCode: "W-01") { windowCode } }', {}, _ok
+    ),
+    "claimPadPairing (no such window)": Operation(
+        'mutation { claimPadPairing(windowCode: "W-NONE", code: "123456") '
+        "{ ... on PadPairingRefused { code } ... on PadPaired { windowCode } } }",
+        {},
+        _union,
+    ),
+    "pads (W-01)": Operation('query { pads(windowCode: "W-01") { id } }', {}, _ok),
+    "revokePad (no such pad)": Operation('mutation { revokePad(id: "999999") { id } }', {}, _ok),
     "revealContact (W-01)": Operation(
         'mutation { revealContact(caseNo: "W-01", reason: "差评回访核实") '
         "{ ... on RevealRefused { code } ... on ContactRevealed { caseNo } } }",

@@ -80,7 +80,7 @@ async def test_an_unknown_or_expired_pad_token_is_unauthenticated(api: Api) -> N
     pad_token = (await pair(api))["data"]["pairPad"]["token"]
     bogus = await pad_rate(api, "not-a-pad", "P-4")
     assert bogus["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
-    api.clock.advance(hours=13)
+    api.clock.advance(days=366)  # HCP_PAD_DAYS: 365 by default
     expired = await pad_rate(api, pad_token, "P-4")
     assert expired["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
