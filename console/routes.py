@@ -1,6 +1,7 @@
-"""The console's routes: its page (at /console/ and, for the dashboard and the rules
-workbench, /console/stats and /console/rules), its assets and vendored libraries and,
-outside production, the mock staff login that plays the staff identity provider."""
+"""The console's routes: its page (at /console/ and, for the dashboard, the rules
+workbench and the pads' pairing, /console/stats, /console/rules and /console/pads), its
+assets and vendored libraries and, outside production, the mock staff login that plays the
+staff identity provider."""
 
 from __future__ import annotations
 
@@ -82,6 +83,7 @@ def console_routes(settings: Settings) -> list[BaseRoute]:
         Route("/console/", _page("index.html", login=login)),
         Route("/console/stats", _page("index.html", login=login)),
         Route("/console/rules", _page("index.html", login=login)),
+        Route("/console/pads", _page("index.html", login=login)),
         Route("/console/assets/{name}", _asset),
         Route("/console/assets/vendor/{name}", _vendored),
     ]

@@ -1,13 +1,15 @@
 // The console's pages: sign-in, then the worklist (/console/#/) or one item
 // (/console/#/items/<id>), and for the roles they serve the held ratings (#/held), the staff
 // tally (#/tally), the exports (#/exports) and the dashboard (/console/stats, a page of its
-// own: the same shell, served at that path); for policy staff only the rules workbench
-// (/console/rules, the same shell again): the worklists are not theirs.
+// own: the same shell, served at that path), for window staff and handlers the pairing of
+// their windows' evaluator pads (/console/pads, likewise); for policy staff only the rules
+// workbench (/console/rules, the same shell again): the worklists are not theirs.
 import { gql } from "./api.js";
 import { renderExports } from "./exports.js";
 import { renderHeld } from "./held.js";
 import { releaseEvidence, renderItem } from "./item.js";
 import { roleName } from "./messages.js";
+import { renderPads } from "./pads.js";
 import { renderRules } from "./rules.js";
 import { loginEntry, signOut, staffName, staffToken, takeTokenFromUrl } from "./session.js";
 import { releaseCharts } from "./charts.js";
@@ -21,7 +23,8 @@ const POLICY = "policy_staff";
 const HOME = "/console/";
 const STATS = "/console/stats";
 const RULES = "/console/rules";
-const PAGES = [STATS, RULES]; // the sections at a path of their own
+const PADS = "/console/pads";
+const PAGES = [STATS, RULES, PADS]; // the sections at a path of their own
 // The console's sections and who may open them; the API refuses the others anyway. Window
 // staff see their own figures on the dashboard.
 const SECTIONS = Object.freeze([
@@ -40,6 +43,7 @@ const SECTIONS = Object.freeze([
     render: renderExports,
   },
   { href: STATS, label: "统计分析", roles: WORKERS, render: renderStats },
+  { href: PADS, label: "评价器配对", roles: ["window_staff", "dept_handler"], render: renderPads },
   { href: RULES, label: "规则工作台", roles: [POLICY], render: renderRules },
 ]);
 const main = document.getElementById("main");

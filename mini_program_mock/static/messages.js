@@ -18,6 +18,9 @@ export const MESSAGES = Object.freeze({
   NETWORK: "网络不稳定，请重试",
   TIMEOUT: "网络不稳定，请重试",
   INTERNAL: "系统繁忙，请稍后重试",
+  PAIRING_CODE_INVALID: "配对码不正确或已使用，请核对后重新输入",
+  PAIRING_CODE_EXPIRED: "配对码已过期，请工作人员重新生成",
+  PAIRING_RATE_LIMITED: "尝试次数过多，请工作人员重新生成配对码后再试",
 });
 
 const FALLBACK = "操作未成功，请稍后重试";

@@ -28,7 +28,7 @@ async def _get(settings: Any, method: str, path: str, **kwargs: Any) -> httpx.Re
 
 
 @pytest.mark.parametrize(
-    "path", ["/console/", "/console/stats", "/console/rules", "/console/login"]
+    "path", ["/console/", "/console/stats", "/console/rules", "/console/pads", "/console/login"]
 )
 async def test_console_pages_carry_the_security_headers_and_load_nothing_from_elsewhere(
     api: Api, path: str
