@@ -1,7 +1,8 @@
 """`windowEvents(windowCode)`: the pad of a window hears about each case completed there.
 
 A pad's credential is checked again at each event on the window's topic, and revoking a pad
-publishes one there: a revoked pad's subscription ends with UNAUTHENTICATED at once."""
+publishes one there: a revoked pad's subscription ends with UNAUTHENTICATED at once; and
+every RECHECK_SECONDS on a quiet topic, in case that event was lost (Redis down)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,12 @@ from strawberry.types import Info
 
 from schema.core.context import Context
 from schema.core.errors import ForbiddenError, NotFoundError
-from schema.core.events import window_topic
+from schema.core.events import window_topic, with_ticks
 from services.identity import Role
 from services.pads import window_department
+
+
+RECHECK_SECONDS = 30.0
 
 
 @strawberry.type(description="A case just completed at the window (what the pad shows)")
@@ -48,11 +52,12 @@ async def window_events(
 ) -> AsyncGenerator[WindowEvent, None]:
     is_pad = await _authorise(info, window_code)
     broker = info.context.collaborators.broker
-    async for event in broker.subscribe(window_topic(window_code)):
+    events = broker.subscribe(window_topic(window_code))
+    async for event in with_ticks(events, RECHECK_SECONDS) if is_pad else events:
         if is_pad:
             await info.context.pad()  # UNAUTHENTICATED once revoked or expired
-        if "caseNo" not in event:
-            continue  # a pad revoked: only that pad's check above ends its subscription
+        if event is None or "caseNo" not in event:
+            continue  # a tick, or a pad revoked (only that pad's check above ends it)
         yield WindowEvent(
             window_code=event["windowCode"],
             case_no=event["caseNo"],

@@ -3,6 +3,8 @@ The server supplies the implementation: Redis pub/sub across workers, or in-proc
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
@@ -20,3 +22,30 @@ def window_topic(window_code: str) -> str:
 def pad_revoked(pad_id: int) -> dict[str, Any]:
     """Told on the pad's window topic: that pad's open subscription ends."""
     return {"padRevoked": pad_id}
+
+
+async def with_ticks(
+    events: AsyncIterator[dict[str, Any]], every: float
+) -> AsyncIterator[dict[str, Any] | None]:
+    """The events as they come, and None whenever `every` seconds pass without one: checks
+    that must run on a quiet topic too (a revocation whose event was lost with Redis)."""
+    queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+
+    async def pump() -> None:
+        async for event in events:
+            await queue.put(event)
+
+    reader = asyncio.create_task(pump())
+    try:
+        while True:
+            try:
+                yield await asyncio.wait_for(queue.get(), every)
+            except TimeoutError:
+                if reader.done():
+                    reader.result()  # the subscription's own failure, raised here
+                    return
+                yield None
+    finally:
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reader

@@ -9,11 +9,14 @@ import json
 import re
 from typing import Any
 
+import pytest
 from websockets.asyncio.client import connect
 
-from models.db import connection, fetch
+from models.db import connection, execute, fetch
+from resolvers.subscriptions import window_events
 from tests.api.test_pads import STAFF, pad_rate, seed_window_cases
 from tests.conftest import Api, token
+from tests.factories import case_input
 
 CREATE = """mutation($w: String!, $l: String) {
   createPadPairingCode(windowCode: $w, label: $l) { windowCode code expiresAt pairUrl qrSvg } }"""
@@ -173,3 +176,53 @@ async def test_a_revoked_pad_is_refused_at_once_and_its_subscription_ends(
     assert refused["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     [listed] = (await api.gql(PADS, {"w": "W-01"}, STAFF))["data"]["pads"]
     assert listed["revokedAt"] == revoked["revokedAt"]
+
+
+async def listening(live_url: str, pad_token: str) -> Any:
+    """A windowEvents subscription of W-01 opened with the pad's credential."""
+    ws = await connect(f"ws://{live_url}/graphql", subprotocols=["graphql-transport-ws"])
+    payload = {"Authorization": f"Pad {pad_token}"}
+    await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
+    assert json.loads(await ws.recv())["type"] == "connection_ack"
+    query = 'subscription { windowEvents(windowCode: "W-01") { caseNo } }'
+    await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
+    return ws
+
+
+async def test_revoking_one_pad_leaves_the_windows_other_pad_listening(
+    api: Api, live_url: str
+) -> None:
+    await api.ingest(case_input("K-0"))
+    kept = await claim(api, (await create(api))["code"])
+    gone = await claim(api, (await create(api))["code"])
+    pads = (await api.gql(PADS, {"w": "W-01"}, STAFF))["data"]["pads"]
+    kept_ws = await listening(live_url, kept["token"])
+    gone_ws = await listening(live_url, gone["token"])
+    try:
+        await asyncio.sleep(0.2)  # readiness, not timing: the subscribe is not acknowledged
+        await api.gql(REVOKE, {"id": pads[0]["id"]}, STAFF)  # the newest: `gone`
+        ended = json.loads(await asyncio.wait_for(gone_ws.recv(), timeout=5))
+        assert "UNAUTHENTICATED" in json.dumps(ended), ended
+        await api.ingest(case_input("K-1", completedAt="2026-11-20T19:58:00+08:00"))
+        heard = json.loads(await asyncio.wait_for(kept_ws.recv(), timeout=5))
+        assert heard["payload"]["data"]["windowEvents"] == {"caseNo": "K-1"}, heard
+    finally:
+        await kept_ws.close()
+        await gone_ws.close()
+
+
+async def test_a_pad_revoked_while_its_event_is_lost_is_stopped_by_the_recheck(
+    api: Api, live_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(window_events, "RECHECK_SECONDS", 0.2)
+    await api.ingest(case_input("L-0"))
+    paired = await claim(api, (await create(api))["code"])
+    ws = await listening(live_url, paired["token"])
+    try:
+        await asyncio.sleep(0.5)  # quiet ticks: the pairing still holds, nothing is sent
+        # Revoked with no event on the topic, as when Redis lost the publish.
+        await execute(connection(), "UPDATE pad_session SET revoked_at = expires_at")
+        ended = json.loads(await asyncio.wait_for(ws.recv(), timeout=5))
+        assert "UNAUTHENTICATED" in json.dumps(ended), ended
+    finally:
+        await ws.close()
