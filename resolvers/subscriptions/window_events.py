@@ -18,7 +18,6 @@ from schema.core.events import window_topic, with_ticks
 from services.identity import Role
 from services.pads import window_department
 
-
 RECHECK_SECONDS = 30.0
 
 
