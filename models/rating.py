@@ -104,7 +104,7 @@ class PadSession(Model):
         table = "pad_session"
 
 
-# A short pairing code hall staff show a pad (typed or scanned): its hash, single use,
+# A short pairing code hall staff show a pad (typed or scanned): its keyed hash, single use,
 # short-lived; burnt after too many wrong tries. At most one unused code per window.
 class PadPairingCode(Model):
     id = fields.BigIntField(primary_key=True)

@@ -176,6 +176,8 @@ class Settings:
             found.append(f"HCP_SWEEP must be 'serve' or 'worker', not {self.sweep_mode!r}")
         if not self.sweep_interval_seconds > 0:
             found.append("HCP_SWEEP_INTERVAL_SECONDS must be more than 0")
+        if not self.pad_days > 0:
+            found.append("HCP_PAD_DAYS must be more than 0 (a pad is revoked on the console)")
         if not 0 <= self.public_cache_seconds <= 86400:
             found.append("HCP_PUBLIC_CACHE_SECONDS must be between 0 and 86400 (a day)")
         if self.log_format not in ("text", "json"):

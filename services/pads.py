@@ -21,6 +21,7 @@ from models.stores import pads as store
 from models.stores import windows as window_store
 from services.abuse import Counters
 from services.identity import Principal, Role
+from services.vault import Vault
 
 CODE_DIGITS = 6
 CODE_LIFETIME = timedelta(minutes=10)
@@ -94,8 +95,9 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _code_hash(window_code: str, code: str) -> str:
-    return _hash(f"{window_code}\n{code}")
+def _code_hash(vault: Vault, window_code: str, code: str) -> str:
+    """Keyed with the data key: a copy of the database alone cannot try the million codes."""
+    return vault.lookup_hash(f"pad pairing\n{window_code}\n{code}")
 
 
 window_department = window_store.window_department
@@ -133,7 +135,7 @@ async def pair_pad(
 
 
 async def create_pairing_code(
-    *, window_code: str, staff: Principal, label: str | None, now: datetime
+    *, window_code: str, staff: Principal, label: str | None, vault: Vault, now: datetime
 ) -> PairingCode:
     """A new single-use code for the window; the window's earlier unused code stops working."""
     await _authorise(window_code, staff)
@@ -141,7 +143,7 @@ async def create_pairing_code(
     at = now.astimezone(UTC)
     expires = at + CODE_LIFETIME
     await store.replace_code(
-        window_code, _code_hash(window_code, code), _staff_code(staff), at, expires, label
+        window_code, _code_hash(vault, window_code, code), _staff_code(staff), at, expires, label
     )
     return PairingCode(window_code=window_code, code=code, expires_at=expires)
 
@@ -151,6 +153,7 @@ async def claim_pairing(
     window_code: str,
     code: str,
     counters: Counters,
+    vault: Vault,
     now: datetime,
     lifetime: timedelta,
 ) -> PadPairing | ClaimRefused:
@@ -168,7 +171,7 @@ async def claim_pairing(
         return ClaimRefused(RATE_LIMITED)
     expires = as_utc(current["expires_at"])
     expired = expires is None or expires <= at
-    if not hmac.compare_digest(current["code_hash"], _code_hash(window_code, code)):
+    if not hmac.compare_digest(current["code_hash"], _code_hash(vault, window_code, code)):
         if not expired:
             await store.count_failure(int(current["id"]))
         return ClaimRefused(INVALID)

@@ -50,6 +50,7 @@ async def resolve(info: Info[Context, None], window_code: str, code: str) -> Pad
         window_code=window_code.strip(),
         code=given,
         counters=info.context.collaborators.counters,
+        vault=info.context.vault,
         now=info.context.now(),
         lifetime=info.context.collaborators.pad_lifetime,
     )

@@ -49,7 +49,11 @@ async def resolve(
     window = window_code.strip()
     try:
         made = await create_pairing_code(
-            window_code=window, staff=staff, label=named, now=info.context.now()
+            window_code=window,
+            staff=staff,
+            label=named,
+            vault=info.context.vault,
+            now=info.context.now(),
         )
     except PairingRefusedError as exc:
         raise ForbiddenError(str(exc)) from None

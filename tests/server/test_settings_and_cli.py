@@ -33,6 +33,9 @@ def test_an_unset_or_empty_variable_takes_the_fields_default(tmp_path: Path) -> 
     assert (unset.sweep_mode, unset.log_format) == (Settings.sweep_mode, Settings.log_format)
     given = Settings.read_env({"HCP_VAR_DIR": str(tmp_path), "HCP_PAD_RATING_MINUTES": "5"})
     assert given.pad_rating_minutes == 5.0 != Settings.pad_rating_minutes
+    assert unset.pad_days == 365.0
+    pads = Settings.read_env({"HCP_VAR_DIR": str(tmp_path), "HCP_PAD_DAYS": "0"})
+    assert pads.problems() == ["HCP_PAD_DAYS must be more than 0 (a pad is revoked on the console)"]
     health = RedisHealth()
     assert (health.timeout, health.retry_after) == (
         Settings.redis_timeout_seconds,
