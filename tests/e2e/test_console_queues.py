@@ -161,7 +161,7 @@ async def test_window_staff_see_the_worklist_and_their_own_figures_only(
     page = desk.page
     await sign_in(desk, "李晓燕", "console-window-queues-1-mock-login")
     nav = page.get_by_role("navigation", name="工作台栏目")
-    await expect(nav.get_by_role("link")).to_have_text(["差评工单", "统计分析"])
+    await expect(nav.get_by_role("link")).to_have_text(["差评工单", "统计分析", "评价器配对"])
     await page.goto("/console/#/held")  # typed in: still the worklist, never the queue
     await expect(page.get_by_role("heading", name="差评工单")).to_be_visible()
     await expect(page.get_by_role("heading", name="待审核评价")).to_have_count(0)
