@@ -36,6 +36,7 @@ from resolvers.queries import (
     audit_log,
     cases,
     held_ratings,
+    pad_queue,
     rating_form,
     reference,
     reminder_calls,
@@ -77,6 +78,7 @@ class Query:
     audit_log = strawberry.field(resolver=audit_log.audit_log)
     reminder_calls = strawberry.field(resolver=reminder_calls.reminder_calls)
     window_info = strawberry.field(resolver=window_info.window_info)
+    pad_queue = strawberry.field(resolver=pad_queue.pad_queue)
     regions = strawberry.field(resolver=reference.regions)
     halls = strawberry.field(resolver=reference.halls)
     departments = strawberry.field(resolver=reference.departments)

@@ -17,6 +17,9 @@ from rules import BUSINESS_TZ
 from services.pads import pad_may_rate
 
 MAX_STAFF_SHOWN = 6
+# More than a pad's screen can show as waiting; a hall never completes this many at one
+# window within the pad's rating window, so the bound only protects the query.
+PAD_QUEUE_LIMIT = 20
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,15 @@ class WindowCase:
     case_no: str
     completed_at: datetime
     rating_status: RatingStatus
+
+
+@dataclass(frozen=True)
+class PadQueueItem:
+    case_no: str
+    matter_name: str
+    staff_name: str | None
+    completed_at: datetime
+    rate_by: datetime
 
 
 async def find_window(code: str, *, now: datetime) -> WindowView | None:
@@ -91,3 +103,24 @@ async def pad_case(
     if not may or completed is None or row is None:
         return None
     return WindowCase(row["case_no"], completed, RatingStatus(row["rating_status"]))
+
+
+async def pad_queue(*, window_code: str, now: datetime, within: timedelta) -> list[PadQueueItem]:
+    """The cases the window's pad may still offer, oldest first: completed at the window
+    no longer than `within` ago (HCP_PAD_RATING_MINUTES) and not rated yet."""
+    now = now.astimezone(UTC)
+    rows = await store.unrated_at_window(window_code, now - within, now, PAD_QUEUE_LIMIT)
+    items = []
+    for row in rows:
+        completed = as_utc(row["completed_at"])
+        assert completed is not None  # the query keeps completed cases only
+        items.append(
+            PadQueueItem(
+                case_no=row["case_no"],
+                matter_name=row["matter_name"],
+                staff_name=row["staff_name"],
+                completed_at=completed,
+                rate_by=completed + within,
+            )
+        )
+    return items

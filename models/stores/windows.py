@@ -91,3 +91,19 @@ async def pad_session(token_hash: str) -> dict[str, Any] | None:
         [token_hash],
     )
     return rows[0] if rows else None
+
+
+async def unrated_at_window(
+    window_code: str, since: datetime, until: datetime, limit: int
+) -> list[dict[str, Any]]:
+    """case_no, matter_name, staff_name, completed_at of the unrated cases completed at the
+    window in [since, until], oldest first (the pad's queue)."""
+    return await fetch(
+        connection(),
+        "SELECT c.case_no, m.name AS matter_name, s.name AS staff_name, c.completed_at "
+        "FROM case_record c JOIN service_window w ON w.id = c.window_id "
+        "JOIN matter m ON m.id = c.matter_id LEFT JOIN staff s ON s.id = c.staff_id "
+        "WHERE w.code = ? AND c.rating_status = ? AND c.completed_at >= ? "
+        "AND c.completed_at <= ? ORDER BY c.completed_at, c.id LIMIT ?",
+        [window_code, "UNRATED", since, until, limit],
+    )

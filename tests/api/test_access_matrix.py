@@ -98,6 +98,8 @@ OPERATIONS = {
     "windowInfo (W-01)": Operation(
         'query { windowInfo(code: "W-01") { name department { name } staffOnDuty } }', {}, _ok
     ),
+    # Before the pad rates W-02 below: W-02 is waiting on W-01's pad here.
+    "padQueue": Operation("{ padQueue { caseNo rateBy } }", {}, lambda v: "ok" if v else "null"),
     "auditLog": Operation("{ auditLog { nodes { caseNo } } }", {}, _ok),
     "ingestCases": Operation(
         INGEST, {"cases": [case_input("W-01", windowCode="W-01")]}, lambda v: "ok"
