@@ -98,7 +98,7 @@ async def test_a_completion_during_a_rating_leaves_the_form_intact(
     await served.case(citizen, second, **window.case(completedAt=at(0.5)))
     await expect(page.locator("#queue-count")).to_have_text("还有1件待评价")
     await expect_bad_rating_intact(page, first)
-    await tablet.shot("pad-queue-4-form-kept")
+    await tablet.every_size("pad-queue-4-form-kept")
 
     await page.get_by_role("button", name="提交评价").click()
     await expect(page.get_by_text("感谢您的评价！（非常不满意）")).to_be_visible()
