@@ -188,3 +188,49 @@ async def test_a_reload_during_a_rating_brings_back_the_draft(
     await expect(page.get_by_text("感谢您的评价！（非常不满意）")).to_be_visible()
 
     assert await stored_ratings(served, case_no) == [BAD_STORED]
+
+
+async def test_a_walked_away_case_gives_way_and_a_case_past_its_time_drops_out(
+    tablet: Screen, served: Served
+) -> None:
+    page = tablet.page
+    await page.clock.install()  # real time flows; the test jumps over the pad's timeouts
+    citizen = new_citizen("走开的人")
+    window = await open_pad(tablet, served, citizen)
+    left, next_one, late = unique("PADQ"), unique("PADQ"), unique("PADQ")
+    await served.ingest(
+        case_input(left, citizen.applicant(), **window.case(acceptedAt=at(9), completedAt=at(2))),
+        case_input(
+            next_one, citizen.applicant(), **window.case(acceptedAt=at(9), completedAt=at(1))
+        ),
+    )
+    count = page.locator("#queue-count")
+    await expect(page.locator("#case-no")).to_have_text(left)
+    await expect(count).to_have_text("还有1件待评价")
+
+    # Nobody touches the form for 90 s: the citizen walked away, the next case is offered.
+    await page.clock.fast_forward("01:31")
+    await expect(page.locator("#case-no")).to_have_text(next_one)
+    await expect(count).to_have_text("")
+    await page.get_by_text("满意", exact=True).click()
+
+    # A case the pad may rate for 2.5 minutes more (about one on the pad's clock, 91 s
+    # ahead now) joins the queue, then its time runs out.
+    def asks_queue(response: Any) -> bool:
+        return "padQueue" in (response.request.post_data or "")
+
+    async with page.expect_response(asks_queue):
+        await served.case(citizen, late, **window.case(completedAt=at(27.5)))
+    await expect(count).to_have_text("还有1件待评价")
+    await page.clock.fast_forward("01:15")
+    await expect(count).to_have_text("")
+    await expect(page.locator("#case-no")).to_have_text(next_one)
+    await expect(page.locator('input[type="radio"][value="4"]')).to_be_checked()
+    await page.get_by_role("button", name="提交评价").click()
+    await expect(page.get_by_text("感谢您的评价！（满意）")).to_be_visible()
+    await page.clock.fast_forward(5_000)
+    await expect(page.locator("#idle")).to_be_visible()
+
+    assert await stored_ratings(served, left) == []
+    assert [r["level"] for r in await stored_ratings(served, next_one)] == [4]
+    assert await stored_ratings(served, late) == []
