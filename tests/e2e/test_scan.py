@@ -158,3 +158,27 @@ async def test_the_page_waits_for_the_citizens_case_and_shows_it_when_done(
     await page.get_by_role("button", name="评价其他事项").click()
     await expect(page.locator("#cases").get_by_text("已评价")).to_be_visible()
     await expect(page.locator("#live")).to_have_text("正在等待窗口办结，办结后将自动显示")
+
+
+async def test_without_the_live_connection_the_page_reads_the_cases_again(
+    mobile: Screen, served: Served
+) -> None:
+    citizen = new_citizen("断线等待人")
+    mine = unique("WAIT-OFFLINE")
+    page = mobile.page
+    await page.clock.install()
+
+    async def refuse(ws: Any) -> None:
+        await ws.close()
+
+    await page.route_web_socket("**/graphql", refuse)
+    await page.goto(f"/w/W-01#token={citizen.token}")
+    await expect(page.locator("#live")).to_have_text("正在等待窗口办结，办结后将自动显示")
+    await expect(page.locator("#connection")).to_contain_text("已中断")
+    await mobile.every_size("scan-10-connection-down")
+
+    await served.case(citizen, mine, completedAt=at(0))
+    await expect(page.locator("#cases")).to_have_count(0)
+    await page.clock.run_for(21_000)  # the page's own 20 s fallback read of myCases
+    await expect(page.locator("#cases").get_by_text(f"办件编号：{mine}")).to_be_visible()
+    await expect(page.locator("#live")).to_contain_text("已办结，请在下方选择评价")
