@@ -49,7 +49,7 @@ from resolvers.queries import (
 )
 from resolvers.queries import statistics as stats
 from resolvers.queries import work_items as work_item_queries
-from resolvers.subscriptions import window_events, work_item_events
+from resolvers.subscriptions import my_case_completed, window_events, work_item_events
 from schema.core.errors import ErrorPolicy, client_error, log_unexpected
 from schema.core.limits import query_limits_rule
 from services.paging import MAX_PAGE
@@ -124,6 +124,7 @@ class Mutation:
 class Subscription:
     window_events = strawberry.subscription(resolver=window_events.window_events)
     work_item_events = strawberry.subscription(resolver=work_item_events.work_item_events)
+    my_case_completed = strawberry.subscription(resolver=my_case_completed.my_case_completed)
 
 
 class HcpSchema(strawberry.Schema):

@@ -52,13 +52,14 @@ async def find_window(code: str, *, now: datetime) -> WindowView | None:
     """The window with its department and the staff on duty, or None.
 
     Staff on duty: whoever completed a case at this window today (business day); before the
-    first case of the day, the staff of the window's department, as the hall's roster
-    would list them."""
+    first case of the day, the window's own roster (staff_window). Never the rest of the
+    department: its staff at other windows are not serving here."""
     row = await store.window(code)
     if row is None:
         return None
-    staff = await _served_today(int(row["id"]), now) or await _department_staff(
-        int(row["department_id"])
+    window_id = int(row["id"])
+    staff = await _served_today(window_id, now) or await store.window_roster(
+        window_id, MAX_STAFF_SHOWN
     )
     return WindowView(
         code=row["code"],
@@ -77,10 +78,6 @@ async def _served_today(window_id: int, now: datetime) -> list[str]:
     return await store.staff_served(
         window_id, start.astimezone(UTC), end.astimezone(UTC), MAX_STAFF_SHOWN
     )
-
-
-async def _department_staff(department_id: int) -> list[str]:
-    return await store.department_staff(department_id, MAX_STAFF_SHOWN)
 
 
 window_exists = store.window_exists

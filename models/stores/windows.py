@@ -50,11 +50,13 @@ async def staff_served(window_id: int, start: datetime, end: datetime, limit: in
     return [str(r["name"]) for r in rows]
 
 
-async def department_staff(department_id: int, limit: int) -> list[str]:
+async def window_roster(window_id: int, limit: int) -> list[str]:
+    """The names of the staff the hall's roster puts at the window (staff_window)."""
     rows = await fetch(
         connection(),
-        "SELECT name FROM staff WHERE department_id = ? ORDER BY code LIMIT ?",
-        [department_id, limit],
+        "SELECT s.name FROM staff_window sw JOIN staff s ON s.id = sw.staff_id "
+        "WHERE sw.window_id = ? ORDER BY s.code LIMIT ?",
+        [window_id, limit],
     )
     return [str(r["name"]) for r in rows]
 
