@@ -156,16 +156,21 @@ function windowCard(window) {
   const make = h("button", { type: "button", className: "primary" }, "生成配对码");
   let watcher = null;
   let known = 0;
+  let until = 0;
 
   const stopWatching = () => {
     clearInterval(watcher);
     watcher = null;
   };
 
-  async function refresh() {
+  /** Read the window's pads; the table is redrawn unless a 撤销 is being confirmed in it
+   * (`force`: after that revocation). */
+  async function refresh(force = true) {
     try {
       const { pads } = await gql(PADS, { w: window.code });
-      list.replaceChildren(padTable(window, pads, revoke));
+      if (force || !list.querySelector(".confirm")) {
+        list.replaceChildren(padTable(window, pads, revoke));
+      }
       return pads;
     } catch (error) {
       status.fail(error, refresh);
@@ -183,14 +188,20 @@ function windowCard(window) {
     await refresh();
   }
 
+  /** While a code waits: once a pad took it, the code goes; the list is read until the new
+   * pad was seen online (it connects just after pairing), or the code's time is up. */
   async function watch() {
-    const pads = await refresh();
-    if (!list.isConnected) {
+    const pads = await refresh(false);
+    if (!list.isConnected || Date.now() > until) {
       stopWatching();
     } else if (pads && pads.length > known) {
-      stopWatching();
-      slot.replaceChildren();
-      status.done(`“${pads[0].label}”已配对`);
+      if (slot.firstChild) {
+        slot.replaceChildren();
+        status.done(`“${pads[0].label}”已配对`);
+      }
+      if (pads[0].lastSeenAt) {
+        stopWatching();
+      }
     }
   }
 
@@ -201,6 +212,7 @@ function windowCard(window) {
       const { createPadPairingCode: made } = await gql(CREATE, { w: window.code });
       status.clear();
       known = ((await refresh()) || []).length;
+      until = Date.parse(made.expiresAt);
       stopWatching();
       slot.replaceChildren(codePanel(made, stopWatching));
       watcher = setInterval(watch, WATCH_MS);

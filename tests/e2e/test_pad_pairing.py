@@ -111,6 +111,7 @@ async def test_the_qr_code_pairs_without_typing_and_revoking_sends_the_pad_back(
 
     await expect(card.locator(":scope > [role=status]")).to_contain_text("已配对")
     first = card.locator("tbody tr").first
+    await expect(first).not_to_contain_text("尚未使用")  # the pad came online
     label = await first.locator("td").first.inner_text()
     await first.get_by_role("button", name="撤销").click()
     await expect(first).to_contain_text("确定撤销")
