@@ -20,6 +20,7 @@ REFUSALS = {
     pads.RATE_LIMITED: "尝试次数过多，请工作人员重新生成配对码后再试",
 }
 _LONGEST = 32  # a code is six digits: longer input is wrong, and not worth a lookup
+_LONGEST_WINDOW = 64  # no window's code is longer (nor a counter's key made of one)
 
 
 @strawberry.type(description="Paired: the pad sends `Authorization: Pad <token>` from now on")
@@ -43,11 +44,13 @@ PadClaimResult = Annotated[PadPaired | PadPairingRefused, strawberry.union("PadC
 
 async def resolve(info: Info[Context, None], window_code: str, code: str) -> PadClaimResult:
     refuse_nul(window_code, code)
-    given = code.strip()
+    given, window = code.strip(), window_code.strip()
+    if len(window) > _LONGEST_WINDOW:
+        return PadPairingRefused(code=pads.INVALID, message=REFUSALS[pads.INVALID])
     if len(given) > _LONGEST:
         given = ""  # counted as a wrong try like any other
     result = await pads.claim_pairing(
-        window_code=window_code.strip(),
+        window_code=window,
         code=given,
         counters=info.context.collaborators.counters,
         vault=info.context.vault,

@@ -104,6 +104,7 @@ async def test_a_wrong_expired_replaced_or_other_windows_code_pairs_nothing(api:
     assert (await claim(api, wrong(made["code"])))["code"] == "PAIRING_CODE_INVALID"
     assert (await claim(api, made["code"], window="W-02"))["code"] == "PAIRING_CODE_INVALID"
     assert (await claim(api, "not a code"))["code"] == "PAIRING_CODE_INVALID"
+    assert (await claim(api, made["code"], window="W" * 65))["code"] == "PAIRING_CODE_INVALID"
     newer = await create(api)
     assert (await claim(api, made["code"]))["code"] == "PAIRING_CODE_INVALID"
     api.clock.advance(minutes=10, seconds=1)
