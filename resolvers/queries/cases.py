@@ -109,7 +109,8 @@ async def my_cases(
         )
     except (BadCursorError, PageSizeError) as exc:
         raise BadInputError(str(exc)) from None
-    checked = await _checks(info, viewer, [view.id for view in page.nodes])
+    wanted = _asks_for_in_nodes(info.selected_fields, ("canRate", "cannotRateCode"))
+    checked = await _checks(info, viewer, [view.id for view in page.nodes]) if wanted else {}
     return CaseConnection(
         nodes=[case_from_view(view, checked.get(view.id)) for view in page.nodes],
         page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
@@ -140,6 +141,22 @@ def _asks_for(selections: Sequence[Selection], name: str) -> bool:
             if isinstance(child, SelectedField) and child.name == name:
                 return True
             if isinstance(child, FragmentSpread | InlineFragment) and _asks_for([child], name):
+                return True
+    return False
+
+
+def _asks_for_in_nodes(selections: Sequence[Selection], names: tuple[str, ...]) -> bool:
+    """Whether any of `names` is selected on the page's nodes (a page that does not show
+    them is not charged for them)."""
+    for field in selections:
+        for child in field.selections:
+            if isinstance(child, SelectedField) and child.name == "nodes":
+                found = any(_asks_for([child], name) for name in names)
+            elif isinstance(child, FragmentSpread | InlineFragment):
+                found = _asks_for_in_nodes([child], names)
+            else:
+                found = False
+            if found:
                 return True
     return False
 

@@ -224,3 +224,16 @@ async def test_a_default_says_when_it_fell_due(api: Api) -> None:
     # Past the late-rating window too, which the policy checks first.
     assert node["canRate"] is False
     assert node["cannotRateCode"] in ("RATING_WINDOW_CLOSED", "ALREADY_RATED")
+
+
+async def test_can_rate_is_answered_through_a_fragment_too(api: Api) -> None:
+    await api.ingest(case_input("G-1", completedAt=_at(hours=1)))
+    body = await api.gql(
+        "fragment N on CaseConnection { nodes { caseNo canRate cannotRateCode } } "
+        "query { myCases { ...N } }",
+        {},
+        citizen(WANG),
+    )
+    assert body["data"]["myCases"]["nodes"] == [
+        {"caseNo": "G-1", "canRate": True, "cannotRateCode": None}
+    ]
