@@ -224,7 +224,8 @@ async function showList(focusTab) {
   }
   if (!page.nodes.length) {
     const empty = { TO_RATE: "目前没有待评价的办件。", RATED: "还没有已评价的办件。", ALL: "您还没有办件记录。" };
-    panel.append(h("p", { className: "notice", text: empty[view.tab] }));
+    const none = !page.counts || !page.counts.all;
+    panel.append(h("p", { className: "notice", text: none ? empty.ALL : empty[view.tab] }));
     return;
   }
   const list = h("ul", { className: "plain", id: "cases" }, page.nodes.map(caseItem));
