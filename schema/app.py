@@ -36,6 +36,7 @@ from resolvers.queries import (
     audit_log,
     cases,
     held_ratings,
+    pad_queue,
     rating_form,
     reference,
     reminder_calls,
@@ -48,7 +49,7 @@ from resolvers.queries import (
 )
 from resolvers.queries import statistics as stats
 from resolvers.queries import work_items as work_item_queries
-from resolvers.subscriptions import window_events, work_item_events
+from resolvers.subscriptions import my_case_completed, window_events, work_item_events
 from schema.core.errors import ErrorPolicy, client_error, log_unexpected
 from schema.core.limits import query_limits_rule
 from services.paging import MAX_PAGE
@@ -77,6 +78,7 @@ class Query:
     audit_log = strawberry.field(resolver=audit_log.audit_log)
     reminder_calls = strawberry.field(resolver=reminder_calls.reminder_calls)
     window_info = strawberry.field(resolver=window_info.window_info)
+    pad_queue = strawberry.field(resolver=pad_queue.pad_queue)
     regions = strawberry.field(resolver=reference.regions)
     halls = strawberry.field(resolver=reference.halls)
     departments = strawberry.field(resolver=reference.departments)
@@ -122,6 +124,7 @@ class Mutation:
 class Subscription:
     window_events = strawberry.subscription(resolver=window_events.window_events)
     work_item_events = strawberry.subscription(resolver=work_item_events.work_item_events)
+    my_case_completed = strawberry.subscription(resolver=my_case_completed.my_case_completed)
 
 
 class HcpSchema(strawberry.Schema):

@@ -17,6 +17,9 @@ from rules import BUSINESS_TZ
 from services.pads import pad_may_rate
 
 MAX_STAFF_SHOWN = 6
+# More than a pad's screen can show as waiting; a hall never completes this many at one
+# window within the pad's rating window, so the bound only protects the query.
+PAD_QUEUE_LIMIT = 20
 
 
 @dataclass(frozen=True)
@@ -36,17 +39,27 @@ class WindowCase:
     rating_status: RatingStatus
 
 
+@dataclass(frozen=True)
+class PadQueueItem:
+    case_no: str
+    matter_name: str
+    staff_name: str | None
+    completed_at: datetime
+    rate_by: datetime
+
+
 async def find_window(code: str, *, now: datetime) -> WindowView | None:
     """The window with its department and the staff on duty, or None.
 
     Staff on duty: whoever completed a case at this window today (business day); before the
-    first case of the day, the staff of the window's department, as the hall's roster
-    would list them."""
+    first case of the day, the window's own roster (staff_window). Never the rest of the
+    department: its staff at other windows are not serving here."""
     row = await store.window(code)
     if row is None:
         return None
-    staff = await _served_today(int(row["id"]), now) or await _department_staff(
-        int(row["department_id"])
+    window_id = int(row["id"])
+    staff = await _served_today(window_id, now) or await store.window_roster(
+        window_id, MAX_STAFF_SHOWN
     )
     return WindowView(
         code=row["code"],
@@ -65,10 +78,6 @@ async def _served_today(window_id: int, now: datetime) -> list[str]:
     return await store.staff_served(
         window_id, start.astimezone(UTC), end.astimezone(UTC), MAX_STAFF_SHOWN
     )
-
-
-async def _department_staff(department_id: int) -> list[str]:
-    return await store.department_staff(department_id, MAX_STAFF_SHOWN)
 
 
 window_exists = store.window_exists
@@ -91,3 +100,24 @@ async def pad_case(
     if not may or completed is None or row is None:
         return None
     return WindowCase(row["case_no"], completed, RatingStatus(row["rating_status"]))
+
+
+async def pad_queue(*, window_code: str, now: datetime, within: timedelta) -> list[PadQueueItem]:
+    """The cases the window's pad may still offer, oldest first: completed at the window
+    no longer than `within` ago (HCP_PAD_RATING_MINUTES) and not rated yet."""
+    now = now.astimezone(UTC)
+    rows = await store.unrated_at_window(window_code, now - within, now, PAD_QUEUE_LIMIT)
+    items = []
+    for row in rows:
+        completed = as_utc(row["completed_at"])
+        assert completed is not None  # the query keeps completed cases only
+        items.append(
+            PadQueueItem(
+                case_no=row["case_no"],
+                matter_name=row["matter_name"],
+                staff_name=row["staff_name"],
+                completed_at=completed,
+                rate_by=completed + within,
+            )
+        )
+    return items

@@ -50,11 +50,13 @@ async def staff_served(window_id: int, start: datetime, end: datetime, limit: in
     return [str(r["name"]) for r in rows]
 
 
-async def department_staff(department_id: int, limit: int) -> list[str]:
+async def window_roster(window_id: int, limit: int) -> list[str]:
+    """The names of the staff the hall's roster puts at the window (staff_window)."""
     rows = await fetch(
         connection(),
-        "SELECT name FROM staff WHERE department_id = ? ORDER BY code LIMIT ?",
-        [department_id, limit],
+        "SELECT s.name FROM staff_window sw JOIN staff s ON s.id = sw.staff_id "
+        "WHERE sw.window_id = ? ORDER BY s.code LIMIT ?",
+        [window_id, limit],
     )
     return [str(r["name"]) for r in rows]
 
@@ -91,3 +93,19 @@ async def pad_session(token_hash: str) -> dict[str, Any] | None:
         [token_hash],
     )
     return rows[0] if rows else None
+
+
+async def unrated_at_window(
+    window_code: str, since: datetime, until: datetime, limit: int
+) -> list[dict[str, Any]]:
+    """case_no, matter_name, staff_name, completed_at of the unrated cases completed at the
+    window in [since, until], oldest first (the pad's queue)."""
+    return await fetch(
+        connection(),
+        "SELECT c.case_no, m.name AS matter_name, s.name AS staff_name, c.completed_at "
+        "FROM case_record c JOIN service_window w ON w.id = c.window_id "
+        "JOIN matter m ON m.id = c.matter_id LEFT JOIN staff s ON s.id = c.staff_id "
+        "WHERE w.code = ? AND c.rating_status = ? AND c.completed_at >= ? "
+        "AND c.completed_at <= ? ORDER BY c.completed_at, c.id LIMIT ?",
+        [window_code, "UNRATED", since, until, limit],
+    )

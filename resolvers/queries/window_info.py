@@ -20,7 +20,8 @@ class WindowInfo:
     department: Department
     staff_on_duty: list[str] = strawberry.field(
         description="names of the staff who completed cases here today (business time); "
-        "before the first one, the staff of the window's department"
+        "before the first one, the staff the roster puts at this window; never staff of "
+        "other windows"
     )
 
 

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from PIL import Image
 
+from models.reference import Staff, StaffWindow, Window
 from server.app import create_app
 from tests.conftest import SECRET, Api, make_settings
 from tests.factories import WANG, case_input
@@ -27,19 +28,36 @@ INFO = (
 CHEN_STAFF: dict[str, Any] = {"staffCode": "S-02", "staffName": "陈建国"}
 
 
+async def roster(*pairs: tuple[str, str]) -> None:
+    """The hall's roster (staff_window, as `hcp import` writes it): (staff, window) codes."""
+    for staff, window in pairs:
+        await StaffWindow.create(
+            staff=await Staff.get(code=staff), window=await Window.get(code=window)
+        )
+
+
 async def test_window_info_is_public_and_names_the_staff_on_duty(api: Api) -> None:
     await api.ingest(
         case_input("I-1"),  # W-01 by S-01, two days ago
         case_input("I-2", windowCode="W-02", windowName="综合受理2号窗口", **CHEN_STAFF),
+        case_input("I-4", windowCode="W-03", windowName="综合受理3号窗口", **CHEN_STAFF),
     )
+    # Both of the department's staff are rostered, each at their own window; W-03 has none.
+    await roster(("S-01", "W-01"), ("S-02", "W-02"))
     before = (await api.gql(INFO, {"c": "W-01"}))["data"]["windowInfo"]
     assert before == {
         "code": "W-01",
         "name": "综合受理1号窗口",
         "hallName": None,
         "department": {"code": "D-SCJG", "name": "区市场监管局"},
-        "staffOnDuty": ["李晓燕", "陈建国"],  # nobody served here today: the department's staff
+        "staffOnDuty": ["李晓燕"],  # nobody served here today: the window's roster, not 陈建国
     }
+    on_duty = "query($c: String!) { windowInfo(code: $c) { staffOnDuty } }"
+    assert (await api.gql(on_duty, {"c": "W-02"}))["data"]["windowInfo"]["staffOnDuty"] == [
+        "陈建国"
+    ]
+    # No roster and nobody served today: nobody is named (the page shows "—").
+    assert (await api.gql(on_duty, {"c": "W-03"}))["data"]["windowInfo"]["staffOnDuty"] == []
     today = case_input(
         "I-3",
         acceptedAt="2026-11-20T19:00:00+08:00",
@@ -48,7 +66,10 @@ async def test_window_info_is_public_and_names_the_staff_on_duty(api: Api) -> No
     )
     await api.ingest(today)
     after = (await api.gql(INFO, {"c": "W-01"}))["data"]["windowInfo"]
-    assert after["staffOnDuty"] == ["陈建国"]
+    assert after["staffOnDuty"] == ["陈建国"]  # who served here today, whatever the roster says
+    assert (await api.gql(on_duty, {"c": "W-02"}))["data"]["windowInfo"]["staffOnDuty"] == [
+        "陈建国"
+    ]
     missing = await api.gql(INFO, {"c": "W-NONE"})
     assert missing["errors"][0]["extensions"]["code"] == "NOT_FOUND"
 
