@@ -11,6 +11,7 @@ from typing import Any
 from models.db import as_utc
 from models.enums import ApplicantKind, CaseStatus, MatterType, RatingStatus, ServedVia
 from models.stores import cases as store
+from models.stores.cases import Among
 from models.stores.scope import Reach, Scope
 from rules import MASKED_FIELDS, Engine, apply_mask
 from services.identity import Principal, Role
@@ -118,7 +119,7 @@ async def my_cases(
     vault: Vault,
     first: int,
     after: str | None,
-    status: RatingStatus | None = None,
+    among: Among | None = None,
     with_total: bool = False,
 ) -> CasePage:
     """A page of the viewer's cases; `with_total` counts all of them in the same statement
@@ -127,7 +128,7 @@ async def my_cases(
     before = decode_cursor(after, _CURSOR, moment, row_id) if after else None
     rows = await store.applicant_cases(
         _viewer_hash(viewer, vault),
-        status=status.value if status is not None else None,
+        among=among or Among(),
         before=before,
         limit=first + 1,
         with_total=with_total,
@@ -146,17 +147,28 @@ async def my_cases(
         total = (
             int(rows[0]["total"])
             if rows
-            else await count_my_cases(viewer=viewer, vault=vault, status=status)
+            else await count_my_cases(viewer=viewer, vault=vault, among=among)
         )
     return CasePage(nodes=nodes, has_next_page=more, end_cursor=end, total=total)
 
 
-async def count_my_cases(
-    *, viewer: Principal, vault: Vault, status: RatingStatus | None = None
-) -> int:
-    return await store.count_applicant_cases(
-        _viewer_hash(viewer, vault), status.value if status is not None else None
-    )
+async def count_my_cases(*, viewer: Principal, vault: Vault, among: Among | None = None) -> int:
+    return await store.count_applicant_cases(_viewer_hash(viewer, vault), among or Among())
+
+
+def among(
+    status: RatingStatus | None,
+    statuses: tuple[RatingStatus, ...] = (),
+    ids: list[int] | None = None,
+) -> Among:
+    """Which of the viewer's cases: with `status` (if given) and one of `statuses` (if any),
+    only those with `ids` (if given)."""
+    wanted = tuple(s.value for s in statuses)
+    if status is not None:
+        wanted = (status.value,) if not wanted or status.value in wanted else ()
+        if not wanted:
+            return Among(ids=())
+    return Among(statuses=wanted, ids=tuple(ids) if ids is not None else None)
 
 
 async def find_case(

@@ -23,7 +23,6 @@ from tortoise.transactions import in_transaction
 from models.db import (
     connection,
 )
-from models.enums import RatingStatus
 from models.stores.rating_cases import RatedCase, regions_below, target_cases
 from models.stores.rating_writes import (
     claim_request,
@@ -32,20 +31,11 @@ from models.stores.rating_writes import (
     release_request,
     stored_answer,
 )
-from rules import (
-    AppliesTo,
-    Decided,
-    Engine,
-    Limits,
-    Prior,
-    RatingFacts,
-    Reach,
-)
+from rules import AppliesTo, Decided, Engine, Limits, Prior, Reach
 from services.abuse import Counters, Verdict, check_misses, check_rating
 from services.raters import Rater
-from services.rating_access import own_rating, who_and_when
+from services.rating_access import judge, precheck, who_and_when
 from services.rating_results import (
-    MAX_TEXT,
     RatingRefusal,
     Result,
     Submission,
@@ -54,7 +44,6 @@ from services.rating_results import (
     rejected,
 )
 from services.rating_write import write_rating
-from services.ratings import prior
 
 # An answer that can change later is not kept for the request id: a retry asks again.
 _TRANSIENT = frozenset({"RATE_LIMITED", "NOT_FOUND", "CASE_NOT_COMPLETED"})
@@ -71,12 +60,9 @@ async def submit_rating(
 ) -> Result:
     """Rate as `rater`. `device` is a device the server recognises (a signed browser id),
     or None; a pad is its own device."""
-    if not rater.may_rate_on(submission.channel):
-        return rejected("NOT_RATER")
-    if submission.comment and len(submission.comment) > MAX_TEXT:
-        return rejected("TOO_LONG")
-    if rater.on_behalf and not rater.staff_code:
-        return rejected("STAFF_CODE_REQUIRED")
+    refused = precheck(submission, rater)
+    if refused is not None:
+        return refused
     answer = (rater.key, submission.client_request_id) if submission.client_request_id else None
     if answer is not None:
         replay = loaded(await stored_answer(connection(), *answer))
@@ -191,34 +177,11 @@ async def _decide_and_write(conn: BaseDBAsyncClient, attempt: _Attempt) -> tuple
     # lock admits ratings; never before a rating already stored (clocks of other hosts).
     now = _after(clock(), found)
     targets = _targets(submission, found)
-    problem = who_and_when(targets, rater, now, regions)
-    if problem:
-        return problem, False
-    anchor = targets[0]
-    scope = engine.scope(
-        submission.target,
-        in_batch=anchor.batch_id is not None,
-        in_integrated_service=anchor.service_id is not None,
-    )
-    if scope.value.code:
-        return rejected(scope.value.code), False
+    judged = judge(submission, targets, rater, engine, now, regions)
+    if isinstance(judged, RatingRefusal):
+        return judged, False
+    anchor, scope, decision = judged.anchor, judged.scope, judged.decision
     cases = _applies_to(submission, found, targets, anchor, scope.value)
-    decision = engine.rating(
-        RatingFacts(
-            level=submission.level,
-            channel=submission.channel.value,
-            tags=submission.tags,
-            comment=submission.comment or "",
-            # A follow-up (追评) rates the fix: its window runs from when the fix was
-            # reported, and it is a new rating of it, not a change of the first.
-            completed_at=anchor.follow_up_since or anchor.completed_at,
-            rated_at=now,
-            prior=Prior.NONE if anchor.follow_up_since else _prior(anchor, rater, engine, now),
-        )
-    )
-    judged = decision.value
-    if not judged.accepted or judged.meaning is None:
-        return rejected(judged.code or "INVALID_LEVEL"), False
     own_stands = rater.on_behalf and not _displaces_own(engine)
     fired = list(dict.fromkeys([*scope.fired, *decision.fired, *verdict.rules]))
     return await write_rating(
@@ -249,17 +212,6 @@ def _displaces_own(engine: Engine) -> bool:
     """Whether a rating entered on the applicant's behalf displaces their own (rules.yaml
     rating.on_behalf)."""
     return engine.history(Prior.OWN_RATING).value.supersedes
-
-
-def _prior(case: RatedCase, rater: Rater, engine: Engine, now: datetime) -> Prior:
-    """What the case already has (see services.ratings.prior)."""
-    return prior(
-        engine,
-        RatingStatus(case.rating_status),
-        case.completed_at,
-        now,
-        own=rater.on_behalf and own_rating(case),
-    )
 
 
 def _applies_to(

@@ -1,13 +1,24 @@
-// /m/: the mini-program's "my cases": status of each case, late rating, a rating's history.
+// /m/: the mini-program's "my cases": tabs (to rate, rated, all) with counts, paging, each
+// case's status and whether it can be rated now (the API's canRate: the answer submitRating
+// would give), late rating, a rating's history. /m/?case=NO (the SMS link) opens that case.
 import { gql } from "./api.js";
+import { messageFor } from "./messages.js";
 import { loadForm, renderRatingForm } from "./rating.js";
 import { bearer, signIn, signInButton, signOut, takeTokenFromUrl } from "./session.js";
-import { focusHeading, formatTime, h, isPast, largeTextToggle, statusLine } from "./ui.js";
+import { focusHeading, formatTime, h, largeTextToggle, statusLine } from "./ui.js";
 
+const PAGE_SIZE = 20;
 const CASE_FIELDS = `caseNo status completedAt acceptedAt ratingStatus ratingDeadline followUpAwaited
+  canRate cannotRateCode defaultDueAt batchNo integratedService { name }
   matter { name } department { name } window { code name }
   effectiveRating { level }`;
-const MY_CASES = `query Mine { myCases(first: 50) { totalCount nodes { ${CASE_FIELDS} } } }`;
+const MY_CASES = `query Mine($tab: MyCasesTab!, $first: Int!, $after: String) {
+  myCases(tab: $tab, first: $first, after: $after) {
+    totalCount counts { toRate rated all }
+    nodes { ${CASE_FIELDS} }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
 const ONE_CASE = `query One($caseNo: String!) {
   case(caseNo: $caseNo) {
     ${CASE_FIELDS}
@@ -18,8 +29,14 @@ const CHANNELS = {
   PAD: "评价器", QR: "窗口二维码", KIOSK: "自助终端", SMS: "短信", WEB: "网上办事大厅",
   APP: "移动端", HOTLINE: "热线电话", PAPER: "纸质评价表", DEFAULT: "默认评价",
 };
+const TABS = [
+  { tab: "TO_RATE", label: "待评价", count: "toRate" },
+  { tab: "RATED", label: "已评价", count: "rated" },
+  { tab: "ALL", label: "全部", count: "all" },
+];
 
 const content = document.getElementById("content");
+const view = { tab: "TO_RATE" };
 // Level labels and tag labels as the active policy words them, learnt from a rating form.
 const wording = { levels: new Map(), tags: new Map() };
 
@@ -46,11 +63,32 @@ async function learnWording(cases) {
 
 const levelText = (level) => wording.levels.get(level) || `${level}级`;
 
+/** Why the case cannot be rated now, in plain words (from the API's code). A default
+ * rating stands whichever rule the policy checks first (its window, or its history). */
+function whyNot(c) {
+  if (c.canRate || !c.cannotRateCode) {
+    return null;
+  }
+  if (c.ratingStatus === "DEFAULTED") {
+    return "默认评价不可更改";
+  }
+  switch (c.cannotRateCode) {
+    case "RATING_WINDOW_CLOSED":
+      return c.ratingDeadline ? `评价期限已过（截止${formatTime(c.ratingDeadline)}）` : "评价期限已过";
+    case "ALREADY_RATED":
+      // An unrated case whose default fell due counts as rated by default (the sweep may
+      // not have written it yet).
+      return c.ratingStatus === "UNRATED" ? "默认评价不可更改" : "已评价，按规定不可再次评价";
+    default:
+      return messageFor(c.cannotRateCode);
+  }
+}
+
 function statusOf(c) {
   if (c.status !== "COMPLETED") {
     return { text: "办理中", kind: "closed" };
   }
-  if (c.followUpAwaited) {
+  if (c.followUpAwaited && c.canRate) {
     return { text: "请评价整改结果", kind: "to-rate" };
   }
   const rated = c.effectiveRating ? levelText(c.effectiveRating.level) : "";
@@ -62,8 +100,8 @@ function statusOf(c) {
     case "EXPIRED":
       return { text: "已过期未评价", kind: "closed" };
     default:
-      if (c.ratingDeadline && isPast(c.ratingDeadline)) {
-        return { text: "已超过评价期限", kind: "closed" };
+      if (!c.canRate) {
+        return { text: c.cannotRateCode === "ALREADY_RATED" ? "已默认评价" : "已超过评价期限", kind: "closed" };
       }
       return {
         text: c.ratingDeadline ? `待评价 · ${formatTime(c.ratingDeadline)}前` : "待评价",
@@ -72,60 +110,163 @@ function statusOf(c) {
   }
 }
 
-function showSignIn() {
+function showSignIn(caseNo) {
   content.replaceChildren(
     h(
       "div",
       { className: "card" },
       h("h2", { text: "请先登录" }),
-      h("p", { text: "登录后可以查看您办理的事项，并在规定期限内补充评价。" }),
+      h("p", {
+        text: caseNo
+          ? `登录后即可查看并评价办件 ${caseNo}。`
+          : "登录后可以查看您办理的事项，并在规定期限内补充评价。",
+      }),
       signInButton(),
     ),
   );
 }
 
-async function showList() {
+/** The ?case= of the address (the SMS link), or null. */
+function linkedCase() {
+  const found = new URLSearchParams(location.search).get("case");
+  return found && found.trim() ? found.trim() : null;
+}
+
+function forgetLinkedCase() {
+  if (linkedCase()) {
+    history.replaceState(null, "", location.pathname);
+  }
+}
+
+function tabList(counts, onPick) {
+  const buttons = TABS.map((t) =>
+    h(
+      "button",
+      {
+        type: "button",
+        role: "tab",
+        id: `tab-${t.tab}`,
+        "aria-selected": t.tab === view.tab ? "true" : "false",
+        "aria-controls": "cases-panel",
+        tabindex: t.tab === view.tab ? "0" : "-1",
+        "data-tab": t.tab,
+        onClick: () => onPick(t.tab),
+      },
+      `${t.label} `,
+      h("span", { className: "count", text: counts ? counts[t.count] : 0 }),
+    ),
+  );
+  const list = h("div", { className: "tabs", role: "tablist", "aria-label": "办件分类" }, buttons);
+  // Arrow keys move between the tabs (the WAI-ARIA tabs pattern), Home/End to the ends.
+  list.addEventListener("keydown", (event) => {
+    const at = buttons.indexOf(document.activeElement);
+    if (at < 0) {
+      return;
+    }
+    const to = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: buttons.length - 1 }[event.key];
+    if (to === undefined) {
+      return;
+    }
+    event.preventDefault();
+    const next = buttons[(to + buttons.length) % buttons.length];
+    next.focus();
+    onPick(next.dataset.tab, true);
+  });
+  return list;
+}
+
+function caseItem(c) {
+  const state = statusOf(c);
+  const reason = whyNot(c);
+  return h(
+    "li",
+    {},
+    h(
+      "button",
+      { type: "button", className: "case", "data-case-no": c.caseNo, onClick: () => showCase(c.caseNo) },
+      h("strong", { text: c.matter.name }),
+      h("span", { className: "meta", text: `办件编号：${c.caseNo}` }),
+      h("span", {
+        className: "meta",
+        text: c.completedAt ? `办结时间：${formatTime(c.completedAt)}` : `受理时间：${formatTime(c.acceptedAt)}`,
+      }),
+      c.ratingStatus === "DEFAULTED" && c.defaultDueAt
+        ? h("span", { className: "meta", text: `默认评价生效：${formatTime(c.defaultDueAt)}` })
+        : null,
+      h("span", { className: `badge ${state.kind}`, text: state.text }),
+      reason && state.kind !== "closed" ? h("span", { className: "meta why", text: reason }) : null,
+    ),
+  );
+}
+
+async function showList(focusTab) {
+  forgetLinkedCase();
   const status = statusLine();
-  content.replaceChildren(h("h2", { text: "全部办件" }), status.node);
+  const panel = h("div", { id: "cases-panel", role: "tabpanel", "aria-labelledby": `tab-${view.tab}` });
+  content.replaceChildren(h("h2", { text: "我的办件" }), status.node);
   status.busy("正在读取您的办件…");
   let page;
   try {
-    ({ myCases: page } = await gql(MY_CASES, {}, { authorization: bearer(), onSlow: status.slow }));
+    page = await loadPage(null, status);
   } catch (error) {
-    status.fail(error, error.code === "UNAUTHENTICATED" ? signIn : showList);
+    status.fail(error, error.code === "UNAUTHENTICATED" ? signIn : () => showList());
     return;
   }
   await learnWording(page.nodes);
   status.clear();
+  const pick = (tab, keepFocus) => {
+    view.tab = tab;
+    showList(keepFocus);
+  };
+  content.append(tabList(page.counts, pick), panel);
+  if (focusTab) {
+    content.querySelector('[role="tab"][aria-selected="true"]').focus();
+  }
   if (!page.nodes.length) {
-    content.append(h("p", { className: "notice", text: "您还没有办件记录。" }));
+    const empty = { TO_RATE: "目前没有待评价的办件。", RATED: "还没有已评价的办件。", ALL: "您还没有办件记录。" };
+    const none = !page.counts || !page.counts.all;
+    panel.append(h("p", { className: "notice", text: none ? empty.ALL : empty[view.tab] }));
     return;
   }
-  content.append(
-    h("p", { className: "hint", text: `共 ${page.totalCount} 件，点选一件查看详情或评价。` }),
-    h(
-      "ul",
-      { className: "plain", id: "cases" },
-      page.nodes.map((c) => {
-        const state = statusOf(c);
-        return h(
-          "li",
-          {},
-          h(
-            "button",
-            { type: "button", className: "case", "data-case-no": c.caseNo, onClick: () => showCase(c.caseNo) },
-            h("strong", { text: c.matter.name }),
-            h("span", { className: "meta", text: `办件编号：${c.caseNo}` }),
-            h("span", {
-              className: "meta",
-              text: c.completedAt ? `办结时间：${formatTime(c.completedAt)}` : `受理时间：${formatTime(c.acceptedAt)}`,
-            }),
-            h("span", { className: `badge ${state.kind}`, text: state.text }),
-          ),
-        );
-      }),
-    ),
-  );
+  const list = h("ul", { className: "plain", id: "cases" }, page.nodes.map(caseItem));
+  const more = h("div");
+  panel.append(h("p", { className: "hint", text: `共 ${page.totalCount} 件，点选一件查看详情或评价。` }), list, more);
+  showMore(more, list, page.pageInfo);
+}
+
+async function loadPage(after, status) {
+  const variables = { tab: view.tab, first: PAGE_SIZE, after };
+  const data = await gql(MY_CASES, variables, { authorization: bearer(), onSlow: status.slow });
+  return data.myCases;
+}
+
+/** 加载更多 until the last page; the next page's cases join the list. */
+function showMore(holder, list, pageInfo) {
+  if (!pageInfo.hasNextPage) {
+    holder.replaceChildren(h("p", { className: "hint", text: "已显示全部办件。" }));
+    return;
+  }
+  const status = statusLine();
+  const button = h("button", { type: "button", className: "more" }, "加载更多");
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    status.busy("正在读取更多办件…");
+    try {
+      const page = await loadPage(pageInfo.endCursor, status);
+      status.clear();
+      const first = list.children.length;
+      list.append(...page.nodes.map(caseItem));
+      const landed = list.children[first] && list.children[first].querySelector("button");
+      showMore(holder, list, page.pageInfo);
+      if (landed) {
+        landed.focus();
+      }
+    } catch (error) {
+      button.disabled = false;
+      status.fail(error);
+    }
+  });
+  holder.replaceChildren(status.node, button);
 }
 
 function history(ratings) {
@@ -150,10 +291,33 @@ function history(ratings) {
   );
 }
 
-async function showCase(caseNo, notice) {
+function facts(item, state) {
+  const pairs = [
+    ["事项", item.matter.name],
+    ["办件编号", item.caseNo],
+    ["办理部门", item.department.name],
+    item.window ? ["窗口", item.window.name] : null,
+    item.batchNo ? ["批量业务", item.batchNo] : null,
+    item.integratedService ? ["一件事", item.integratedService.name] : null,
+    item.completedAt ? ["办结时间", formatTime(item.completedAt)] : null,
+    item.ratingDeadline ? ["评价截止", formatTime(item.ratingDeadline)] : null,
+    item.ratingStatus === "DEFAULTED" && item.defaultDueAt
+      ? ["默认评价", `${formatTime(item.defaultDueAt)}起按规定自动记为“${levelText(item.effectiveRating ? item.effectiveRating.level : 0)}”`]
+      : null,
+  ].filter(Boolean);
+  return h(
+    "dl",
+    { className: "facts" },
+    pairs.flatMap(([term, value]) => [h("dt", { text: term }), h("dd", { text: value })]),
+    h("dt", { text: "评价状态" }),
+    h("dd", {}, h("span", { className: `badge ${state.kind}`, text: state.text })),
+  );
+}
+
+async function showCase(caseNo, thanks) {
   const status = statusLine();
   content.replaceChildren(
-    h("button", { type: "button", onClick: showList }, "‹ 返回我的办件"),
+    h("button", { type: "button", onClick: () => showList() }, "‹ 返回我的办件"),
     h("h2", { text: "办件详情" }),
     status.node,
   );
@@ -163,48 +327,33 @@ async function showCase(caseNo, notice) {
   try {
     ({ case: item } = await gql(ONE_CASE, { caseNo }, { authorization: bearer(), onSlow: status.slow }));
   } catch (error) {
-    status.fail(error, () => showCase(caseNo));
+    status.fail(error, error.code === "UNAUTHENTICATED" ? signIn : () => showCase(caseNo));
     return;
   }
   status.clear();
-  const state = statusOf(item);
   const formHolder = h("div", { id: "rate" });
-  if (notice) {
-    content.append(h("p", { className: "notice ok", role: "status", text: notice }));
+  if (thanks) {
+    content.append(
+      h(
+        "div",
+        { className: "notice ok thanks", role: "status" },
+        thanks.map((line) => h("p", { text: line })),
+      ),
+    );
   }
   content.append(
-    h(
-      "div",
-      { className: "card" },
-      h(
-        "dl",
-        { className: "facts" },
-        h("dt", { text: "事项" }),
-        h("dd", { text: item.matter.name }),
-        h("dt", { text: "办件编号" }),
-        h("dd", { text: item.caseNo }),
-        h("dt", { text: "办理部门" }),
-        h("dd", { text: item.department.name }),
-        item.window ? [h("dt", { text: "窗口" }), h("dd", { text: item.window.name })] : null,
-        item.completedAt ? [h("dt", { text: "办结时间" }), h("dd", { text: formatTime(item.completedAt) })] : null,
-        item.ratingDeadline
-          ? [h("dt", { text: "评价截止" }), h("dd", { text: formatTime(item.ratingDeadline) })]
-          : null,
-        h("dt", { text: "评价状态" }),
-        h("dd", {}, h("span", { className: `badge ${state.kind}`, text: state.text })),
-      ),
-    ),
+    h("div", { className: "card" }, facts(item, statusOf(item))),
     h("h2", { text: "评价记录" }),
     history(item.ratings),
     formHolder,
   );
-  if (item.followUpAwaited) {
+  if (item.followUpAwaited && item.canRate) {
     // 追评: the unit reported its fix of this case's bad rating and asks the rater about it.
     formHolder.append(
       h("p", { className: "notice", text: "办理单位已对您反映的问题进行整改，请对整改结果作出评价。" }),
     );
   }
-  if (item.status === "COMPLETED" && (item.ratingStatus !== "EXPIRED" || item.followUpAwaited)) {
+  if (item.canRate) {
     const label = item.followUpAwaited ? "评价整改结果" : item.ratings.length ? "再次评价" : "去评价";
     formHolder.append(
       h(
@@ -213,13 +362,29 @@ async function showCase(caseNo, notice) {
         label,
       ),
     );
+  } else if (item.status === "COMPLETED") {
+    formHolder.append(h("p", { className: "why-not", id: "why-not", text: whyNot(item) }));
   }
+}
+
+function thanksFor(item, level, note, outcome) {
+  const lines = [note || `评价成功，感谢您的评价！（${level.label}）`];
+  const landed = outcome && outcome.appliesTo ? outcome.appliesTo.length : 1;
+  if (outcome && outcome.overall) {
+    lines.push(`已作为一件事整体评价，适用于${landed}项事项。`);
+  } else if (landed > 1) {
+    lines.push(`已同时评价本批次${landed}件办件。`);
+  }
+  if (outcome && outcome.afterBad) {
+    lines.push(outcome.afterBad);
+  }
+  return lines;
 }
 
 async function showForm(item, holder) {
   const status = statusLine();
   const slot = h("div");
-  holder.replaceChildren(h("h2", { text: "补充评价" }), status.node, slot);
+  holder.replaceChildren(h("h2", { text: item.followUpAwaited ? "评价整改结果" : "补充评价" }), status.node, slot);
   focusHeading(holder);
   status.busy("正在读取评价表…");
   try {
@@ -229,8 +394,7 @@ async function showForm(item, holder) {
     renderRatingForm(slot, form, {
       channel: "APP",
       authorization: bearer(),
-      onAccepted: (level, note) =>
-        showCase(item.caseNo, note || `评价成功，感谢您的评价！（${level.label}）`),
+      onAccepted: (level, note, outcome) => showCase(item.caseNo, thanksFor(item, level, note, outcome)),
     });
   } catch (error) {
     status.fail(error, () => showForm(item, holder));
@@ -241,11 +405,17 @@ async function main() {
   takeTokenFromUrl();
   const tools = document.getElementById("tools");
   tools.append(largeTextToggle());
+  const linked = linkedCase();
   if (!bearer()) {
-    showSignIn();
+    // The sign-in comes back to this address, ?case= and all (session.js signInUrl).
+    showSignIn(linked);
     return;
   }
   tools.append(" ", h("button", { type: "button", onClick: signOut }, "退出"));
+  if (linked) {
+    await showCase(linked);
+    return;
+  }
   await showList();
 }
 

@@ -6,10 +6,41 @@ import { formatTime, h } from "./ui.js";
 
 export const FORM_QUERY = `query Form($caseNo: String!, $channel: Channel!) {
   ratingForm(caseNo: $caseNo, channel: $channel) {
-    caseNo deadline alreadyRated
+    caseNo deadline alreadyRated canRate cannotRate { code message }
+    appliesTo { kind caseCount notice }
+    integratedService { number name memberCount overallAllowed notice }
+    afterBad
     levels { level label category reasonRequired tags { code label } }
   }
 }`;
+
+const SVG = "http://www.w3.org/2000/svg";
+
+function svg(tag, attributes) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [key, value] of Object.entries(attributes)) {
+    node.setAttribute(key, String(value));
+  }
+  return node;
+}
+
+/**
+ * A face for the level at `rank` (0 = the best of `count`): the mouth bends from a smile to
+ * a frown across the levels the policy has. Decoration only: the label says it in words.
+ */
+function face(rank, count) {
+  const bend = count > 1 ? 1 - (2 * rank) / (count - 1) : 0; // 1 smile … -1 frown
+  const icon = svg("svg", { viewBox: "0 0 40 40", class: "face", "aria-hidden": "true", focusable: "false" });
+  icon.append(
+    svg("circle", { cx: 20, cy: 20, r: 17, class: "face-outline" }),
+    svg("circle", { cx: 14, cy: 16, r: 2.2, class: "face-eye" }),
+    svg("circle", { cx: 26, cy: 16, r: 2.2, class: "face-eye" }),
+    svg("path", { d: `M12 ${26 - 2 * bend} Q20 ${26 + 6 * bend} 28 ${26 - 2 * bend}`, class: "face-mouth" }),
+  );
+  return icon;
+}
+
+const CATEGORY = { good: "good", neutral: "neutral", bad: "bad" };
 
 const SUBMIT = `mutation Rate($input: RatingInput!) {
   submitRating(input: $input) {
@@ -25,13 +56,28 @@ export async function loadForm(caseNo, channel, authorization, onSlow) {
 }
 
 /**
- * Render the form into `container`. `onAccepted(level, note)` runs once the API stored the
- * rating; `note` is the API's word when the rating does not count as given (held for
- * review, or kept in the history), else null.
+ * Render the form into `container`. `onAccepted(level, note, outcome)` runs once the API
+ * stored the rating; `note` is the API's word when the rating does not count as given (held
+ * for review, or kept in the history), else null; `outcome` = {appliesTo: the case numbers
+ * it landed on, afterBad: what follows a bad rating (null for other levels), overall: it was
+ * the one-thing bundle's overall rating}.
+ * A case the rater may not rate gets the reason instead of a form (`form.canRate`).
+ * What the rating lands on is said before it is sent (a whole batch, a bundle); in a bundle
+ * whose policy allows it the rater chooses this matter only or the bundle as a whole.
  * The submit button is disabled while a request is out (no double submit); a retry after a
  * network failure resends the same clientRequestId, so it can never store twice.
  */
 export function renderRatingForm(container, form, { channel, authorization, onAccepted }) {
+  if (form.canRate === false) {
+    const refusal = form.cannotRate || {};
+    const node = h(
+      "form",
+      { className: "rating-form" },
+      h("p", { className: "notice error", role: "alert", text: messageFor(refusal.code, refusal.message) }),
+    );
+    container.replaceChildren(node);
+    return node;
+  }
   const formId = randomId();
   let sent = null; // {key, requestId} of the last attempt that may have reached the server
   const message = h("div", { className: "notice", role: "alert", "aria-live": "assertive" });
@@ -39,20 +85,56 @@ export function renderRatingForm(container, form, { channel, authorization, onAc
   const comment = h("textarea", { id: `comment-${formId}`, name: "comment", maxlength: "500" });
   const submit = h("button", { type: "submit", className: "primary wide" }, "提交评价");
 
-  const levelChoices = form.levels.map((level) =>
+  const levelChoices = form.levels.map((level, rank) =>
     h(
       "label",
-      { className: `choice ${level.category === "bad" ? "bad" : ""}` },
+      { className: `choice level ${CATEGORY[level.category] || "neutral"}` },
       h("input", { type: "radio", name: `level-${formId}`, value: String(level.level) }),
-      h("span", { text: level.label }),
+      h("span", { className: "tile" }, face(rank, form.levels.length), h("strong", { className: "level-name", text: level.label })),
     ),
   );
   const levelSet = h(
     "fieldset",
-    {},
+    { className: "levels" },
     h("legend", { text: "请选择评价等级" }),
-    h("div", { className: "choices" }, levelChoices),
+    h("div", { className: "choices level-row" }, levelChoices),
   );
+
+  const bundle = form.integratedService;
+  const offerOverall = Boolean(bundle && bundle.overallAllowed && channel !== "PAD");
+  const reach = h("p", { className: "notice reach", id: `reach-${formId}`, "aria-live": "polite" });
+  const scopeSet = offerOverall
+    ? h(
+        "fieldset",
+        { className: "scope" },
+        h("legend", { text: `“${bundle.name}”是一件事集成服务，请选择评价范围` }),
+        h(
+          "div",
+          { className: "choices" },
+          h(
+            "label",
+            { className: "choice" },
+            h("input", { type: "radio", name: `scope-${formId}`, value: "case", checked: true }),
+            h("span", { text: "只评价本事项" }),
+          ),
+          h(
+            "label",
+            { className: "choice" },
+            h("input", { type: "radio", name: `scope-${formId}`, value: "overall" }),
+            h("span", { text: "一件事整体评价" }),
+          ),
+        ),
+      )
+    : null;
+  const overall = () => Boolean(scopeSet && scopeSet.querySelector("input:checked").value === "overall");
+  const showReach = () => {
+    const notice = overall() ? bundle.notice : form.appliesTo && form.appliesTo.notice;
+    reach.replaceChildren(...(notice ? [notice] : []));
+  };
+  if (scopeSet) {
+    scopeSet.addEventListener("change", showReach);
+  }
+  showReach();
 
   const chosenLevel = () => {
     const picked = levelSet.querySelector("input:checked");
@@ -93,10 +175,12 @@ export function renderRatingForm(container, form, { channel, authorization, onAc
     form.deadline && channel !== "PAD"
       ? h("p", { className: "hint", text: `评价截止：${formatTime(form.deadline)}` })
       : null,
+    scopeSet,
     levelSet,
     reasons,
     h("label", { for: `comment-${formId}`, text: "文字说明（选填，最多500字）" }),
     comment,
+    reach,
     message,
     submit,
   );
@@ -118,15 +202,16 @@ export function renderRatingForm(container, form, { channel, authorization, onAc
     }
     const tags = [...reasons.querySelectorAll("input:checked")].map((input) => input.value);
     const text = comment.value.trim();
-    const key = JSON.stringify([level.level, tags, text]);
+    const key = JSON.stringify([level.level, tags, text, overall()]);
     const requestId = sent && sent.key === key ? sent.requestId : randomId();
     sent = { key, requestId };
     submit.disabled = true;
     submit.textContent = "正在提交…";
     message.className = "notice";
     message.replaceChildren("正在提交，请稍候…");
+    const whole = overall();
     const input = {
-      caseNo: form.caseNo,
+      ...(whole ? { integratedServiceNo: bundle.number } : { caseNo: form.caseNo }),
       level: level.level,
       channel,
       tags,
@@ -140,7 +225,11 @@ export function renderRatingForm(container, form, { channel, authorization, onAc
       });
       const result = data.submitRating;
       if (result.__typename === "RatingAccepted") {
-        onAccepted(level, result.status === "EFFECTIVE" ? null : result.message);
+        onAccepted(level, result.status === "EFFECTIVE" ? null : result.message, {
+          appliesTo: result.appliesTo,
+          afterBad: level.category === "bad" ? form.afterBad || null : null,
+          overall: whole,
+        });
         return;
       }
       sent = null; // a refusal is final for this content: a changed form is a new request

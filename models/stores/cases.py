@@ -5,6 +5,7 @@ scope of cases a viewer may see turned into a condition over `c` (case_record) a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -58,30 +59,44 @@ LEFT JOIN integrated_service i ON i.id = c.integrated_service_id
 """
 
 
-def _of_applicant(
-    applicant_hash: str, status: str | None, table: str = "c"
-) -> tuple[str, list[Any]]:
-    where, args = _APPLICANT.format(t=table), [applicant_hash]
-    if status is not None:
-        where += f" AND {table}.rating_status = ?"
-        args.append(status)
+@dataclass(frozen=True)
+class Among:
+    """Which of an applicant's cases: with one of `statuses` (any when empty), and only
+    those with the `ids` (any when None)."""
+
+    statuses: tuple[str, ...] = ()
+    ids: tuple[int, ...] | None = None
+
+
+def _of_applicant(applicant_hash: str, among: Among, table: str = "c") -> tuple[str, list[Any]]:
+    where, args = _APPLICANT.format(t=table), list[Any]([applicant_hash])
+    if among.statuses:
+        marks = ", ".join("?" for _ in among.statuses)
+        where += f" AND {table}.rating_status IN ({marks})"
+        args += among.statuses
+    if among.ids is not None:
+        if not among.ids:
+            return "1 = 0", []
+        marks = ", ".join("?" for _ in among.ids)
+        where += f" AND {table}.id IN ({marks})"
+        args += among.ids
     return where, args
 
 
 async def applicant_cases(
     applicant_hash: str,
     *,
-    status: str | None,
+    among: Among,
     before: tuple[datetime, int] | None,
     limit: int,
     with_total: bool,
 ) -> list[dict[str, Any]]:
     """The applicant's cases, newest accepted first, after the keyset `before` (accepted_at,
-    id); `with_total` adds to each row a `total` of all their cases (with the status)."""
-    where, args = _of_applicant(applicant_hash, status)
+    id); `with_total` adds to each row a `total` of all their cases (`among` them)."""
+    where, args = _of_applicant(applicant_hash, among)
     total_sql, total_args = "", list[Any]()
     if with_total:
-        mine, total_args = _of_applicant(applicant_hash, status, table="x")
+        mine, total_args = _of_applicant(applicant_hash, among, table="x")
         total_sql = f", (SELECT COUNT(*) FROM case_record x WHERE {mine}) AS total"  # noqa: S608
     if before is not None:
         accepted_at, case_id = before
@@ -95,8 +110,8 @@ async def applicant_cases(
     )
 
 
-async def count_applicant_cases(applicant_hash: str, status: str | None) -> int:
-    where, args = _of_applicant(applicant_hash, status)
+async def count_applicant_cases(applicant_hash: str, among: Among) -> int:
+    where, args = _of_applicant(applicant_hash, among)
     rows = await fetch(
         connection(),
         f"SELECT COUNT(*) AS n FROM case_record c WHERE {where}",  # noqa: S608

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -125,6 +126,47 @@ def _lock_sql(source: str, where: str) -> str:
 # then the read.
 LOCK_CASE_SQL = _lock_sql(_CASE_AND_BATCH, "")
 READ_CASE_SQL = _read_sql(_CASE_AND_BATCH, "")
+
+# An applicant's cases a rating might still be given on: completed, and unrated or with a
+# fix awaiting its follow-up rating (追评). Which of them may be rated now the policy says.
+_OPEN_OF_APPLICANT = """
+WHERE c.applicant_id = (SELECT id FROM applicant WHERE id_number_hash = ?)
+  AND c.completed_at IS NOT NULL
+  AND (c.rating_status = 'UNRATED' OR EXISTS (SELECT 1 FROM work_item f WHERE f.case_id = c.id
+       AND f.status = 'OPEN' AND f.step = 'follow_up_rating'))
+"""
+
+
+async def open_cases_of(applicant_hash: str) -> list[RatedCase]:
+    """The applicant's cases that may await a rating (see _OPEN_OF_APPLICANT)."""
+    return _cases(
+        await fetch(
+            connection(), _read_sql("FROM case_record c", _OPEN_OF_APPLICANT), [applicant_hash]
+        )
+    )
+
+
+async def cases_by_id(ids: Sequence[int]) -> list[RatedCase]:
+    """The cases with these ids, as rating needs them (one statement for a page)."""
+    if not ids:
+        return []
+    marks = ", ".join("?" for _ in ids)
+    where = f"WHERE c.id IN ({marks})"
+    return _cases(await fetch(connection(), _read_sql("FROM case_record c", where), list(ids)))
+
+
+async def bundle_of(service_id: int) -> tuple[str, str, int]:
+    """A one-thing bundle's number, name and how many cases it holds."""
+    rows = await fetch(
+        connection(),
+        "SELECT i.service_no, i.name, (SELECT COUNT(*) FROM case_record c "
+        "WHERE c.integrated_service_id = i.id) AS members FROM integrated_service i "
+        "WHERE i.id = ?",
+        [service_id],
+    )
+    row = rows[0]
+    return str(row["service_no"]), str(row["name"]), int(row["members"])
+
 
 _REGION_TREE_SQL = (
     "WITH RECURSIVE sub(id) AS (SELECT id FROM region WHERE code = ? "

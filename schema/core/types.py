@@ -21,8 +21,11 @@ from models.enums import (
 )
 from rules import BUSINESS_TZ
 from schema.core.context import Context
+from schema.core.raters import viewer_rater
 from schema.core.reference import Department, Staff, Window
 from services.cases import CaseView, Named, PersonalData
+from services.rating_form import default_due, refusals
+from services.rating_results import RatingRefusal, rejected
 from services.ratings import RatingView, rating_deadline
 from services.reminder_calls import ReminderCallView
 
@@ -139,6 +142,37 @@ class Case:
     completed_utc: strawberry.Private[datetime | None]
     applicant_kind: strawberry.Private[ApplicantKind]
     personal: strawberry.Private[PersonalData]
+    # (refusal,) when the page already asked whether the viewer may rate it; None: not yet.
+    checked: strawberry.Private[tuple[RatingRefusal | None] | None]
+
+    async def _refusal(self, info: Info[Context, None]) -> RatingRefusal | None:
+        if self.checked is None:
+            self.checked = (await _refusal_now(info, self.case_id),)
+        return self.checked[0]
+
+    @strawberry.field(
+        description="whether the viewer may rate this case now on the mini-program (APP): "
+        "the judgement submitRating makes"
+    )
+    async def can_rate(self, info: Info[Context, None]) -> bool:
+        return await self._refusal(info) is None
+
+    @strawberry.field(
+        description="why not, as submitRating would answer (e.g. RATING_WINDOW_CLOSED, "
+        "ALREADY_RATED, CASE_NOT_COMPLETED); null when canRate"
+    )
+    async def cannot_rate_code(self, info: Info[Context, None]) -> str | None:
+        refusal = await self._refusal(info)
+        return refusal.code if refusal is not None else None
+
+    @strawberry.field(
+        description="when the policy's default rating fell (or falls) due; null when the "
+        "policy has none or the case is not completed. A default rating's ratedAt is when the "
+        "sweep wrote it, which can be later"
+    )
+    def default_due_at(self, info: Info[Context, None]) -> datetime | None:
+        due = default_due(info.context.collaborators.engine, self.completed_utc)
+        return business_time(due) if due else None
 
     @strawberry.field(description="The applicant, as the viewer may see them")
     def applicant(self) -> Applicant:
@@ -176,7 +210,19 @@ def _named(kind: type[_T], named: Named | None) -> _T | None:
     return kind(code=named.code, name=named.name) if named else None  # type: ignore[call-arg]
 
 
-def case_from_view(view: CaseView) -> Case:
+async def _refusal_now(info: Info[Context, None], case_id: int) -> RatingRefusal | None:
+    context = info.context
+    principal = context.principal()
+    rater = viewer_rater(context, principal) if principal is not None else None
+    if rater is None:
+        return rejected("NOT_RATER")
+    found = await refusals(
+        [case_id], rater, context.collaborators.engine, context.now(), Channel.APP
+    )
+    return found.get(case_id, rejected("NOT_FOUND"))
+
+
+def case_from_view(view: CaseView, checked: tuple[RatingRefusal | None] | None = None) -> Case:
     return Case(
         case_no=view.case_no,
         status=view.status,
@@ -196,6 +242,7 @@ def case_from_view(view: CaseView) -> Case:
         follow_up_awaited=view.follow_up_since is not None,
         case_id=view.id,
         completed_utc=view.completed_at,
+        checked=checked,
     )
 
 

@@ -88,6 +88,9 @@ CASE = "query($n: String!) { case(caseNo: $n) { caseNo } }"
 OPERATIONS = {
     "viewer": Operation("{ viewer { role } }", {}, _ok),
     "myCases": Operation("{ myCases { totalCount } }", {}, _ok),
+    "myCases (TO_RATE)": Operation(
+        "{ myCases(tab: TO_RATE) { totalCount counts { toRate } } }", {}, _ok
+    ),
     "case (W-01)": Operation(CASE, {"n": "W-01"}, _ok),
     "case (other department, C-1)": Operation(CASE, {"n": "C-1"}, _ok),
     "case (other region, E-1)": Operation(CASE, {"n": "E-1"}, _ok),
@@ -95,6 +98,11 @@ OPERATIONS = {
         "query($n: String!) { case(caseNo: $n) { applicant { name idNumber phone } } }",
         {"n": "W-01"},
         _personal,
+    ),
+    "case.canRate (W-02)": Operation(
+        "query($n: String!) { case(caseNo: $n) { canRate cannotRateCode } }",
+        {"n": "W-02"},
+        lambda v: "ok" if v["canRate"] else v["cannotRateCode"],
     ),
     "ratingForm (W-01)": Operation(
         "query($n: String!) { ratingForm(caseNo: $n, channel: APP) { caseNo } }",
