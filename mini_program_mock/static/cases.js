@@ -3,7 +3,7 @@
 // would give), late rating, a rating's history. /m/?case=NO (the SMS link) opens that case.
 import { gql } from "./api.js";
 import { messageFor } from "./messages.js";
-import { loadForm, renderRatingForm } from "./rating.js";
+import { loadForm, outcomeLines, renderRatingForm } from "./rating.js";
 import { bearer, signIn, signInButton, signOut, takeTokenFromUrl } from "./session.js";
 import { focusHeading, formatTime, h, largeTextToggle, statusLine } from "./ui.js";
 
@@ -368,17 +368,7 @@ async function showCase(caseNo, thanks) {
 }
 
 function thanksFor(item, level, note, outcome) {
-  const lines = [note || `评价成功，感谢您的评价！（${level.label}）`];
-  const landed = outcome && outcome.appliesTo ? outcome.appliesTo.length : 1;
-  if (outcome && outcome.overall) {
-    lines.push(`已作为一件事整体评价，适用于${landed}项事项。`);
-  } else if (landed > 1) {
-    lines.push(`已同时评价本批次${landed}件办件。`);
-  }
-  if (outcome && outcome.afterBad) {
-    lines.push(outcome.afterBad);
-  }
-  return lines;
+  return [note || `评价成功，感谢您的评价！（${level.label}）`, ...outcomeLines(outcome)];
 }
 
 async function showForm(item, holder) {

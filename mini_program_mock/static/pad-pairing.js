@@ -13,13 +13,6 @@ const CLAIM = `mutation($w: String!, $c: String!) {
   }
 }`;
 const DIGITS = /^\d{6}$/;
-const STYLESHEET = "/mp/pad-pairing.css";
-
-function useStylesheet() {
-  if (!document.querySelector(`link[href="${STYLESHEET}"]`)) {
-    document.head.append(h("link", { rel: "stylesheet", href: STYLESHEET }));
-  }
-}
 
 /** The code in the address (#code=NNNNNN, from the QR), taken out of the address at once so
  * it is neither kept in the history nor shown again on a reload. */
@@ -39,7 +32,6 @@ function codeFromAddress() {
  * device credential once the pad is paired.
  */
 export function showPairing(screen, windowCode, { problem, onPaired }) {
-  useStylesheet();
   const alert = h("p", { className: "notice error", role: "alert", id: "pair-problem" });
   alert.textContent = problem || "";
   const code = h("input", {
@@ -52,13 +44,12 @@ export function showPairing(screen, windowCode, { problem, onPaired }) {
     pattern: "[0-9]{6}",
     "aria-describedby": "pair-code-hint",
   });
-  const token = h("input", { type: "text", id: "pair-token", autocomplete: "off" });
   const button = h("button", { type: "submit", className: "primary wide" }, "配对");
   const form = h(
     "form",
     { className: "card pairing", novalidate: true },
     h("h2", { text: "评价器配对" }),
-    h("p", {}, "本评价器将绑定到窗口 ", h("span", { className: "nowrap", text: windowCode }), "。"),
+    h("p", {}, "本评价器将绑定到窗口 ", h("span", { className: "token", text: windowCode }), "。"),
     h("p", {
       text: "请工作人员在差评处理工作台的“评价器配对”页为本窗口生成配对码，在下方输入，或用本设备扫描配对二维码。",
     }),
@@ -67,12 +58,6 @@ export function showPairing(screen, windowCode, { problem, onPaired }) {
     code,
     h("p", { className: "hint", id: "pair-code-hint", text: "6 位数字，生成后 10 分钟内有效，只能使用一次。" }),
     button,
-    h(
-      "div",
-      { className: "pair-token" },
-      h("label", { for: "pair-token", text: "配对令牌（技术人员使用，可不填）" }),
-      token,
-    ),
   );
 
   async function claim(digits) {
@@ -105,11 +90,6 @@ export function showPairing(screen, windowCode, { problem, onPaired }) {
 
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    const given = token.value.trim();
-    if (given) {
-      onPaired(given);
-      return;
-    }
     const digits = code.value.replace(/\s/g, "");
     if (!DIGITS.test(digits)) {
       refuse("请输入工作人员提供的 6 位数字配对码");

@@ -5,7 +5,7 @@
 // being filled in is never replaced. The form being filled in is kept as a draft in
 // sessionStorage, so a reload brings back the same case with the same choices.
 import { gql } from "./api.js";
-import { loadForm, renderRatingForm } from "./rating.js";
+import { loadForm, outcomeLines, renderRatingForm } from "./rating.js";
 import { focusHeading, h, largeTextToggle, statusLine } from "./ui.js";
 import { subscribe } from "./ws.js";
 import { showPairing as pairingScreen } from "./pad-pairing.js";
@@ -335,7 +335,7 @@ async function showCase(item, draft) {
   const rendered = renderRatingForm(slot, form, {
     channel: "PAD",
     authorization: padAuth(),
-    onAccepted: (level, note) => accepted(item, level, note),
+    onAccepted: (level, note, outcome) => accepted(item, level, note, outcome),
   });
   let restoring = false;
   const touched = () => {
@@ -354,7 +354,7 @@ async function showCase(item, draft) {
   }
 }
 
-function accepted(item, level, note) {
+function accepted(item, level, note, outcome) {
   skip(item.caseNo);
   clearDraft();
   clearTimeout(idleTimer);
@@ -369,6 +369,7 @@ function accepted(item, level, note) {
       "div",
       { className: "thanks-screen", id: "thanks" },
       h("p", { className: "thanks notice ok", role: "status", text: note || `感谢您的评价！（${level.label}）` }),
+      outcomeLines(outcome).map((line) => h("p", { className: "outcome", text: line })),
       next,
     ),
   );
@@ -398,8 +399,8 @@ function onRefused(code) {
   listener = null;
   showPairing(
     code === "FORBIDDEN"
-      ? "该配对令牌属于其他窗口，请工作人员为本窗口重新配对。"
-      : "配对已失效或令牌有误，请工作人员重新配对。",
+      ? "本评价器的配对属于其他窗口，请工作人员为本窗口生成配对码重新配对。"
+      : "本评价器的配对已被撤销或已失效，请工作人员生成配对码重新配对。",
   );
 }
 

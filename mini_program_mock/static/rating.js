@@ -250,3 +250,20 @@ export function renderRatingForm(container, form, { channel, authorization, onAc
   container.replaceChildren(node);
   return node;
 }
+
+/** What an accepted rating's answer adds to the thanks, in sentences: where it landed (a
+ * batch, a one-thing service as a whole) and, after a bad rating, what the policy says
+ * happens next. `outcome` is onAccepted's third argument. */
+export function outcomeLines(outcome) {
+  const lines = [];
+  const landed = outcome && outcome.appliesTo ? outcome.appliesTo.length : 1;
+  if (outcome && outcome.overall) {
+    lines.push(`已作为一件事整体评价，适用于${landed}项事项。`);
+  } else if (landed > 1) {
+    lines.push(`已同时评价本批次${landed}件办件。`);
+  }
+  if (outcome && outcome.afterBad) {
+    lines.push(outcome.afterBad);
+  }
+  return lines;
+}

@@ -4,7 +4,7 @@
 // window (myCaseCompleted); when the connection has trouble, it re-reads myCases instead.
 import { gql } from "./api.js";
 import { messageFor } from "./messages.js";
-import { loadForm, renderRatingForm } from "./rating.js";
+import { loadForm, outcomeLines, renderRatingForm } from "./rating.js";
 import { bearer, signIn, signInButton, signOut, takeTokenFromUrl } from "./session.js";
 import { focusHeading, formatTime, h, isPast, largeTextToggle, statusLine } from "./ui.js";
 import { subscribe } from "./ws.js";
@@ -292,14 +292,14 @@ async function showForm(item) {
     renderRatingForm(holder, form, {
       channel: "QR",
       authorization: bearer(),
-      onAccepted: (level, note) => showThanks(item, level, note),
+      onAccepted: (level, note, outcome) => showThanks(item, level, note, outcome),
     });
   } catch (error) {
     status.fail(error, () => showForm(item));
   }
 }
 
-function showThanks(item, level, note) {
+function showThanks(item, level, note, outcome) {
   view = "thanks";
   fresh.delete(item.caseNo);
   known.set(item.caseNo, { ...item, ratingStatus: "RATED" });
@@ -309,6 +309,7 @@ function showThanks(item, level, note) {
       { className: "card" },
       h("h2", { text: note ? "评价已收到" : "评价成功" }),
       h("p", { className: "notice ok", role: "status", text: note || `感谢您的评价！您对“${item.matter.name}”的评价是：${level.label}。` }),
+      outcomeLines(outcome).map((line) => h("p", { className: "outcome", text: line })),
       h("button", { type: "button", onClick: backToList }, "评价其他事项"),
       " ",
       h("a", { className: "button", href: "/m/" }, "我的办件"),

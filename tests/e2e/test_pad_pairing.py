@@ -124,7 +124,7 @@ async def test_the_qr_code_pairs_without_typing_and_revoking_sends_the_pad_back(
     await expect(card.locator("tbody tr").first).to_contain_text("已撤销")
 
     await expect(pad.get_by_role("heading", name="评价器配对")).to_be_visible()
-    await expect(pad.get_by_role("alert")).to_contain_text("配对已失效")
+    await expect(pad.get_by_role("alert")).to_contain_text("配对已被撤销")
     await expect(pad.locator("#connection")).to_have_text("未配对")
     await tablet.every_size("pad-pairing-3-revoked")
 

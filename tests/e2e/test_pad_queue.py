@@ -102,6 +102,8 @@ async def test_a_completion_during_a_rating_leaves_the_form_intact(
 
     await page.get_by_role("button", name="提交评价").click()
     await expect(page.get_by_text("感谢您的评价！（非常不满意）")).to_be_visible()
+    # What follows a bad rating, as rules.yaml's workflow and deadlines have it.
+    await expect(page.locator("#thanks")).to_contain_text("您的差评将转交办件部门，2个工作日内回访")
     # The thanks screen moves on by itself (4 s) to the case that waited.
     await expect(page.locator("#case-no")).to_have_text(second)
     await expect(page.locator("#queue-count")).to_have_text("")
