@@ -12,10 +12,10 @@ from strawberry.types import Info
 from models.enums import Channel
 from schema.core.context import Context
 from schema.core.errors import BadInputError
+from schema.core.raters import pad_rater, viewer_rater
 from schema.core.text import refuse_nul
 from schema.core.types import ChannelEnum, RatingDecision, business_time
 from services.identity import Role
-from services.raters import Rater, principal_rater
 from services.rating_results import (
     EFFECTIVE,
     HELD,
@@ -99,18 +99,6 @@ def _target(data: RatingInput) -> tuple[str, str]:
     return given[0]
 
 
-async def _pad_rater(info: Info[Context, None]) -> Rater | None:
-    pad = await info.context.pad()
-    if pad is None:
-        return None
-    return Rater(
-        role="pad",
-        key=f"pad:{pad.session_id}",
-        pad_window_code=pad.window_code,
-        pad_rating_window=info.context.collaborators.pad_rating_window,
-    )
-
-
 async def resolve(info: Info[Context, None], input: RatingInput) -> SubmitRatingResult:
     target, number = _target(input)
     if input.client_request_id is not None and not 1 <= len(input.client_request_id) <= 64:
@@ -119,14 +107,12 @@ async def resolve(info: Info[Context, None], input: RatingInput) -> SubmitRating
         raise BadInputError("at most 20 tags")
     refuse_nul(number, input.comment, input.client_request_id, *(input.tags or ()))
     channel = Channel(input.channel)
-    rater = await _pad_rater(info)
+    rater = await pad_rater(info.context)
     if rater is None:
         principal = info.context.require(
             Role.CITIZEN, Role.WINDOW_STAFF, Role.DEPT_HANDLER, Role.HOTLINE_OPERATOR
         )
-        citizen = principal.role is Role.CITIZEN
-        lookup = info.context.vault.lookup_hash(principal.id_number or "") if citizen else None
-        rater = principal_rater(principal, lookup)
+        rater = viewer_rater(info.context, principal)
     if rater is None:
         refusal = rejected("NOT_RATER")
         return RatingRejected(code=refusal.code, message=refusal.message)
