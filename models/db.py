@@ -6,13 +6,14 @@ placeholders are written `?` and turned into `$n` for PostgreSQL.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import socket
 import sqlite3
 import traceback
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 from tortoise import connections
@@ -32,6 +33,7 @@ MODEL_MODULES = [
     "models.stats",
 ]
 MIGRATIONS = "models.migrations"
+_T = TypeVar("_T")
 
 
 # The joins in our SQL are written in the order they should run (the case first, then the
@@ -143,17 +145,37 @@ def numbered(sql: str) -> str:
     return _PLACEHOLDER.sub(lambda _m: f"${next(counter)}", sql)
 
 
+async def to_the_end(work: Awaitable[_T]) -> _T:
+    """Await a statement that, once started, runs to its end even if the caller is
+    cancelled meanwhile; the caller's cancellation is raised when it has.
+
+    A GraphQL request cancels its other fields still running when one field fails
+    (graphql-core's gather_with_cancel); a statement cancelled there, between asyncpg's
+    Parse and Bind, left its PostgreSQL backend waiting for the rest with the tables' locks
+    held (a TRUNCATE or a migration then waited for ever) and its pooled connection unusable
+    (tests/api/test_cancelled_fields.py). Statements here are short; waiting for one costs
+    less than a connection lost."""
+    task = asyncio.ensure_future(work)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await asyncio.wait([task])
+        if not task.cancelled():
+            task.exception()  # retrieved: the caller is cancelled, its outcome is not wanted
+        raise
+
+
 async def fetch(
     conn: BaseDBAsyncClient, sql: str, args: Sequence[Any] = ()
 ) -> list[dict[str, Any]]:
-    return await conn.execute_query_dict(prepare(conn, sql), list(args))
+    return await to_the_end(conn.execute_query_dict(prepare(conn, sql), list(args)))
 
 
 async def execute(conn: BaseDBAsyncClient, sql: str, args: Sequence[Any] = ()) -> int:
     """Run `sql`; the rows it changed (a SELECT: the rows it found)."""
     if dialect(conn) == "sqlite":
-        return await _sqlite_execute(conn, sql, list(args))
-    count, _rows = await conn.execute_query(prepare(conn, sql), list(args))
+        return await to_the_end(_sqlite_execute(conn, sql, list(args)))
+    count, _rows = await to_the_end(conn.execute_query(prepare(conn, sql), list(args)))
     return int(count)
 
 
