@@ -300,7 +300,7 @@ async def test_a_handler_and_window_staff_see_only_their_own(desk: Screen, app: 
     await page.get_by_role("button", name="退出登录").click()
     await sign_in(desk, "李晓燕", "console-stats-10-window-login")
     nav = page.get_by_role("navigation", name="工作台栏目")
-    await expect(nav.get_by_role("link")).to_have_text(["差评工单", "统计分析"])
+    await expect(nav.get_by_role("link")).to_have_text(["差评工单", "统计分析", "评价器配对"])
     await nav.get_by_role("link", name="统计分析").click()
     await expect(page.locator("#stats-trend")).to_be_visible()
     await expect(page.locator("#stats-ranking")).to_have_count(0)
