@@ -34,6 +34,12 @@ _WORDS = {
     "minutes": Unit.MINUTES,
     "分钟": Unit.MINUTES,
 }
+_ZH = {
+    Unit.WORKING_DAYS: "个工作日",
+    Unit.NATURAL_DAYS: "个自然日",
+    Unit.HOURS: "小时",
+    Unit.MINUTES: "分钟",
+}
 _PATTERN = re.compile(r"^\s*(\d{1,4})\s*([^\d].*?)\s*$")
 EXAMPLES = '"5 working days", "7 natural days", "24 hours" (or 5个工作日, 7个自然日, 24小时)'
 EXAMPLES_ZH = "5个工作日、7个自然日、24小时（或 5 working days、7 natural days、24 hours）"
@@ -47,6 +53,10 @@ class Duration:
     def __str__(self) -> str:
         words = self.unit.value.replace("_", " ")
         return f"{self.amount} {words[:-1] if self.amount == 1 else words}"
+
+    def zh(self) -> str:
+        """As a citizen reads it: 2个工作日, 7个自然日, 24小时, 10分钟."""
+        return f"{self.amount}{_ZH[self.unit]}"
 
 
 def parse_duration(text: str) -> Duration:

@@ -20,13 +20,13 @@ from models.stores.rating_cases import (
     target_cases,
 )
 from rules import AppliesTo, Engine
-from rules.durations import Unit, parse_duration
+from rules.durations import parse_duration
 from services.raters import Rater
 from services.rating_access import judge, precheck
 from services.rating_results import RatingRefusal, Submission, rejected
 from services.ratings import form_levels
 
-# How the form words the policy's vocabulary (who acts, what they do, in what unit).
+# How the form words the policy's vocabulary (who acts, what they do).
 _ACTORS = {
     "dept_handler": "办件部门",
     "window_staff": "办理窗口",
@@ -37,12 +37,6 @@ _STEPS = {
     "appeal": "核实",
     "rectification": "整改",
     "appeal_review": "复核",
-}
-_UNITS = {
-    Unit.WORKING_DAYS: "个工作日",
-    Unit.NATURAL_DAYS: "个自然日",
-    Unit.HOURS: "小时",
-    Unit.MINUTES: "分钟",
 }
 
 
@@ -198,9 +192,4 @@ def after_bad(engine: Engine, now: datetime) -> str | None:
     due = engine.deadline(first.step, now).value
     if due is None:
         return f"您的差评将转交{actor}{what}"
-    return f"您的差评将转交{actor}，{_within(due.within)}内{what}"
-
-
-def _within(text: str) -> str:
-    duration = parse_duration(text)
-    return f"{duration.amount}{_UNITS[duration.unit]}"
+    return f"您的差评将转交{actor}，{parse_duration(due.within).zh()}内{what}"
