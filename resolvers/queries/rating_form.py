@@ -101,12 +101,10 @@ async def rating_form(
     """The form for one case on one channel, built from the active policy. A paired pad gets
     it for the cases it may rate: completed at its window within HCP_PAD_RATING_MINUTES."""
     refuse_nul(case_no)
-    pad = await info.context.pad()
-    if pad is not None:
-        rater = await pad_rater(info.context)
-        assert rater is not None
-        form = await _pad_form(info, case_no, Channel(channel), pad.window_code)
-        return await _judged(info, form, rater, Channel(channel))
+    pad = await pad_rater(info.context)
+    if pad is not None and pad.pad_window_code is not None:
+        form = await _pad_form(info, case_no, Channel(channel), pad.pad_window_code)
+        return await _judged(info, form, pad, Channel(channel))
     viewer = info.context.require(
         Role.CITIZEN, Role.WINDOW_STAFF, Role.DEPT_HANDLER, Role.HOTLINE_OPERATOR
     )
