@@ -5,7 +5,7 @@ import { gql } from "./api.js";
 import { messageFor } from "./messages.js";
 import { loadForm, outcomeLines, renderRatingForm } from "./rating.js";
 import { bearer, signIn, signInButton, signOut, takeTokenFromUrl } from "./session.js";
-import { focusHeading, formatTime, h, largeTextToggle, statusLine } from "./ui.js";
+import { focusHeading, formatTime, h, largeTextToggle, statusLine, token } from "./ui.js";
 
 const PAGE_SIZE = 20;
 const CASE_FIELDS = `caseNo status completedAt acceptedAt ratingStatus ratingDeadline followUpAwaited
@@ -185,13 +185,12 @@ function caseItem(c) {
       "button",
       { type: "button", className: "case", "data-case-no": c.caseNo, onClick: () => showCase(c.caseNo) },
       h("strong", { text: c.matter.name }),
-      h("span", { className: "meta", text: `办件编号：${c.caseNo}` }),
-      h("span", {
-        className: "meta",
-        text: c.completedAt ? `办结时间：${formatTime(c.completedAt)}` : `受理时间：${formatTime(c.acceptedAt)}`,
-      }),
+      h("span", { className: "meta" }, "办件编号：", token(c.caseNo)),
+      c.completedAt
+        ? h("span", { className: "meta" }, "办结时间：", token(formatTime(c.completedAt)))
+        : h("span", { className: "meta" }, "受理时间：", token(formatTime(c.acceptedAt))),
       c.ratingStatus === "DEFAULTED" && c.defaultDueAt
-        ? h("span", { className: "meta", text: `默认评价生效：${formatTime(c.defaultDueAt)}` })
+        ? h("span", { className: "meta" }, "默认评价生效：", token(formatTime(c.defaultDueAt)))
         : null,
       h("span", { className: `badge ${state.kind}`, text: state.text }),
       reason && state.kind !== "closed" ? h("span", { className: "meta why", text: reason }) : null,
@@ -294,13 +293,13 @@ function history(ratings) {
 function facts(item, state) {
   const pairs = [
     ["事项", item.matter.name],
-    ["办件编号", item.caseNo],
+    ["办件编号", token(item.caseNo)],
     ["办理部门", item.department.name],
     item.window ? ["窗口", item.window.name] : null,
     item.batchNo ? ["批量业务", item.batchNo] : null,
     item.integratedService ? ["一件事", item.integratedService.name] : null,
-    item.completedAt ? ["办结时间", formatTime(item.completedAt)] : null,
-    item.ratingDeadline ? ["评价截止", formatTime(item.ratingDeadline)] : null,
+    item.completedAt ? ["办结时间", token(formatTime(item.completedAt))] : null,
+    item.ratingDeadline ? ["评价截止", token(formatTime(item.ratingDeadline))] : null,
     item.ratingStatus === "DEFAULTED" && item.defaultDueAt
       ? ["默认评价", `${formatTime(item.defaultDueAt)}起按规定自动记为“${levelText(item.effectiveRating ? item.effectiveRating.level : 0)}”`]
       : null,
@@ -308,7 +307,7 @@ function facts(item, state) {
   return h(
     "dl",
     { className: "facts" },
-    pairs.flatMap(([term, value]) => [h("dt", { text: term }), h("dd", { text: value })]),
+    pairs.flatMap(([term, value]) => [h("dt", { text: term }), h("dd", {}, value)]),
     h("dt", { text: "评价状态" }),
     h("dd", {}, h("span", { className: `badge ${state.kind}`, text: state.text })),
   );

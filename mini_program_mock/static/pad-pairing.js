@@ -3,7 +3,7 @@
 // scans the code's QR. claimPadPairing trades it, once, for the pad's device credential.
 import { gql } from "./api.js";
 import { messageFor } from "./messages.js";
-import { h } from "./ui.js";
+import { h, token } from "./ui.js";
 
 const CLAIM = `mutation($w: String!, $c: String!) {
   claimPadPairing(windowCode: $w, code: $c) {
@@ -49,7 +49,7 @@ export function showPairing(screen, windowCode, { problem, onPaired }) {
     "form",
     { className: "card pairing", novalidate: true },
     h("h2", { text: "评价器配对" }),
-    h("p", {}, "本评价器将绑定到窗口 ", h("span", { className: "token", text: windowCode }), "。"),
+    h("p", {}, "本评价器将绑定到窗口 ", token(windowCode), "。"),
     h("p", {
       text: "请工作人员在差评处理工作台的“评价器配对”页为本窗口生成配对码，在下方输入，或用本设备扫描配对二维码。",
     }),

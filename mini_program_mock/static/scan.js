@@ -6,7 +6,7 @@ import { gql } from "./api.js";
 import { messageFor } from "./messages.js";
 import { loadForm, outcomeLines, renderRatingForm } from "./rating.js";
 import { bearer, signIn, signInButton, signOut, takeTokenFromUrl } from "./session.js";
-import { focusHeading, formatTime, h, isPast, largeTextToggle, statusLine } from "./ui.js";
+import { focusHeading, formatTime, h, largeTextToggle, statusLine, token } from "./ui.js";
 import { subscribe } from "./ws.js";
 
 const WINDOW = `query Window($code: String!) {
@@ -15,7 +15,7 @@ const WINDOW = `query Window($code: String!) {
 const MY_CASES = `query Mine {
   myCases(first: 50) {
     nodes {
-      caseNo status completedAt ratingStatus ratingDeadline
+      caseNo status completedAt ratingStatus canRate
       matter { name } window { code }
     }
   }
@@ -91,14 +91,10 @@ function showSignIn() {
   );
 }
 
+// Whether a rating would be accepted is the API's answer (canRate); a case that has just
+// arrived over the subscription was completed a moment ago and is read again with myCases.
 function rateableHere(c) {
-  return (
-    c.window &&
-    c.window.code === windowCode &&
-    c.completedAt &&
-    c.ratingStatus !== "EXPIRED" &&
-    !(c.ratingDeadline && isPast(c.ratingDeadline))
-  );
+  return Boolean(c.window && c.window.code === windowCode && c.completedAt) && c.canRate !== false;
 }
 
 function recentHere() {
@@ -124,10 +120,6 @@ function announce(text) {
   live.textContent = text;
 }
 
-/** A value that wraps as a whole (a case number, a time), never broken mid-word. */
-function token(text) {
-  return h("span", { className: "token", text });
-}
 
 function caseButton(c) {
   return h(

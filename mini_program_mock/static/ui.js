@@ -14,9 +14,9 @@ export function formatTime(iso) {
   return `${year}年${Number(month)}月${Number(day)}日 ${iso.slice(11, 16)}`;
 }
 
-export function isPast(iso) {
-  const moment = Date.parse(iso);
-  return Number.isFinite(moment) && moment < Date.now();
+/** A value that wraps as a whole (a case number, a time), never broken mid-word (.token). */
+export function token(text) {
+  return h("span", { className: "token", text });
 }
 
 const LARGE_KEY = "hcp.largeText";
