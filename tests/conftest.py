@@ -41,6 +41,7 @@ from server.database import migrate
 from server.settings import Settings
 from server.state import app_state
 from tests.factories import INGEST
+from tests.hang_watch import HangWatch, limit_from_env
 from tests.privacy_guard import PROBE_LOGGER, PersonalDataCapture
 
 PG_URL = os.environ.get("HCP_TEST_POSTGRES_URL")
@@ -75,6 +76,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     _capture_logs()
+    config.pluginmanager.register(HangWatch(limit_from_env()), "hang_watch")
     if IN_CI and not (PG_URL and REDIS_URL):
         raise pytest.UsageError(
             "CI must set HCP_TEST_POSTGRES_URL and HCP_TEST_REDIS_URL: those suites may not skip"
