@@ -11,7 +11,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from server.redis_health import FAILURES, RedisHealth, RedisUnavailableError
+from server.redis_health import FAILURES, RedisHealth, RedisUnavailableError, keeping_cancellation
 
 QUEUE_LIMIT = 100  # a subscriber that stops reading loses old events, not memory
 
@@ -86,13 +86,13 @@ async def follow(
         pubsub = redis.pubsub(ignore_subscribe_messages=True)
         try:
             async with asyncio.timeout(health.timeout):
-                await pubsub.subscribe(channel)
+                await keeping_cancellation(pubsub.subscribe(channel))
             health.succeeded()
             backoff = _FIRST_BACKOFF
             if ready is not None:
                 ready.set()
             while True:
-                message = await pubsub.get_message(timeout=_POLL_SECONDS)
+                message = await keeping_cancellation(pubsub.get_message(timeout=_POLL_SECONDS))
                 if message is not None and message.get("type") == "message":
                     yield message["data"]
         except FAILURES as exc:

@@ -35,6 +35,20 @@ class RedisUnavailableError(Exception):
     """Redis is unreachable (or was, less than the retry interval ago)."""
 
 
+async def keeping_cancellation(work: Awaitable[T]) -> T:
+    """Await a redis-py call, and raise a cancellation requested meanwhile even if the call
+    swallowed it. redis-py bounds a socket write with asyncio.wait_for, which on Python 3.11
+    returns the result instead of raising when the task is cancelled just as the write
+    completes (fixed in 3.12). The cancellation was lost: a rules listener stopped at
+    shutdown, or by a test, went on listening for ever (stop 26's CI run hung on it)."""
+    task = asyncio.current_task()
+    before = task.cancelling() if task is not None else 0
+    result = await work
+    if task is not None and task.cancelling() > before:
+        raise asyncio.CancelledError
+    return result
+
+
 class RedisHealth:
     def __init__(
         self,
@@ -72,7 +86,7 @@ class RedisHealth:
             raise RedisUnavailableError
         try:
             async with asyncio.timeout(self.timeout):
-                result = await action()
+                result = await keeping_cancellation(action())
         except FAILURES as exc:
             self.failed(exc)
             raise RedisUnavailableError from None

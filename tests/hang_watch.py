@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
+import inspect
 import os
 import re
 import signal
@@ -49,6 +51,7 @@ def awaiting_chain(awaitable: Any) -> list[str]:
             getattr(awaitable, "cr_await", None)
             or getattr(awaitable, "ag_await", None)
             or getattr(awaitable, "gi_yieldfrom", None)
+            or _generator_of(awaitable)
         )
         if inner is None:
             if frame is None:
@@ -56,6 +59,14 @@ def awaiting_chain(awaitable: Any) -> list[str]:
             break
         awaitable = inner
     return lines
+
+
+def _generator_of(awaitable: Any) -> Any:
+    """The async generator an `async for` step (async_generator_asend/athrow) drives."""
+    if type(awaitable).__name__ not in ("async_generator_asend", "async_generator_athrow"):
+        return None
+    found = [ref for ref in gc.get_referents(awaitable) if inspect.isasyncgen(ref)]
+    return found[0] if found else None
 
 
 def _tasks() -> list[asyncio.Task[Any]]:
