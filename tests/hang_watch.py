@@ -2,9 +2,9 @@
 
 Without this, a test stuck on an await that never completes holds the whole run until CI's
 own limit (5,400 s) and leaves only a truncated log: stop 26's run did exactly that. Here a
-test that takes longer than HCP_TEST_HANG_SECONDS (default 300; the slowest test takes well
-under a minute) gets its asyncio tasks and threads written out, at once, to the terminal
-and to var/hangs/. Then the run is interrupted like a Ctrl-C, so pytest still prints its
+test that takes longer than HCP_TEST_HANG_SECONDS (default 300; CI's full run passes under
+it) gets its asyncio tasks and threads written out, at once, to the terminal and to
+var/hangs/. Then the run is interrupted like a Ctrl-C, so pytest still prints its
 summary: once (asyncio's runner cancels the test), again after GRACE_SECONDS if the test
 ignores the cancellation; a process still running 2 × GRACE_SECONDS later exits with
 status 1.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Awaitable, Callable
 
 import pytest
 
@@ -22,9 +23,15 @@ async def like_a_bounded_write(done: asyncio.Future[str]) -> str:
     return await asyncio.wait_for(done, 10)
 
 
-async def cancelled_as_it_completes(work: object) -> asyncio.Task[object]:
+async def cancelled_as_it_completes(
+    work: Callable[[asyncio.Future[str]], Awaitable[str]],
+) -> asyncio.Task[str]:
     done: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-    task: asyncio.Task[object] = asyncio.create_task(work(done))  # type: ignore[operator]
+
+    async def run() -> str:
+        return await work(done)
+
+    task = asyncio.create_task(run())
     await asyncio.sleep(0.01)  # the task now waits for the write
     done.set_result("sent")
     task.cancel()
